@@ -1,0 +1,203 @@
+/**
+ * The collector: one read-only bash script run on the host per refresh. It prints every fact in
+ * one output, in sections delimited by a per-run nonce, so a refresh is one round trip whatever
+ * the number of bridges, networks, domains or devices. It never changes anything on the host.
+ *
+ * Arguments: $1 = section nonce, $2 = libvirt URI.
+ * Each section is `@@<nonce> <name>` ... `@@<nonce>-rc <name> <code>`; stderr of a section follows
+ * as a section named `<name>.stderr` when it is not empty.
+ *
+ * Kept as a string (not a file) so the bundle, the CLI and the tests all carry the same text.
+ * Written without `${...}` so the TypeScript template literal never interpolates.
+ */
+export const COLLECTOR_SCRIPT = String.raw`
+set -u
+export LC_ALL=C
+N=$1
+URI=$2
+T0=$(date +%s%N)
+ERR=$(mktemp 2>/dev/null || echo /tmp/virtnet-collect.$$)
+trap 'rm -f "$ERR" "$ERR".*' EXIT
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# sec NAME CMD...: runs CMD, frames its stdout, and its stderr as NAME.stderr when any.
+sec() {
+  local name=$1 rc
+  shift
+  printf '@@%s %s\n' "$N" "$name"
+  "$@" 2>"$ERR"
+  rc=$?
+  printf '\n@@%s-rc %s %s\n' "$N" "$name" "$rc"
+  if [ -s "$ERR" ]; then
+    printf '@@%s %s.stderr\n' "$N" "$name"
+    cat "$ERR"
+    printf '\n@@%s-rc %s.stderr 0\n' "$N" "$name"
+  fi
+}
+
+host_facts() {
+  echo "hostname=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
+  echo "kernel=$(uname -r)"
+  echo "uid=$(id -u)"
+  echo "cmdline=$(cat /proc/cmdline 2>/dev/null)"
+  for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm; do
+    if have "$t"; then echo "tool.$t=1"; else echo "tool.$t=0"; fi
+  done
+  for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
+    [ -x "$q" ] && { echo "qemu=$q"; break; }
+  done
+  [ -e /dev/kvm ] && echo "dev.kvm=1" || echo "dev.kvm=0"
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] && echo "dev.kvm.rw=1" || echo "dev.kvm.rw=0"
+  grep -qwE 'vmx|svm' /proc/cpuinfo 2>/dev/null && echo "cpu.virt=1" || echo "cpu.virt=0"
+  grep -qw vmx /proc/cpuinfo 2>/dev/null && echo "cpu.vendor=intel"
+  grep -qw svm /proc/cpuinfo 2>/dev/null && echo "cpu.vendor=amd"
+  [ -c /dev/net/tun ] && echo "dev.tun=1" || echo "dev.tun=0"
+  [ -d /sys/module/tun ] && echo "mod.tun=1" || echo "mod.tun=0"
+  [ -d /sys/module/kvm ] && echo "mod.kvm=1" || echo "mod.kvm=0"
+  [ -d /sys/module/vhost_net ] && echo "mod.vhost_net=1" || echo "mod.vhost_net=0"
+  [ -c /dev/vhost-net ] && echo "dev.vhost_net=1" || echo "dev.vhost_net=0"
+  groups=0
+  for g in /sys/kernel/iommu_groups/*; do [ -e "$g" ] && groups=$((groups + 1)); done
+  echo "iommu.groups=$groups"
+  ls /sys/class/iommu 2>/dev/null | sed 's/^/iommu.unit=/'
+  [ -d /sys/bus/pci/drivers/vfio-pci ] && echo "vfio.driver=1" || echo "vfio.driver=0"
+  [ -d /sys/module/vfio_pci ] && echo "mod.vfio_pci=1" || echo "mod.vfio_pci=0"
+  # Loadable but not loaded: the module file exists for this kernel.
+  if ls /lib/modules/"$(uname -r)"/kernel/drivers/vfio/pci/vfio-pci.ko* >/dev/null 2>&1; then echo "vfio.module=1"; else echo "vfio.module=0"; fi
+  [ -d /sys/bus/pci ] && echo "pci.bus=1" || echo "pci.bus=0"
+  # Which network manager owns the host's configuration.
+  [ -d /run/NetworkManager ] && echo "nm.running=1"
+  [ -d /run/systemd/netif ] && echo "networkd.running=1"
+  ls /etc/netplan/*.yaml >/dev/null 2>&1 && echo "netplan.files=1"
+  [ -f /etc/network/interfaces ] && echo "ifupdown.files=1"
+  [ -w / ] && echo "fs.writable=1"
+}
+
+# One line per PCI device worth showing: network class, SR-IOV capable, a VF, or bound to vfio.
+pci_walk() {
+  local d class drv addr vendor device group numa total num pf nets vfs v
+  for d in /sys/bus/pci/devices/*; do
+    [ -e "$d/class" ] || continue
+    read -r class < "$d/class"
+    drv=
+    [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+    case "$class" in 0x02*) ;; *)
+      [ -e "$d/sriov_totalvfs" ] || [ -e "$d/physfn" ] || [ "$drv" = vfio-pci ] || continue ;;
+    esac
+    addr=$(basename "$d")
+    read -r vendor < "$d/vendor"; read -r device < "$d/device"
+    group=; [ -e "$d/iommu_group" ] && group=$(basename "$(readlink "$d/iommu_group")")
+    numa=; [ -r "$d/numa_node" ] && read -r numa < "$d/numa_node"
+    total=; [ -r "$d/sriov_totalvfs" ] && read -r total < "$d/sriov_totalvfs"
+    num=; [ -r "$d/sriov_numvfs" ] && read -r num < "$d/sriov_numvfs"
+    pf=; [ -e "$d/physfn" ] && pf=$(basename "$(readlink "$d/physfn")")
+    nets=; [ -d "$d/net" ] && nets=$(ls "$d/net" 2>/dev/null | tr '\n' ',')
+    vfs=
+    for v in "$d"/virtfn*; do
+      [ -e "$v" ] || continue
+      vfs="$vfs$(basename "$v" | sed 's/^virtfn//'):$(basename "$(readlink "$v")"),"
+    done
+    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$addr" "$class" "$vendor" "$device" "$drv" "$group" "$numa" "$nets" "$total" "$num" "$pf" "$vfs"
+  done
+}
+
+# Per netdev: the PCI device behind it, its PF if it is a VF, and its driver.
+net_walk() {
+  local n name dev pf drv tun
+  for n in /sys/class/net/*; do
+    [ -e "$n" ] || continue
+    name=$(basename "$n")
+    dev=; [ -e "$n/device" ] && dev=$(basename "$(readlink "$n/device")")
+    pf=; [ -e "$n/device/physfn" ] && pf=$(basename "$(readlink "$n/device/physfn")")
+    drv=; [ -e "$n/device/driver" ] && drv=$(basename "$(readlink "$n/device/driver")")
+    tun=; [ -r "$n/tun_flags" ] && read -r tun < "$n/tun_flags"
+    printf '%s|%s|%s|%s|%s\n' "$name" "$dev" "$pf" "$drv" "$tun"
+  done
+}
+
+qemu_nic_models() {
+  local q= c
+  for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
+    [ -x "$c" ] && { q=$c; break; }
+  done
+  [ -n "$q" ] || q=$(command -v qemu-system-x86_64 || true)
+  [ -n "$q" ] || { echo "no qemu binary found" >&2; return 3; }
+  # -device help needs no accelerator and starts no guest.
+  timeout 10 "$q" -nodefaults -machine none -device help 2>&1 | sed -n '/^Network devices:/,/^$/p'
+}
+
+# frame NAME FILE RC [ERRFILE]: prints a captured output as a section (and its stderr).
+frame() {
+  printf '@@%s %s\n' "$N" "$1"
+  cat "$2"
+  printf '\n@@%s-rc %s %s\n' "$N" "$1" "$3"
+  if [ -s "$ERR" ]; then
+    printf '@@%s %s.stderr\n' "$N" "$1"; cat "$ERR"; printf '\n@@%s-rc %s.stderr 0\n' "$N" "$1"
+  fi
+}
+
+# libvirt in two virsh processes whatever the number of objects: one lists UUIDs (safe to put
+# back into virsh's command language, unlike names), one dumps every object. Parts inside a run
+# are separated by virsh's own 'echo' command.
+virsh_all() {
+  local L C O rc u
+  if ! have virsh; then
+    sec virsh.lists sh -c 'echo "virsh: command not found" >&2; exit 127'
+    return 0
+  fi
+  L=$ERR.lists
+  timeout 30 virsh -q -c "$URI" > "$L" 2>"$ERR" <<EOC
+echo @@$N-part version
+version
+echo @@$N-part nets-all
+net-list --all --uuid
+echo @@$N-part nets-active
+net-list --uuid
+echo @@$N-part nets-autostart
+net-list --all --autostart --uuid
+echo @@$N-part nets-persistent
+net-list --all --persistent --uuid
+echo @@$N-part doms-all
+list --all --uuid
+echo @@$N-part doms-persistent
+list --all --persistent --uuid
+echo @@$N-part doms-autostart
+list --all --autostart --uuid
+EOC
+  rc=$?
+  frame virsh.lists "$L" "$rc"
+  uuids() { sed -n "/^@@$N-part $1\$/,/^@@$N-part /p" "$L" | grep -E '^[0-9a-f-]{36}$'; }
+  C=$ERR.cmds
+  : > "$C"
+  for u in $(uuids nets-all); do printf 'echo @@%s-part net-xml %s\nnet-dumpxml %s\n' "$N" "$u" "$u" >> "$C"; done
+  for u in $(uuids nets-active); do printf 'echo @@%s-part net-leases %s\nnet-dhcp-leases %s\n' "$N" "$u" "$u" >> "$C"; done
+  for u in $(uuids doms-all); do printf 'echo @@%s-part dom-state %s\ndomstate %s\necho @@%s-part dom-xml %s\ndumpxml %s\n' "$N" "$u" "$u" "$N" "$u" "$u" >> "$C"; done
+  if [ -s "$C" ]; then
+    O=$ERR.objects
+    timeout 60 virsh -q -c "$URI" < "$C" > "$O" 2>"$ERR"
+    rc=$?
+    frame virsh.objects "$O" "$rc"
+    rm -f "$O"
+  fi
+  rm -f "$L" "$C"
+}
+
+sec host host_facts
+if have ip; then
+  sec ip.link ip -j -d link show
+  sec ip.addr ip -j addr show
+  sec ip.route ip -j route show
+  sec ip.route6 ip -j -6 route show
+else
+  sec ip.link sh -c 'echo "ip (iproute2) not installed" >&2; exit 127'
+fi
+if have bridge; then sec bridge.link bridge -j link show; fi
+sec net.walk net_walk
+sec pci.walk pci_walk
+if have lspci; then sec lspci lspci -mm -D; fi
+sec qemu.nics qemu_nic_models
+virsh_all
+T1=$(date +%s%N)
+printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"
+`;

@@ -1,0 +1,51 @@
+/**
+ * The executor contract: run an argv on a host and get its output. Local and SSH executors
+ * implement it; everything above (collector, applier, CLI, extension) only sees this.
+ */
+
+export interface RunOptions {
+  /** Text written to the command's stdin (scripts that ship with VirtNet, never secrets in logs). */
+  input?: string;
+  /** Kill the command (and, over SSH, the remote side) after this many milliseconds. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /**
+   * Root: `false` runs as the login user; `true` requires root (sudo -n, then the password
+   * provider); `'if-available'` uses root when it needs no password, else runs unprivileged.
+   */
+  root?: boolean | 'if-available';
+  /** Resolve with a non-zero exit code instead of throwing (the caller reads `exitCode`). */
+  allowFailure?: boolean;
+  /** Shown in the log instead of the full argv (e.g. "collector script" for `bash -s`). */
+  label?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+  /** Whether the command ran as root. */
+  asRoot: boolean;
+}
+
+export interface Executor {
+  /** The destination as the user named it: `local` or an SSH destination. */
+  readonly host: string;
+  readonly kind: 'local' | 'ssh';
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Closes what the executor keeps open (the SSH master connection). */
+  dispose(): Promise<void>;
+}
+
+/** Where every command is reported; the CLI prints to stderr with --verbose, the extension logs. */
+export interface CommandLog {
+  info(message: string): void;
+  debug(message: string): void;
+  error(message: string): void;
+}
+
+export const silentLog: CommandLog = { info() {}, debug() {}, error() {} };
+
+/** Asks the user for the sudo password of a host; resolves undefined when they decline. */
+export type PasswordProvider = (host: string, prompt: string) => Promise<string | undefined>;

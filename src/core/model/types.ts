@@ -1,0 +1,204 @@
+/**
+ * The host model: plain, JSON-serialisable data describing one KVM host's networking.
+ * `virtnet inventory --json` prints exactly this; the tree view renders it.
+ */
+
+export type PortKind = 'physical' | 'tap' | 'veth' | 'vf' | 'bond' | 'vlan' | 'bridge' | 'other';
+
+export interface BridgePort {
+  name: string;
+  kind: PortKind;
+  /** The libvirt domain owning this tap (from the domain XML's `<target dev>`), or null. */
+  domain: string | null;
+  /** Port state as the bridge reports it: forwarding, blocking, listening, learning, disabled. */
+  state: string | null;
+  up: boolean;
+  mac: string | null;
+  /** Kernel driver of the netdev (physical and VF ports), or null. */
+  driver: string | null;
+  /** PCI address of the PF behind a VF port, or null. */
+  physfn: string | null;
+}
+
+export interface Bridge {
+  name: string;
+  stp: boolean;
+  vlanFiltering: boolean;
+  up: boolean;
+  mac: string | null;
+  mtu: number | null;
+  /** CIDR strings, e.g. `192.168.9.10/24`, IPv4 first. */
+  addresses: string[];
+  /** Forward delay in seconds (kernel keeps centiseconds). */
+  forwardDelay: number | null;
+  ports: BridgePort[];
+}
+
+export interface Link {
+  name: string;
+  /** iproute2 `linkinfo.info_kind` (bridge, veth, tun, vlan, bond...) or null for plain NICs. */
+  kind: string | null;
+  portKind: PortKind;
+  up: boolean;
+  operState: string;
+  mac: string | null;
+  mtu: number | null;
+  master: string | null;
+  addresses: string[];
+}
+
+export interface Route {
+  dst: string;
+  gateway: string | null;
+  dev: string | null;
+  protocol: string | null;
+  metric: number | null;
+  family: 'ipv4' | 'ipv6';
+}
+
+export interface DhcpRange {
+  start: string;
+  end: string;
+}
+
+export interface DhcpHost {
+  mac: string | null;
+  name: string | null;
+  ip: string;
+}
+
+export interface NetworkIp {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+  dhcpRanges: DhcpRange[];
+  dhcpHosts: DhcpHost[];
+}
+
+export interface Lease {
+  mac: string;
+  ip: string;
+  prefix: number | null;
+  hostname: string | null;
+  expiry: string | null;
+}
+
+export interface Network {
+  name: string;
+  uuid: string | null;
+  active: boolean;
+  autostart: boolean;
+  persistent: boolean;
+  /** `nat|route|open|bridge|passthrough|private|vepa|hostdev|isolated` (isolated = no `<forward>`). */
+  forwardMode: string;
+  /** The forward device (`<forward dev=...>`), or null. */
+  forwardDev: string | null;
+  bridge: string | null;
+  stp: boolean | null;
+  domainName: string | null;
+  ips: NetworkIp[];
+  leases: Lease[];
+  /** PF or interface pool of bridge/hostdev forward modes. */
+  forwardInterfaces: string[];
+  forwardPf: string | null;
+}
+
+export interface DomainInterface {
+  /** libvirt interface type: network, bridge, direct, hostdev, user, ethernet, vhostuser... */
+  type: string;
+  /** network name, bridge name, direct dev, or the PCI address of a hostdev interface. */
+  source: string | null;
+  model: string | null;
+  mac: string | null;
+  /** The host-side tap (`<target dev>`), present only while the domain runs. */
+  target: string | null;
+  /** Guest addresses known from the network's DHCP leases (matched by MAC). */
+  ips: string[];
+  /** For direct (macvtap): bridge, vepa, private, passthrough. */
+  sourceMode: string | null;
+}
+
+export interface DomainHostdev {
+  type: string;
+  /** PCI address `0000:03:10.0` for PCI hostdevs, else null. */
+  address: string | null;
+  managed: boolean;
+}
+
+export interface Domain {
+  name: string;
+  uuid: string | null;
+  /** `running|shut off|paused|...` as `virsh domstate` says it. */
+  state: string;
+  persistent: boolean;
+  autostart: boolean;
+  /** `kvm` or `qemu` (TCG). */
+  virtType: string | null;
+  interfaces: DomainInterface[];
+  hostdevs: DomainHostdev[];
+}
+
+export interface Sriov {
+  totalVfs: number;
+  numVfs: number;
+}
+
+export interface PciDevice {
+  address: string;
+  /** Full class code, e.g. `0x020000`. */
+  class: string;
+  vendorId: string;
+  deviceId: string;
+  vendorName: string | null;
+  deviceName: string | null;
+  driver: string | null;
+  iommuGroup: number | null;
+  numaNode: number | null;
+  netdevs: string[];
+  sriov: Sriov | null;
+  /** PF address of a VF, or null. */
+  physfn: string | null;
+  /** VF addresses of a PF, ordered by VF index. */
+  vfs: string[];
+  /** The domain holding it as a hostdev, or null. */
+  assignedTo: string | null;
+}
+
+export interface Check {
+  /** Stable identifier: `kvm`, `tun`, `iommu`, `vfio`, `libvirt`, `tool:ip`, `nic-models`... */
+  id: string;
+  ok: boolean;
+  /** One line: what was found, and when not ok, why and how to fix it. */
+  detail: string;
+}
+
+export interface HostInfo {
+  hostname: string;
+  kernel: string | null;
+  /** Kernel command line, for IOMMU parameters. */
+  cmdline: string | null;
+  /** Whether the collector ran as root (some facts need it). */
+  root: boolean;
+  /** Tools found on PATH, by name. */
+  tools: Record<string, boolean>;
+  /** NIC models the host's QEMU offers (`-device help`), empty when QEMU is absent. */
+  nicModels: string[];
+  /** Which network manager owns the host's networking, if any is detected. */
+  networkManager: 'networkmanager' | 'networkd' | 'ifupdown' | 'netplan' | 'none';
+}
+
+export interface HostModel {
+  /** The destination as the user gave it (`local` for this machine). */
+  host: string;
+  collectedAt: string;
+  /** Collector wall time on the host, milliseconds. */
+  collectMs: number | null;
+  info: HostInfo;
+  links: Link[];
+  routes: Route[];
+  bridges: Bridge[];
+  networks: Network[];
+  domains: Domain[];
+  pciDevices: PciDevice[];
+  checks: Check[];
+}

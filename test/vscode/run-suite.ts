@@ -1,0 +1,201 @@
+/**
+ * Runs an extension-host test suite in a real VS Code 1.100.3 (the server from code-server, driven
+ * by Debian's chromium), and exits with the suite's exit code.
+ *
+ *   node --import tsx test/vscode/run-suite.ts --extension <dir> --tests <abs path to suite index.js>
+ *        [--workspace <dir>] [--env KEY=VAL]... [--setting KEY=JSON]... [--timeout <seconds>]
+ *        [--log-level info|debug|trace] [--verbose] [--keep]
+ *
+ * --env values reach the extension host (it inherits the server's environment).
+ * --verbose also forwards the server's own log lines; --keep leaves the temp user-data dir (logs).
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl,
+  type LaunchedBrowser, type VsServer,
+} from './server';
+
+interface Args {
+  extension: string;
+  tests: string;
+  workspace?: string;
+  env: Record<string, string>;
+  settings: Record<string, unknown>;
+  timeoutS: number;
+  logLevel: 'trace' | 'debug' | 'info';
+  verbose: boolean;
+  keep: boolean;
+}
+
+function usage(msg: string): never {
+  console.error(`run-suite: ${msg}
+usage: node --import tsx test/vscode/run-suite.ts --extension <dir> --tests <suite index.js>
+       [--workspace <dir>] [--env KEY=VAL]... [--setting KEY=JSON]... [--timeout <s>]
+       [--log-level info|debug|trace] [--verbose] [--keep]`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Partial<Args> & Pick<Args, 'env' | 'settings'> = { env: {}, settings: {} };
+  let timeoutS = 300;
+  let logLevel: Args['logLevel'] = 'info';
+  let verbose = false;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i] ?? usage(`${flag} needs a value`);
+    switch (flag) {
+      case '--extension': a.extension = path.resolve(value()); break;
+      case '--tests': a.tests = path.resolve(value()); break;
+      case '--workspace': a.workspace = path.resolve(value()); break;
+      case '--env': {
+        const v = value();
+        const eq = v.indexOf('=');
+        if (eq <= 0) usage(`--env expects KEY=VAL, got ${v}`);
+        a.env[v.slice(0, eq)] = v.slice(eq + 1);
+        break;
+      }
+      case '--setting': {
+        const v = value();
+        const eq = v.indexOf('=');
+        if (eq <= 0) usage(`--setting expects KEY=JSON, got ${v}`);
+        const raw = v.slice(eq + 1);
+        // JSON when it parses (true, 3, "x", [..]), otherwise the plain string.
+        try { a.settings[v.slice(0, eq)] = JSON.parse(raw); } catch { a.settings[v.slice(0, eq)] = raw; }
+        break;
+      }
+      case '--timeout': timeoutS = Number(value()); break;
+      case '--log-level': logLevel = value() as Args['logLevel']; break;
+      case '--verbose': verbose = true; break;
+      case '--keep': keep = true; break;
+      case '--help': case '-h': usage('help');
+      default: usage(`unknown argument ${flag}`);
+    }
+  }
+  if (!a.extension) usage('--extension is required');
+  if (!a.tests) usage('--tests is required');
+  if (!existsSync(path.join(a.extension, 'package.json'))) usage(`no package.json in ${a.extension}`);
+  if (!existsSync(a.tests)) usage(`${a.tests} does not exist (compile the suite first?)`);
+  if (a.workspace && !statSync(a.workspace, { throwIfNoEntry: false })?.isDirectory()) usage(`${a.workspace} is not a folder`);
+  if (!(timeoutS > 0)) usage('--timeout must be a positive number of seconds');
+  return { ...(a as Args), timeoutS, logLevel, verbose, keep };
+}
+
+/**
+ * The extension host's stdout/stderr reach us only through the server's log: the server relays
+ * each line as "[hh:mm:ss] [<unknown>][connid][ExtensionHostConnection] <pid> line" (or similar).
+ * Strip that prefix so mocha's report reads as mocha printed it.
+ */
+const EXTHOST_LINE = /^(?:\[[^\]]*\]\s*)*<(\d+)>\s?(.*)$/;
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  const note = (m: string) => console.error(`[run-suite ${elapsed()}] ${m}`);
+
+  ensureServerInstalled();
+
+  const tmpWorkspace = args.workspace ? undefined : mkdtempSync(path.join(os.tmpdir(), 'virtnet-ws-'));
+  const workspace = args.workspace ?? tmpWorkspace!;
+  let server: VsServer | undefined;
+  let browser: LaunchedBrowser | undefined;
+  let exitCode = 1;
+
+  // Ctrl-C / kill: still stop what we started, by pid, then exit.
+  let stopping: Promise<void> | undefined;
+  const cleanup = () =>
+    (stopping ??= (async () => {
+      await browser?.close().catch(() => {});
+      if (server) await stopServer(server).catch(() => {});
+      if (tmpWorkspace) rmSync(tmpWorkspace, { recursive: true, force: true });
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      note(`${sig}: stopping`);
+      void cleanup().then(() => process.exit(130));
+    });
+  }
+
+  try {
+    server = await startServer({
+      env: args.env,
+      settings: args.settings,
+      logLevel: args.logLevel,
+      keepTemp: args.keep,
+      onLine: (line) => {
+        const m = EXTHOST_LINE.exec(line);
+        if (m) process.stdout.write(`${m[2]}\n`);
+        else if (args.verbose) process.stderr.write(`[server] ${line}\n`);
+      },
+    });
+    note(`VS Code server pid ${server.pid} at ${server.url}`);
+
+    browser = await launchBrowser();
+    note(`chromium pid ${browser.pid}`);
+    const page = await browser.browser.newPage();
+
+    // The workbench calls window.codeAutomationExit(code) when the test run settles.
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(Number(code)));
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    page.on('console', (msg) => {
+      if (args.verbose || msg.type() === 'error') console.error(`[browser ${msg.type()}] ${msg.text()}`);
+    });
+
+    const url = workbenchUrl(server, {
+      folder: workspace,
+      extensionDevelopmentPath: args.extension,
+      extensionTestsPath: args.tests,
+    });
+    if (args.verbose) note(`opening ${url}`);
+    await page.goto(url);
+
+    const timedOut = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), args.timeoutS * 1000).unref());
+    const result = await Promise.race([exited, timedOut]);
+    if (result === 'timeout') {
+      note(`timed out after ${args.timeoutS}s waiting for the suite to finish`);
+      dumpExtHostLogs(server);
+      exitCode = 124;
+    } else {
+      exitCode = result;
+      note(`suite finished with exit code ${exitCode}`);
+      if (exitCode !== 0 && args.verbose) dumpExtHostLogs(server);
+    }
+  } catch (e) {
+    note(`error: ${(e as Error).stack ?? e}`);
+    if (server) dumpExtHostLogs(server);
+    exitCode = 1;
+  } finally {
+    await cleanup();
+    note(`stopped server and browser${args.keep && server ? `; kept ${server.tempDir}` : ''}`);
+  }
+  return exitCode;
+}
+
+/** On failure, the extension host's own log tells why the suite did not load or finish. */
+function dumpExtHostLogs(server: VsServer): void {
+  const logs = path.join(server.userDataDir, 'logs');
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]);
+  try {
+    for (const f of walk(logs).filter((f) => /exthost|remoteagent/i.test(f))) {
+      const text = readFileSync(f, 'utf8').trim();
+      if (text) console.error(`--- ${path.relative(logs, f)} ---\n${text.split('\n').slice(-60).join('\n')}`);
+    }
+  } catch {
+    /* no logs yet */
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
