@@ -12,6 +12,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { format } from 'node:util';
 import {
   ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl,
   type LaunchedBrowser, type VsServer,
@@ -84,11 +85,19 @@ function parseArgs(argv: string[]): Args {
 }
 
 /**
- * The extension host's stdout/stderr reach us only through the server's log: the server relays
- * each line as "[hh:mm:ss] [<unknown>][connid][ExtensionHostConnection] <pid> line" (or similar).
- * Strip that prefix so mocha's report reads as mocha printed it.
+ * Where the extension host's output goes under this server:
+ *  - console.log/error and process.stdout/stderr.write inside the extension host are forwarded
+ *    to the workbench, which (in extension-test mode) logs them through its log service to the
+ *    browser console as console.log('%c INFO', 'color: ..', <original args>...). We re-format the
+ *    original args with util.format, which is what the extension host's console would have done.
+ *  - Native writes to fd 1/2 (fs.writeSync, child processes inheriting stdio, crashes) reach the
+ *    server's pipe, which logs them as "[hh:mm:ss] [..][..][ExtensionHostConnection] <pid> chunk"
+ *    (or "<pid><stderr> chunk"); a chunk's further lines come without that prefix.
  */
-const EXTHOST_LINE = /^(?:\[[^\]]*\]\s*)*<(\d+)>\s?(.*)$/;
+const EXTHOST_SERVER_LINE = /^\[\d\d:\d\d:\d\d\] (?:\[[^\]]*\])*\s*<(\d+)>(<stderr>)?\s?(.*)$/;
+const SERVER_LINE_START = /^\[\d\d:\d\d:\d\d\]/;
+/** First argument of a workbench log-service console message: "%c INFO", "%c  ERR", ... */
+const LOG_SERVICE_LEVEL = /^%c\s*(TRACE|DEBUG|INFO|WARN|ERR)$/;
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -119,17 +128,30 @@ async function main(): Promise<number> {
     });
   }
 
+  // Workbench chatter before the extension host exists is not test output; see LOG_SERVICE_LEVEL.
+  let extHostLaunched = false;
+  let inExtHostChunk = false;
+  const onServerLine = (line: string) => {
+    const m = EXTHOST_SERVER_LINE.exec(line);
+    if (m) {
+      inExtHostChunk = true;
+      if (/Launched Extension Host Process/.test(m[3])) extHostLaunched = true;
+      (m[2] ? process.stderr : process.stdout).write(`${m[3]}\n`);
+    } else if (inExtHostChunk && !SERVER_LINE_START.test(line)) {
+      if (line) process.stdout.write(`${line}\n`);
+    } else {
+      inExtHostChunk = false;
+      if (args.verbose) process.stderr.write(`[server] ${line}\n`);
+    }
+  };
+
   try {
     server = await startServer({
       env: args.env,
       settings: args.settings,
       logLevel: args.logLevel,
       keepTemp: args.keep,
-      onLine: (line) => {
-        const m = EXTHOST_LINE.exec(line);
-        if (m) process.stdout.write(`${m[2]}\n`);
-        else if (args.verbose) process.stderr.write(`[server] ${line}\n`);
-      },
+      onLine: onServerLine,
     });
     note(`VS Code server pid ${server.pid} at ${server.url}`);
 
@@ -141,9 +163,22 @@ async function main(): Promise<number> {
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => (resolveExit = r));
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(Number(code)));
-    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    page.on('pageerror', (e) => {
+      if (args.verbose) console.error(`[page error] ${e.message}`);
+    });
+    // Reading console arguments is async; a chain keeps the lines in the order they were logged.
+    let consoleChain: Promise<void> = Promise.resolve();
     page.on('console', (msg) => {
-      if (args.verbose || msg.type() === 'error') console.error(`[browser ${msg.type()}] ${msg.text()}`);
+      consoleChain = consoleChain.then(async () => {
+        const values = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '[unserializable]')));
+        const level = typeof values[0] === 'string' ? LOG_SERVICE_LEVEL.exec(values[0]) : null;
+        if (level && extHostLaunched) {
+          const text = format(...values.slice(2));
+          (level[1] === 'WARN' || level[1] === 'ERR' ? process.stderr : process.stdout).write(`${text}\n`);
+        } else if (args.verbose) {
+          console.error(`[browser ${msg.type()}] ${msg.text()}`);
+        }
+      });
     });
 
     const url = workbenchUrl(server, {
@@ -162,6 +197,8 @@ async function main(): Promise<number> {
       exitCode = 124;
     } else {
       exitCode = result;
+      // Let the last forwarded lines (mocha's summary) print before we report.
+      await Promise.race([consoleChain, new Promise((r) => setTimeout(r, 2_000))]);
       note(`suite finished with exit code ${exitCode}`);
       if (exitCode !== 0 && args.verbose) dumpExtHostLogs(server);
     }

@@ -25,6 +25,13 @@ export const CHROMIUM = process.env.VIRTNET_CHROMIUM ?? '/usr/bin/chromium';
 export const BASE_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
   'workbench.startupEditor': 'none',
+  // Closed network: no gallery, update or experiment lookups that can only fail and add noise.
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'telemetry.telemetryLevel': 'off',
+  'workbench.enableExperiments': false,
 };
 
 /** Runs install-server.sh, which returns in milliseconds once the cache is complete. */

@@ -1,0 +1,109 @@
+/**
+ * `virtnet`: the command line over VirtNet's core, for scripts and tests.
+ * Exit codes: 0 success; 1 the host could not be read or the operation failed; 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { collectInventory } from '../core/collect/collect';
+import { oneLineReason } from '../core/exec/errors';
+import { executorFor } from '../core/exec/index';
+import { validateSshDestination } from '../core/exec/ssh';
+import type { CommandLog } from '../core/exec/types';
+import { askPasswordOnTty } from './password';
+import { renderInventory } from './render';
+
+const USAGE = `Usage: virtnet <command> [options]
+
+Commands:
+  inventory            Read a host's bridges, libvirt networks, VMs, PCI/SR-IOV devices and readiness
+
+Options:
+  --host <dest>        SSH destination (anything ssh accepts: alias, user@host, ssh://...);
+                       without it, the local machine
+  --json               Print the host model as JSON
+  --ssh-config <file>  Use this ssh config file instead of ~/.ssh/config
+  --timeout <seconds>  Give up after this long (default 60)
+  --verbose            Log every command run (to stderr)
+  -h, --help           This help
+`;
+
+class UsageError extends Error {}
+
+const stderrLog: CommandLog = {
+  info: (m) => process.stderr.write(`virtnet: ${m}\n`),
+  debug: () => {},
+  error: (m) => process.stderr.write(`virtnet: ${m}\n`),
+};
+
+async function inventory(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'ssh-config': { type: 'string' },
+      timeout: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const timeoutSec = values.timeout === undefined ? 60 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) {
+    throw new UsageError(`--timeout must be a positive number of seconds, not "${values.timeout}"`);
+  }
+  if (values.host !== undefined && values.host !== 'local') {
+    const invalid = validateSshDestination(values.host);
+    if (invalid) {
+      throw new UsageError(invalid);
+    }
+  }
+  const executor = executorFor(values.host, {
+    configFile: values['ssh-config'],
+    // The connection must not outlive the overall limit.
+    connectTimeoutSec: Math.max(1, Math.min(10, Math.floor(timeoutSec))),
+    log: values.verbose ? stderrLog : undefined,
+    askPassword: askPasswordOnTty,
+  });
+  try {
+    const model = await collectInventory(executor, { timeoutMs: timeoutSec * 1000 });
+    process.stdout.write(values.json ? `${JSON.stringify(model, null, 2)}\n` : renderInventory(model));
+    return 0;
+  } finally {
+    await executor.dispose();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'inventory':
+        return await inventory(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`virtnet: ${(err as Error).message}\n${command === undefined ? USAGE : 'Run "virtnet --help" for usage.\n'}`);
+      return 2;
+    }
+    process.stderr.write(`virtnet: ${oneLineReason(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`virtnet: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

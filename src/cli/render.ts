@@ -1,0 +1,58 @@
+/** The CLI's readable tree of a host model. Plain text, no colours, stable order. */
+import type { HostModel } from '../core/model/types';
+
+export function renderInventory(m: HostModel): string {
+  const out: string[] = [];
+  const put = (depth: number, text: string) => out.push(`${'  '.repeat(depth)}${text}`);
+  put(0, `${m.info.hostname} (${m.host})${m.info.kernel ? `  kernel ${m.info.kernel}` : ''}${m.collectMs !== null ? `  collected in ${m.collectMs} ms` : ''}`);
+
+  put(1, `Bridges (${m.bridges.length})`);
+  for (const b of m.bridges) {
+    const facts = [b.up ? 'up' : 'down', `stp ${b.stp ? 'on' : 'off'}`, b.vlanFiltering ? 'vlan filtering' : null, ...b.addresses].filter(Boolean);
+    put(2, `${b.name}  ${facts.join(', ')}`);
+    for (const p of b.ports) {
+      const owner = p.domain ? ` vm ${p.domain}` : '';
+      const extra = [p.state, p.driver ? `driver ${p.driver}` : null, p.physfn ? `pf ${p.physfn}` : null].filter(Boolean).join(', ');
+      put(3, `${p.name}  ${p.kind}${owner}${extra ? `  (${extra})` : ''}`);
+    }
+  }
+
+  put(1, `Libvirt networks (${m.networks.length})`);
+  for (const n of m.networks) {
+    const state = [n.active ? 'active' : 'inactive', n.autostart ? 'autostart' : null, n.persistent ? null : 'transient'].filter(Boolean).join(', ');
+    const subnets = n.ips.map((ip) => `${ip.address}/${ip.prefix}${ip.dhcpRanges.length ? ` dhcp ${ip.dhcpRanges.map((r) => `${r.start}-${r.end}`).join(',')}` : ''}`);
+    put(2, `${n.name}  ${n.forwardMode}${n.bridge ? ` on ${n.bridge}` : ''}  ${state}${subnets.length ? `  ${subnets.join('; ')}` : ''}`);
+    for (const l of n.leases) {
+      put(3, `lease ${l.ip}  ${l.mac}${l.hostname ? `  ${l.hostname}` : ''}`);
+    }
+  }
+
+  put(1, `Virtual machines (${m.domains.length})`);
+  for (const d of m.domains) {
+    put(2, `${d.name}  ${d.state}${d.virtType ? `  ${d.virtType}` : ''}`);
+    for (const i of d.interfaces) {
+      const model = i.model ? `${i.model}${i.model === 'virtio' ? '' : ' (emulated)'}` : 'default model';
+      put(3, `nic ${i.mac ?? '?'}  ${i.type} ${i.source ?? '?'}  ${model}${i.target ? `  tap ${i.target}` : ''}${i.ips.length ? `  ${i.ips.join(', ')}` : ''}`);
+    }
+    for (const h of d.hostdevs) {
+      put(3, `hostdev ${h.type} ${h.address ?? '?'}${h.managed ? ' managed' : ''}`);
+    }
+  }
+
+  put(1, `PCI network devices (${m.pciDevices.length})`);
+  for (const p of m.pciDevices.filter((d) => !d.physfn)) {
+    const name = p.deviceName ? `${p.vendorName ?? ''} ${p.deviceName}`.trim() : `${p.vendorId}:${p.deviceId}`;
+    const facts = [p.driver ? `driver ${p.driver}` : 'no driver', p.iommuGroup !== null ? `iommu group ${p.iommuGroup}` : null, p.netdevs.length ? p.netdevs.join(',') : null, p.sriov ? `sr-iov ${p.sriov.numVfs}/${p.sriov.totalVfs} VFs` : null, p.assignedTo ? `assigned to ${p.assignedTo}` : null].filter(Boolean);
+    put(2, `${p.address}  ${name}  (${facts.join(', ')})`);
+    for (const vf of p.vfs) {
+      const v = m.pciDevices.find((d) => d.address === vf);
+      put(3, `vf ${vf}${v?.driver ? `  driver ${v.driver}` : ''}${v?.assignedTo ? `  assigned to ${v.assignedTo}` : ''}`);
+    }
+  }
+
+  put(1, 'Readiness');
+  for (const c of m.checks) {
+    put(2, `${c.ok ? '[ok]  ' : '[FAIL]'} ${c.id}: ${c.detail}`);
+  }
+  return `${out.join('\n')}\n`;
+}
