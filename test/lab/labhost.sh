@@ -65,7 +65,9 @@ need_holder() {
   [[ -n $HOLDER ]] || die "lab host $NAME is not up"
 }
 
-in_host() { nsenter -t "$HOLDER" -m -n -- "$@"; }
+in_host() { nsenter -t "$HOLDER" -m -n -u -- "$@"; }
+# Daemons start with a clean environment, as an init system would give them (and qemu inherits it).
+in_host_daemon() { in_host env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
 wait_for() {
   # wait_for SECONDS DESCRIPTION CMD...: poll CMD every 0.2 s until it succeeds.
@@ -132,12 +134,12 @@ start_libvirt() {
   pid=$(read_pid "$S/virtlogd.pid")
   if ! pid_in_ns "$pid"; then
     rm -f "$S/virtlogd.pid"
-    in_host virtlogd -d -p "$S/virtlogd.pid" </dev/null >>"$S/virtlogd.out" 2>&1
+    in_host_daemon virtlogd -d -p "$S/virtlogd.pid" </dev/null >>"$S/virtlogd.out" 2>&1
   fi
   pid=$(read_pid "$S/libvirtd.pid")
   if ! pid_in_ns "$pid"; then
     rm -f "$S/libvirtd.pid"
-    in_host libvirtd -d -p "$S/libvirtd.pid" </dev/null >>"$S/libvirtd.out" 2>&1
+    in_host_daemon libvirtd -d -p "$S/libvirtd.pid" </dev/null >>"$S/libvirtd.out" 2>&1
   fi
   wait_for "$TIMEOUT" "libvirtd of $NAME" in_host virsh -c qemu:///system version ||
     { tail -n 20 "$S/log/libvirtd.log" "$S/libvirtd.out" >&2 2>/dev/null || true; return 1; }
@@ -207,13 +209,15 @@ cmd_up() {
   ip -n "$NS" link set enp3s1 up
   ip -n "$NS" route add default via "$PEER" dev enp3s1
 
-  # The holder keeps a private mount namespace alive; `ip netns exec` gives it a /sys of this netns.
-  setsid ip netns exec "$NS" unshare -m --propagation private -- sleep infinity </dev/null >/dev/null 2>&1 &
+  # The holder keeps private mount and UTS namespaces alive; `ip netns exec` gives it a /sys of
+  # this netns. Its own hostname makes the host look like a separate machine.
+  setsid ip netns exec "$NS" unshare -m -u --propagation private -- sleep infinity </dev/null >/dev/null 2>&1 &
   local hpid=$!
   echo "$hpid" >"$S/holder.pid"
   wait_for 10 "the namespace holder" sh -c "[ \"\$(readlink /proc/$hpid/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ] && [ \"\$(cat /proc/$hpid/comm)\" = sleep ]"
   need_holder
   readlink "/proc/$HOLDER/ns/mnt" >"$S/mntns"
+  in_host hostname "$NS"
 
   # Private copies of libvirt's state. /etc/libvirt starts from the packaged config minus any
   # domains or extra networks this machine's own libvirt may hold.
@@ -255,7 +259,7 @@ AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
   in_host /usr/sbin/sshd -t -f "$S/sshd_config"
-  in_host /usr/sbin/sshd -f "$S/sshd_config" -E "$S/sshd.log" </dev/null >/dev/null 2>&1
+  in_host_daemon /usr/sbin/sshd -f "$S/sshd_config" -E "$S/sshd.log" </dev/null >/dev/null 2>&1
 
   if [[ ${LAB_NO_LIBVIRT:-0} != 1 ]]; then
     start_libvirt
@@ -313,7 +317,7 @@ cmd_exec() {
   set_host "$1"
   shift 2
   need_holder
-  exec nsenter -t "$HOLDER" -m -n -- "$@"
+  exec nsenter -t "$HOLDER" -m -n -u -- "$@"
 }
 
 cmd_stop_libvirtd() {

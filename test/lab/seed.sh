@@ -81,7 +81,7 @@ bash "$HERE/labhost.sh" exec "$NAME" -- bash -s -- "$INDEX" "$S" "$LEASE_TIMEOUT
 set -euo pipefail
 INDEX=$1 S=$2 LEASE_TIMEOUT=$3
 ADDR=10.231.$INDEX.2 PEER=10.231.$INDEX.1
-log() { printf 'seed: %s\n' "$*" >&2; }
+log() { printf 'seed: %s %s\n' "$(date +%T)" "$*" >&2; }
 v() { virsh -q -c qemu:///system "$@"; }
 
 if ! ip link show br9 >/dev/null 2>&1; then
@@ -111,6 +111,7 @@ if ! ip link show vnet0 >/dev/null 2>&1; then
   ip link set vnet0 up
 fi
 
+log "bridge ready"
 if ! v net-info default >/dev/null 2>&1; then
   v net-define /usr/share/libvirt/networks/default.xml >/dev/null
 fi
@@ -119,6 +120,7 @@ if [[ $(v net-info default | awk '/^Active:/ {print $2}') != yes ]]; then
 fi
 v net-autostart default >/dev/null
 
+log "network default active"
 for d in c7 zxdb; do
   v dominfo "$d" >/dev/null 2>&1 || v define "$S/$d.xml" >/dev/null
 done
@@ -140,7 +142,7 @@ log "c7 lease after $((SECONDS - t))s"
 
 echo "== $(hostname) as lab host (10.231.$INDEX.2)"
 ip -br link show master br9 | sed 's/^/br9 port: /'
-ip -br addr show br9 virbr0
+ip -br addr show dev br9; ip -br addr show dev virbr0
 ip route show default
 virsh -c qemu:///system list --all
 virsh -c qemu:///system net-dhcp-leases default

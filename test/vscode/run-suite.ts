@@ -96,6 +96,13 @@ function parseArgs(argv: string[]): Args {
  */
 const EXTHOST_SERVER_LINE = /^\[\d\d:\d\d:\d\d\] (?:\[[^\]]*\])*\s*<(\d+)>(<stderr>)?\s?(.*)$/;
 const SERVER_LINE_START = /^\[\d\d:\d\d:\d\d\]/;
+const SERVER_EXTHOST_NOTE = /^(Launched Extension Host Process|Extension Host Process (exited|had an error))/;
+/**
+ * The workbench's own log lines use the same console format as forwarded extension-host output;
+ * these are the ones it prints while an extension-host test runs, dropped unless --verbose.
+ */
+const WORKBENCH_NOISE =
+  /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|Creating a socket|Resolv(ing|ed) connection token|ChatSessionStore:|\[Service Worker\])/;
 /** First argument of a workbench log-service console message: "%c INFO", "%c  ERR", ... */
 const LOG_SERVICE_LEVEL = /^%c\s*(TRACE|DEBUG|INFO|WARN|ERR)$/;
 
@@ -131,14 +138,38 @@ async function main(): Promise<number> {
   // Workbench chatter before the extension host exists is not test output; see LOG_SERVICE_LEVEL.
   let extHostLaunched = false;
   let inExtHostChunk = false;
+  // process.stdout/stderr.write in the extension host goes to BOTH channels (it is forwarded as a
+  // console call and also written natively). Native lines almost always arrive first, so remember
+  // them and skip the forwarded copy when it matches.
+  const nativeLines: string[] = [];
+  const printNative = (line: string, err: boolean) => {
+    (err ? process.stderr : process.stdout).write(`${line}\n`);
+    nativeLines.push(line);
+    if (nativeLines.length > 5_000) nativeLines.splice(0, 1_000);
+  };
+  const isNativeCopy = (text: string) => {
+    const lines = text.split('\n');
+    const at = nativeLines.indexOf(lines[0]);
+    if (at < 0 || lines.some((l, i) => nativeLines[at + i] !== l)) return false;
+    nativeLines.splice(at, lines.length);
+    return true;
+  };
   const onServerLine = (line: string) => {
     const m = EXTHOST_SERVER_LINE.exec(line);
     if (m) {
       inExtHostChunk = true;
-      if (/Launched Extension Host Process/.test(m[3])) extHostLaunched = true;
-      (m[2] ? process.stderr : process.stdout).write(`${m[3]}\n`);
+      // The server's own notes about the extension host share the prefix; they are progress, not
+      // test output.
+      if (SERVER_EXTHOST_NOTE.test(m[3])) {
+        if (/^Launched/.test(m[3])) extHostLaunched = true;
+        note(`extension host <${m[1]}>: ${m[3]}`);
+        inExtHostChunk = false;
+      } else {
+        printNative(m[3], !!m[2]);
+      }
     } else if (inExtHostChunk && !SERVER_LINE_START.test(line)) {
-      if (line) process.stdout.write(`${line}\n`);
+      // Chunks end with a newline, which the server's logger turns into an empty line.
+      if (line) printNative(line, false);
     } else {
       inExtHostChunk = false;
       if (args.verbose) process.stderr.write(`[server] ${line}\n`);
@@ -147,7 +178,9 @@ async function main(): Promise<number> {
 
   try {
     server = await startServer({
-      env: args.env,
+      // Mocha in the extension host writes to a pipe, so it would drop colors; keep them when our
+      // output is a terminal.
+      env: { ...(process.stdout.isTTY ? { MOCHA_COLORS: '1' } : {}), ...args.env },
       settings: args.settings,
       logLevel: args.logLevel,
       keepTemp: args.keep,
@@ -172,8 +205,9 @@ async function main(): Promise<number> {
       consoleChain = consoleChain.then(async () => {
         const values = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '[unserializable]')));
         const level = typeof values[0] === 'string' ? LOG_SERVICE_LEVEL.exec(values[0]) : null;
-        if (level && extHostLaunched) {
+        if (level && extHostLaunched && !WORKBENCH_NOISE.test(String(values[2]))) {
           const text = format(...values.slice(2));
+          if (isNativeCopy(text)) return;
           (level[1] === 'WARN' || level[1] === 'ERR' ? process.stderr : process.stdout).write(`${text}\n`);
         } else if (args.verbose) {
           console.error(`[browser ${msg.type()}] ${msg.text()}`);

@@ -94,6 +94,9 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
     if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') continue;
     env[k] = v;
   }
+  // No extension gallery: on a closed network its lookups only fail (with stack traces in the
+  // browser console) and slow the workbench; the server reads this override from the environment.
+  env.EXTENSIONS_GALLERY = '{}';
   Object.assign(env, opts.env);
 
   const args = [

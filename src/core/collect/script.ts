@@ -137,50 +137,43 @@ frame() {
   fi
 }
 
-# libvirt in two virsh processes whatever the number of objects: one lists UUIDs (safe to put
-# back into virsh's command language, unlike names), one dumps every object. Parts inside a run
-# are separated by virsh's own 'echo' command.
+# libvirt in two virsh processes whatever the number of objects: one lists UUIDs, one dumps
+# every object. Several commands go to one virsh as one string separated by ';' (virsh only
+# splits a single argument that way). Only fixed words, the hex nonce and UUIDs that passed a
+# strict pattern go into that string: never a name, which could hold virsh's quoting characters.
+# virsh's echo prints no newline, so each marker closes with '@@'.
 virsh_all() {
-  local L C O rc u
+  local L O rc u cmds
   if ! have virsh; then
     sec virsh.lists sh -c 'echo "virsh: command not found" >&2; exit 127'
     return 0
   fi
   L=$ERR.lists
-  timeout 30 virsh -q -c "$URI" > "$L" 2>"$ERR" <<EOC
-echo @@$N-part version
-version
-echo @@$N-part nets-all
-net-list --all --uuid
-echo @@$N-part nets-active
-net-list --uuid
-echo @@$N-part nets-autostart
-net-list --all --autostart --uuid
-echo @@$N-part nets-persistent
-net-list --all --persistent --uuid
-echo @@$N-part doms-all
-list --all --uuid
-echo @@$N-part doms-persistent
-list --all --persistent --uuid
-echo @@$N-part doms-autostart
-list --all --autostart --uuid
-EOC
+  cmds="echo @@$N-part nets-all@@ ; net-list --all --uuid ;"
+  cmds="$cmds echo @@$N-part nets-active@@ ; net-list --uuid ;"
+  cmds="$cmds echo @@$N-part nets-autostart@@ ; net-list --all --autostart --uuid ;"
+  cmds="$cmds echo @@$N-part nets-persistent@@ ; net-list --all --persistent --uuid ;"
+  cmds="$cmds echo @@$N-part doms-all@@ ; list --all --uuid ;"
+  cmds="$cmds echo @@$N-part doms-persistent@@ ; list --all --persistent --uuid ;"
+  cmds="$cmds echo @@$N-part doms-autostart@@ ; list --all --autostart --uuid ;"
+  cmds="$cmds echo @@$N-part end@@"
+  timeout 30 virsh -q -c "$URI" "$cmds" > "$L" 2>"$ERR"
   rc=$?
   frame virsh.lists "$L" "$rc"
-  uuids() { sed -n "/^@@$N-part $1\$/,/^@@$N-part /p" "$L" | grep -E '^[0-9a-f-]{36}$'; }
-  C=$ERR.cmds
-  : > "$C"
-  for u in $(uuids nets-all); do printf 'echo @@%s-part net-xml %s\nnet-dumpxml %s\n' "$N" "$u" "$u" >> "$C"; done
-  for u in $(uuids nets-active); do printf 'echo @@%s-part net-leases %s\nnet-dhcp-leases %s\n' "$N" "$u" "$u" >> "$C"; done
-  for u in $(uuids doms-all); do printf 'echo @@%s-part dom-state %s\ndomstate %s\necho @@%s-part dom-xml %s\ndumpxml %s\n' "$N" "$u" "$u" "$N" "$u" "$u" >> "$C"; done
-  if [ -s "$C" ]; then
+  [ "$rc" = 0 ] || { rm -f "$L"; return 0; }
+  uuids() { sed -e "s/@@$N-part /\n&/g" "$L" | sed -n "/^@@$N-part $1@@/,/^@@$N-part /p" | grep -oE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'; }
+  cmds=
+  for u in $(uuids nets-all); do cmds="$cmds echo @@$N-part net-xml $u@@ ; net-dumpxml $u ;"; done
+  for u in $(uuids nets-active); do cmds="$cmds echo @@$N-part net-leases $u@@ ; net-dhcp-leases $u ;"; done
+  for u in $(uuids doms-all); do cmds="$cmds echo @@$N-part dom-state $u@@ ; domstate $u ; echo @@$N-part dom-xml $u@@ ; dumpxml $u ;"; done
+  if [ -n "$cmds" ]; then
     O=$ERR.objects
-    timeout 60 virsh -q -c "$URI" < "$C" > "$O" 2>"$ERR"
+    timeout 60 virsh -q -c "$URI" "$cmds echo @@$N-part end@@" > "$O" 2>"$ERR"
     rc=$?
     frame virsh.objects "$O" "$rc"
     rm -f "$O"
   fi
-  rm -f "$L" "$C"
+  rm -f "$L"
 }
 
 sec host host_facts

@@ -36,25 +36,23 @@ export function parseSections(output: string, nonce: string): Map<string, Sectio
   return sections;
 }
 
-/** Splits a virsh batch run's output at the `echo @@<nonce>-part <name> [<uuid>]` separators. */
+/**
+ * Splits a virsh run's output at the `echo @@<nonce>-part <name> [<key>]@@` separators. virsh's
+ * echo prints no newline, so markers are found anywhere in the text, not only at line starts.
+ */
 export function parseParts(text: string, nonce: string): { name: string; key: string | null; text: string }[] {
+  const marker = new RegExp(`@@${nonce}-part (\\S+)(?: (\\S+))?@@`, 'g');
   const parts: { name: string; key: string | null; text: string }[] = [];
-  const marker = `@@${nonce}-part `;
-  let current: { name: string; key: string | null; lines: string[] } | null = null;
-  const flush = () => {
-    if (current) {
-      parts.push({ name: current.name, key: current.key, text: current.lines.join('\n').trim() });
+  let m: RegExpExecArray | null;
+  let prev: { name: string; key: string | null; start: number } | null = null;
+  while ((m = marker.exec(text)) !== null) {
+    if (prev) {
+      parts.push({ name: prev.name, key: prev.key, text: text.slice(prev.start, m.index).trim() });
     }
-  };
-  for (const line of text.split('\n')) {
-    if (line.startsWith(marker)) {
-      flush();
-      const [name, key] = line.slice(marker.length).trim().split(/\s+/, 2);
-      current = { name: name ?? '', key: key ?? null, lines: [] };
-    } else if (current) {
-      current.lines.push(line);
-    }
+    prev = { name: m[1] ?? '', key: m[2] ?? null, start: m.index + m[0].length };
   }
-  flush();
-  return parts;
+  if (prev) {
+    parts.push({ name: prev.name, key: prev.key, text: text.slice(prev.start).trim() });
+  }
+  return parts.filter((p) => p.name !== 'end');
 }

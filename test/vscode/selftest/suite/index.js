@@ -5,8 +5,8 @@ const Mocha = require('mocha');
 const { globSync } = require('glob');
 
 async function run() {
-  // color: the output ends up in a terminal via run-suite.ts, which keeps the escapes.
-  const mocha = new Mocha({ ui: 'tdd', color: true, timeout: 20_000 });
+  // No color option: run-suite.ts sets MOCHA_COLORS when its own stdout is a terminal.
+  const mocha = new Mocha({ ui: 'tdd', timeout: 20_000 });
   for (const file of globSync('**/*.test.js', { cwd: __dirname, absolute: true }).sort()) {
     mocha.addFile(file);
   }
