@@ -9,7 +9,7 @@
  * --env values reach the extension host (it inherits the server's environment).
  * --verbose also forwards the server's own log lines; --keep leaves the temp user-data dir (logs).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
@@ -17,72 +17,7 @@ import {
   ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl,
   type LaunchedBrowser, type VsServer,
 } from './server';
-
-interface Args {
-  extension: string;
-  tests: string;
-  workspace?: string;
-  env: Record<string, string>;
-  settings: Record<string, unknown>;
-  timeoutS: number;
-  logLevel: 'trace' | 'debug' | 'info';
-  verbose: boolean;
-  keep: boolean;
-}
-
-function usage(msg: string): never {
-  console.error(`run-suite: ${msg}
-usage: node --import tsx test/vscode/run-suite.ts --extension <dir> --tests <suite index.js>
-       [--workspace <dir>] [--env KEY=VAL]... [--setting KEY=JSON]... [--timeout <s>]
-       [--log-level info|debug|trace] [--verbose] [--keep]`);
-  process.exit(2);
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & Pick<Args, 'env' | 'settings'> = { env: {}, settings: {} };
-  let timeoutS = 300;
-  let logLevel: Args['logLevel'] = 'info';
-  let verbose = false;
-  let keep = false;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => argv[++i] ?? usage(`${flag} needs a value`);
-    switch (flag) {
-      case '--extension': a.extension = path.resolve(value()); break;
-      case '--tests': a.tests = path.resolve(value()); break;
-      case '--workspace': a.workspace = path.resolve(value()); break;
-      case '--env': {
-        const v = value();
-        const eq = v.indexOf('=');
-        if (eq <= 0) usage(`--env expects KEY=VAL, got ${v}`);
-        a.env[v.slice(0, eq)] = v.slice(eq + 1);
-        break;
-      }
-      case '--setting': {
-        const v = value();
-        const eq = v.indexOf('=');
-        if (eq <= 0) usage(`--setting expects KEY=JSON, got ${v}`);
-        const raw = v.slice(eq + 1);
-        // JSON when it parses (true, 3, "x", [..]), otherwise the plain string.
-        try { a.settings[v.slice(0, eq)] = JSON.parse(raw); } catch { a.settings[v.slice(0, eq)] = raw; }
-        break;
-      }
-      case '--timeout': timeoutS = Number(value()); break;
-      case '--log-level': logLevel = value() as Args['logLevel']; break;
-      case '--verbose': verbose = true; break;
-      case '--keep': keep = true; break;
-      case '--help': case '-h': usage('help');
-      default: usage(`unknown argument ${flag}`);
-    }
-  }
-  if (!a.extension) usage('--extension is required');
-  if (!a.tests) usage('--tests is required');
-  if (!existsSync(path.join(a.extension, 'package.json'))) usage(`no package.json in ${a.extension}`);
-  if (!existsSync(a.tests)) usage(`${a.tests} does not exist (compile the suite first?)`);
-  if (a.workspace && !statSync(a.workspace, { throwIfNoEntry: false })?.isDirectory()) usage(`${a.workspace} is not a folder`);
-  if (!(timeoutS > 0)) usage('--timeout must be a positive number of seconds');
-  return { ...(a as Args), timeoutS, logLevel, verbose, keep };
-}
+import { parseSuiteArgs } from './cli-args';
 
 /**
  * Where the extension host's output goes under this server:
@@ -107,7 +42,7 @@ const WORKBENCH_NOISE =
 const LOG_SERVICE_LEVEL = /^%c\s*(TRACE|DEBUG|INFO|WARN|ERR)$/;
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSuiteArgs(process.argv.slice(2), 'run-suite.ts');
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const note = (m: string) => console.error(`[run-suite ${elapsed()}] ${m}`);
