@@ -191,6 +191,7 @@ cmd_up() {
   mkdir -p "$HDIR/hostkeys"
   rm -rf "$S"
   mkdir -p "$S"/{etc,lib,log,cache}
+  install -m 000 /dev/null "$S/no-kvm"
   echo "$INDEX" >"$S/index"
 
   # The lab's client key and each host's own host key are made once and reused.
@@ -234,8 +235,9 @@ cmd_up() {
     mount --bind "$1/lib" /var/lib/libvirt
     mount --bind "$1/log" /var/log/libvirt
     mount --bind "$1/cache" /var/cache/libvirt
-    # Without this libvirtd probes KVM first, which hangs here for minutes.
-    if [ -e /dev/kvm ]; then mount --bind /dev/null /dev/kvm; fi
+    # KVM hangs on these machines: hide it. An inaccessible file (not /dev/null) makes libvirt
+    # see "no KVM" consistently; otherwise it re-probes QEMU on every define (20-30 s each).
+    if [ -e /dev/kvm ]; then mount --bind "$1/no-kvm" /dev/kvm; fi
   ' sh "$S"
 
   cat >"$S/sshd_config" <<EOF

@@ -26,7 +26,7 @@ START=$(date +%s)
 step() { echo "[install-server +$(( $(date +%s) - START ))s] $*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
-# Headers for the native modules (kerberos, native-keymap-less x11 bits, libsecret), pkg-config
+# Headers for the native modules (kerberos: krb5; x11/xkbfile and libsecret: probed by gyp), pkg-config
 # for their gyp files, a compiler toolchain for node-gyp, and ripgrep because @vscode/ripgrep's
 # postinstall would otherwise download its binary from GitHub, which we cannot reach.
 DEB_PKGS=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep python3 make g++)

@@ -73,6 +73,7 @@ async function main(): Promise<number> {
   // Workbench chatter before the extension host exists is not test output; see LOG_SERVICE_LEVEL.
   let extHostLaunched = false;
   let inExtHostChunk = false;
+  let extHostExit: string | undefined;
   // process.stdout/stderr.write in the extension host goes to BOTH channels (it is forwarded as a
   // console call and also written natively). Native lines almost always arrive first, so remember
   // them and skip the forwarded copy when it matches.
@@ -97,7 +98,9 @@ async function main(): Promise<number> {
       // test output.
       if (SERVER_EXTHOST_NOTE.test(m[3])) {
         if (/^Launched/.test(m[3])) extHostLaunched = true;
-        note(`extension host <${m[1]}>: ${m[3]}`);
+        // The exit note arrives before the last forwarded console lines; keep it for the end.
+        if (/exited/.test(m[3])) extHostExit = `extension host <${m[1]}>: ${m[3]}`;
+        else note(`extension host <${m[1]}>: ${m[3]}`);
         inExtHostChunk = false;
       } else {
         printNative(m[3], !!m[2]);
@@ -168,6 +171,7 @@ async function main(): Promise<number> {
       exitCode = result;
       // Let the last forwarded lines (mocha's summary) print before we report.
       await Promise.race([consoleChain, new Promise((r) => setTimeout(r, 2_000))]);
+      if (extHostExit) note(extHostExit);
       note(`suite finished with exit code ${exitCode}`);
       if (exitCode !== 0 && args.verbose) dumpExtHostLogs(server);
     }

@@ -36,7 +36,8 @@ export const BASE_SETTINGS: Record<string, unknown> = {
 
 /** Runs install-server.sh, which returns in milliseconds once the cache is complete. */
 export function ensureServerInstalled(): void {
-  const r = spawnSync('bash', [path.join(HERE, 'install-server.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its progress goes to our stderr: stdout carries the suite's report.
+  const r = spawnSync('bash', [path.join(HERE, 'install-server.sh')], { stdio: ['ignore', 2, 2] });
   if (r.status !== 0) throw new Error(`install-server.sh failed (status ${r.status}, signal ${r.signal})`);
 }
 

@@ -14,7 +14,9 @@ suite('harness self-check', () => {
   });
 
   test('runs in VS Code 1.100', () => {
-    assert.ok(vscode.version.startsWith('1.100'), `vscode.version is ${vscode.version}`);
+    // selftest/run.sh sets a wrong prefix once, to prove a failing test makes the runner fail.
+    const prefix = process.env.VIRTNET_SELFTEST_VERSION_PREFIX ?? '1.100';
+    assert.ok(vscode.version.startsWith(prefix), `vscode.version is ${vscode.version}, expected ${prefix}*`);
   });
 
   test('environment passed with --env reaches the extension host', () => {
