@@ -192,6 +192,8 @@ cmd_up() {
   rm -rf "$S"
   mkdir -p "$S"/{etc,lib,log,cache}
   install -m 000 /dev/null "$S/no-kvm"
+  printf '127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$ADDR" "$NS" >"$S/hosts"
+  printf '# lab host %s: no DNS server\nnameserver 127.0.0.1\n' "$NAME" >"$S/resolv.conf"
   echo "$INDEX" >"$S/index"
 
   # The lab's client key and each host's own host key are made once and reused.
@@ -226,6 +228,9 @@ cmd_up() {
   rm -rf "$S/etc/qemu/autostart" "$S/etc/qemu/networks/autostart"/*
   find "$S/etc/qemu" -maxdepth 1 -name '*.xml' -delete
   find "$S/etc/qemu/networks" -maxdepth 1 -name '*.xml' ! -name default.xml -delete 2>/dev/null || true
+  # libvirt would recreate the covered /dev/kvm in each guest's private /dev and fail on the
+  # bind mount; the lab runs guests without that per-domain namespace.
+  printf '\n# virtnet lab\nnamespaces = []\n' >>"$S/etc/qemu.conf"
   mkdir -p "$S/lib"/{boot,images,dnsmasq,qemu,network} "$S/log/qemu" "$S/cache/qemu"
   # These mount points must exist in the shared tree before they can be covered.
   mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt /run/sshd
@@ -235,6 +240,10 @@ cmd_up() {
     mount --bind "$1/lib" /var/lib/libvirt
     mount --bind "$1/log" /var/log/libvirt
     mount --bind "$1/cache" /var/cache/libvirt
+    # Own name and no DNS server: resolving the hostname (libvirt does, at each domain start)
+    # must answer at once instead of timing out against an unreachable resolver.
+    mount --bind "$1/hosts" /etc/hosts
+    if [ -f /etc/resolv.conf ]; then mount --bind "$1/resolv.conf" /etc/resolv.conf; fi
     # KVM hangs on these machines: hide it. An inaccessible file (not /dev/null) makes libvirt
     # see "no KVM" consistently; otherwise it re-probes QEMU on every define (20-30 s each).
     if [ -e /dev/kvm ]; then mount --bind "$1/no-kvm" /dev/kvm; fi

@@ -25,6 +25,11 @@ suite('harness self-check', () => {
     assert.equal(process.env.VIRTNET_SELFTEST_ENV, 'ok');
   });
 
+  test('the UI is the web workbench', () => {
+    // Documented limit: no Electron main process under this harness.
+    assert.equal(vscode.env.uiKind, vscode.UIKind.Web);
+  });
+
   test('remoteName is the server authority', () => {
     // Documented limit: under this server remoteName is "127.0.0.1:<port>", not "ssh-remote".
     assert.match(String(vscode.env.remoteName), /^127\.0\.0\.1:\d+$/);
