@@ -1,9 +1,84 @@
-/** VirtNet's VS Code entry point: a thin layer over the core (views and commands come in later). */
+/**
+ * VirtNet's VS Code entry point: wires the hosts, the tree, the XML documents and the command
+ * table together. Everything it shows comes from the core; this layer only presents it.
+ */
 import * as vscode from 'vscode';
+import { COMMANDS } from './commands/table';
+import type { CommandContext } from './commands/context';
+import { refreshAll } from './commands/refresh';
+import { registerCommandTable } from './commands/wrapper';
+import { HostRegistry } from './hosts/registry';
+import type { HostSession } from './hosts/session';
+import { SECTION, readSettings } from './hosts/settings';
+import { VIEW_ID, VirtNetTreeProvider } from './views/treeProvider';
+import { XML_SCHEME, XmlDocumentProvider } from './views/xmlDocuments';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What `activate` returns: lets the extension-host tests walk the real tree. */
+export interface VirtNetApi {
+  getTreeProvider(): VirtNetTreeProvider;
+  /** Re-reads the settings, then refreshes every host; resolves when all settled. */
+  refreshAll(): Promise<void>;
+  hosts(): readonly HostSession[];
+}
+
+export function activate(context: vscode.ExtensionContext): VirtNetApi {
   const log = vscode.window.createOutputChannel('VirtNet', { log: true });
-  context.subscriptions.push(log);
+  const registry = new HostRegistry(log, context.extension.extensionKind);
+  const tree = new VirtNetTreeProvider(registry);
+  const xml = new XmlDocumentProvider(registry);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(log, registry, tree, xml, view, vscode.workspace.registerTextDocumentContentProvider(XML_SCHEME, xml));
+
+  // One progress bar per host read, whoever started it (the tree opening, a command, the timer).
+  const inProgress = new Set<HostSession>();
+  const showProgress = (session: HostSession) => {
+    if (session.state.kind !== 'loading' || inProgress.has(session)) return;
+    inProgress.add(session);
+    void vscode.window
+      .withProgress({ location: { viewId: VIEW_ID } }, () => session.settled())
+      .then(() => inProgress.delete(session));
+  };
+  context.subscriptions.push(registry.onDidChangeHost(showProgress));
+
+  const ctx: CommandContext = {
+    registry,
+    tree,
+    xml,
+    log,
+    refreshHost: async (session) => {
+      const done = session.refresh();
+      showProgress(session);
+      await done;
+    },
+  };
+  context.subscriptions.push(...registerCommandTable(ctx, COMMANDS));
+
+  let timer: NodeJS.Timeout | undefined;
+  const applyInterval = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    const every = readSettings().refreshIntervalMs;
+    // Sessions share an in-flight read, so a slow host is never asked twice at once.
+    if (every > 0) timer = setInterval(() => void registry.refreshAll(), every);
+  };
+  applyInterval();
+  context.subscriptions.push({ dispose: () => timer && clearInterval(timer) });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      registry.reconcile();
+      if (e.affectsConfiguration(`${SECTION}.refreshInterval`)) applyInterval();
+    }),
+  );
+
+  log.info(`VirtNet activated; this host is ${registry.place.how}${registry.place.remoteName ? ` (${registry.place.remoteName})` : ''}`);
+
+  return {
+    getTreeProvider: () => tree,
+    refreshAll: () => refreshAll(ctx),
+    hosts: () => registry.all(),
+  };
 }
 
 export function deactivate(): void {}

@@ -12,8 +12,8 @@ import { thisHostPlace, type ThisHostPlace } from './thisHost';
 
 export class HostRegistry implements vscode.Disposable {
   private sessions: HostSession[] = [];
-  /** What a session was built from; a change of it rebuilds the session. */
-  private builtWith = '';
+  /** What each session's executor was built from; a change of it rebuilds the session. */
+  private readonly builtWith = new Map<HostSession, string>();
   private readonly listChanged = new vscode.EventEmitter<void>();
   private readonly hostChanged = new vscode.EventEmitter<HostSession>();
   private subscriptions = new Map<HostSession, vscode.Disposable>();
@@ -42,14 +42,12 @@ export class HostRegistry implements vscode.Disposable {
   /** Brings the sessions in line with the settings; returns whether the list changed. */
   reconcile(settings: VirtNetSettings = readSettings()): boolean {
     const wanted = [...(settings.showThisHost ? [THIS_HOST] : []), ...settings.hosts.filter((h) => h !== THIS_HOST)];
-    const builtWith = JSON.stringify([settings.sshConfigFile, settings.sudoPasswordIdleMs]);
-    const rebuild = builtWith !== this.builtWith;
-    this.builtWith = builtWith;
-
     const next: HostSession[] = [];
     for (const dest of wanted) {
-      const existing = rebuild ? undefined : this.find(dest);
-      next.push(existing ?? this.create(dest, settings));
+      const existing = this.find(dest);
+      // A session whose executor options changed is rebuilt; the others keep their model.
+      const keep = existing && this.builtWith.get(existing) === recipe(dest, settings);
+      next.push(keep ? existing : this.create(dest, settings));
     }
     const dropped = this.sessions.filter((s) => !next.includes(s));
     const changed = dropped.length > 0 || next.length !== this.sessions.length || next.some((s, i) => s !== this.sessions[i]);
@@ -67,12 +65,15 @@ export class HostRegistry implements vscode.Disposable {
       askPassword: askSudoPassword,
     });
     this.subscriptions.set(session, session.onDidChange((s) => this.hostChanged.fire(s)));
+    this.builtWith.set(session, recipe(dest, settings));
+    if (dest !== THIS_HOST) this.log.info(`[${dest}] ssh config: ${settings.sshConfigFile ?? '~/.ssh/config (default)'}`);
     return session;
   }
 
   private drop(session: HostSession): void {
     this.subscriptions.get(session)?.dispose();
     this.subscriptions.delete(session);
+    this.builtWith.delete(session);
     session.dispose();
   }
 
@@ -87,4 +88,9 @@ export class HostRegistry implements vscode.Disposable {
     this.listChanged.dispose();
     this.hostChanged.dispose();
   }
+}
+
+/** The settings an executor for this destination depends on (the ssh config only matters for SSH). */
+function recipe(dest: string, settings: VirtNetSettings): string {
+  return JSON.stringify([settings.sudoPasswordIdleMs, dest === THIS_HOST ? null : (settings.sshConfigFile ?? null)]);
 }

@@ -73,10 +73,21 @@ export class HostSession implements vscode.Disposable {
 
   /** Reads the host again; concurrent callers share the read already running. */
   refresh(): Promise<void> {
-    this.inFlight ??= this.collect().finally(() => {
-      this.inFlight = undefined;
-    });
+    if (!this.inFlight) {
+      // The state changes before anyone hears of it, so a listener that asks for settled()
+      // gets this read, not a second one.
+      this._state = { kind: 'loading', since: Date.now() };
+      this.inFlight = this.collect().finally(() => {
+        this.inFlight = undefined;
+      });
+      this.changed.fire(this);
+    }
     return this.inFlight;
+  }
+
+  /** The read in flight, or a resolved promise when none runs. */
+  settled(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
   }
 
   /** Resolves once a first read has finished (started if none ran yet). */
@@ -87,7 +98,6 @@ export class HostSession implements vscode.Disposable {
   }
 
   private async collect(): Promise<void> {
-    this.setState({ kind: 'loading', since: Date.now() });
     try {
       const model = await collectInventory(this.getExecutor(), {
         timeoutMs: this.options.timeoutMs ?? 60_000,

@@ -71,7 +71,8 @@ test('the seed scenario is what the guide built', { skip: skip ?? false }, () =>
 test('STP and VLAN filtering match sysfs', { skip: skip ?? false }, async () => {
   for (const b of model.bridges) {
     const stp = (await onHost(['cat', `/sys/class/net/${b.name}/bridge/stp_state`])).trim();
-    const vf = (await onHost(['cat', `/sys/class/net/${b.name}/bridge/vlan_filtering`])).trim();
+    // This kernel has no bridge VLAN filtering at all: the sysfs file is absent, which means off.
+    const vf = (await onHost(['sh', '-c', 'cat "$1" 2>/dev/null || echo 0', 'sh', `/sys/class/net/${b.name}/bridge/vlan_filtering`])).trim();
     assert.equal(b.stp, stp !== '0', `stp of ${b.name}`);
     assert.equal(b.vlanFiltering, vf === '1', `vlan_filtering of ${b.name}`);
   }

@@ -139,10 +139,17 @@ start_libvirt() {
   pid=$(read_pid "$S/libvirtd.pid")
   if ! pid_in_ns "$pid"; then
     rm -f "$S/libvirtd.pid"
+    # QEMU's capabilities are the same for every lab host of this machine: reuse a probe made by
+    # an earlier host (libvirtd checks it is still valid) to save seconds per start.
+    if [[ -d $LAB/qemu-caps ]]; then cp -n "$LAB"/qemu-caps/*.xml "$S/cache/qemu/capabilities/" 2>/dev/null || true; fi
     in_host_daemon libvirtd -d -p "$S/libvirtd.pid" </dev/null >>"$S/libvirtd.out" 2>&1
   fi
   wait_for "$TIMEOUT" "libvirtd of $NAME" in_host virsh -c qemu:///system version ||
     { tail -n 20 "$S/log/libvirtd.log" "$S/libvirtd.out" >&2 2>/dev/null || true; return 1; }
+  if [[ ! -d $LAB/qemu-caps ]] && ls "$S"/cache/qemu/capabilities/*.xml >/dev/null 2>&1; then
+    mkdir -p "$LAB/qemu-caps.$$" && cp "$S"/cache/qemu/capabilities/*.xml "$LAB/qemu-caps.$$/" &&
+      mv -T "$LAB/qemu-caps.$$" "$LAB/qemu-caps" 2>/dev/null || rm -rf "$LAB/qemu-caps.$$"
+  fi
 }
 
 stop_pid() {
@@ -187,6 +194,9 @@ cmd_up() {
   # From here on a failure (set -e, die, ^C) tears down whatever was built.
   UP_OK=0
   trap 'if [[ $UP_OK != 1 ]]; then log "up failed; tearing down $NAME"; cmd_down "$NAME" || true; fi' EXIT
+  # Without these bash would die on a signal without running the EXIT trap.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 
   mkdir -p "$HDIR/hostkeys"
   rm -rf "$S"
@@ -231,7 +241,7 @@ cmd_up() {
   # libvirt would recreate the covered /dev/kvm in each guest's private /dev and fail on the
   # bind mount; the lab runs guests without that per-domain namespace.
   printf '\n# virtnet lab\nnamespaces = []\n' >>"$S/etc/qemu.conf"
-  mkdir -p "$S/lib"/{boot,images,dnsmasq,qemu,network} "$S/log/qemu" "$S/cache/qemu"
+  mkdir -p "$S/lib"/{boot,images,dnsmasq,qemu,network} "$S/log/qemu" "$S/cache/qemu/capabilities"
   # These mount points must exist in the shared tree before they can be covered.
   mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt /run/sshd
   in_host sh -ec '

@@ -19,7 +19,8 @@ T0=$(date +%s%N)
 ERR=$(mktemp 2>/dev/null || echo /tmp/virtnet-collect.$$)
 trap 'rm -f "$ERR" "$ERR".*' EXIT
 
-have() { command -v "$1" >/dev/null 2>&1; }
+# A tool counts only if it can be executed (a path that exists but is not executable is not a tool).
+have() { local p; p=$(command -v "$1" 2>/dev/null) && [ -x "$p" ]; }
 
 # sec NAME CMD...: runs CMD, frames its stdout, and its stderr as NAME.stderr when any.
 sec() {

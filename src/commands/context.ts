@@ -1,0 +1,23 @@
+/** What command handlers get: the hosts, the tree, the log, the XML documents. */
+import type * as vscode from 'vscode';
+import type { HostRegistry } from '../hosts/registry';
+import type { HostSession } from '../hosts/session';
+import type { VirtNetTreeProvider } from '../views/treeProvider';
+import type { XmlDocumentProvider } from '../views/xmlDocuments';
+
+export interface CommandContext {
+  registry: HostRegistry;
+  tree: VirtNetTreeProvider;
+  xml: XmlDocumentProvider;
+  log: vscode.LogOutputChannel;
+  /** Refreshes one host with the view's progress bar; resolves when the host settled. */
+  refreshHost(session: HostSession): Promise<void>;
+}
+
+/** Thrown when the user dismisses a picker: the wrapper drops it silently. */
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled by the user');
+    this.name = 'Cancelled';
+  }
+}

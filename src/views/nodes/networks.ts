@@ -1,0 +1,174 @@
+/** libvirt networks: state, forward mode, bridge, subnet, DHCP; their leases and the VM NICs on them. */
+import * as vscode from 'vscode';
+import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
+import type { HostSession } from '../../hosts/session';
+import { modelClass, modelHint } from '../nicModels';
+import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
+import type { GroupSpec } from './group';
+
+export function networksGroup(model: HostModel): GroupSpec {
+  const active = model.networks.filter((n) => n.active).length;
+  return {
+    kind: 'networks',
+    label: 'Libvirt networks',
+    codicon: 'globe',
+    description: model.networks.length === active ? String(active) : `${active} of ${model.networks.length} active`,
+    empty: model.info.tools.virsh === false ? 'No libvirt networks (virsh not installed)' : 'No libvirt networks',
+    build: (group) => model.networks.map((n) => new NetworkNode(group, group.session, model, n)),
+  };
+}
+
+/** Every VM NIC attached to a network: by network name, or by the network's bridge. */
+export function nicsOnNetwork(model: HostModel, net: Network): Array<{ domain: Domain; nic: DomainInterface }> {
+  const out: Array<{ domain: Domain; nic: DomainInterface }> = [];
+  for (const domain of model.domains) {
+    for (const nic of domain.interfaces) {
+      const byName = nic.type === 'network' && nic.source === net.name;
+      const byBridge = nic.type === 'bridge' && net.bridge !== null && nic.source === net.bridge;
+      if (byName || byBridge) out.push({ domain, nic });
+    }
+  }
+  return out;
+}
+
+function subnets(net: Network): string[] {
+  return net.ips.map((ip) => `${ip.address}/${ip.prefix}`);
+}
+
+function dhcpRanges(net: Network): string[] {
+  return net.ips.flatMap((ip) => ip.dhcpRanges.map((r) => `${r.start}–${r.end}`));
+}
+
+export class NetworkNode extends HostChildNode {
+  constructor(
+    parent: VirtNetNode,
+    session: HostSession,
+    private readonly model: HostModel,
+    readonly network: Network,
+  ) {
+    super(parent, `${hostId(session)}/network/${network.name}`, session);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const n = this.network;
+    const facts = [
+      n.active ? undefined : 'inactive',
+      n.forwardMode,
+      n.bridge ?? n.forwardDev ?? undefined,
+      subnets(n)[0],
+      n.autostart ? 'autostart' : undefined,
+    ].filter(Boolean);
+    const childCount = n.leases.length + nicsOnNetwork(this.model, n).length;
+    return makeItem(this, n.name, {
+      icon: icon('globe', n.active ? colors.up : colors.muted),
+      description: facts.join(' · '),
+      contextValue: `network:${n.active ? 'active' : 'inactive'}`,
+      collapsible: childCount > 0,
+    });
+  }
+
+  override children(): VirtNetNode[] {
+    const n = this.network;
+    return [
+      ...n.leases.map((l) => new LeaseNode(this, this.session, this.model, l)),
+      ...nicsOnNetwork(this.model, n).map(({ domain, nic }, i) => new AttachedNicNode(this, this.session, domain, nic, i)),
+    ];
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const n = this.network;
+    return factsTooltip(`libvirt network ${n.name}`, [
+      ['state', n.active ? 'active' : 'inactive'],
+      ['autostart', yesNo(n.autostart)],
+      ['persistent', yesNo(n.persistent)],
+      ['forward mode', n.forwardMode],
+      ['forward device', n.forwardDev],
+      ['bridge', n.bridge],
+      ['STP', yesNo(n.stp)],
+      ['subnets', subnets(n).join(', ')],
+      ['DHCP ranges', dhcpRanges(n).join(', ')],
+      ['static DHCP hosts', n.ips.reduce((k, ip) => k + ip.dhcpHosts.length, 0) || undefined],
+      ['DNS domain', n.domainName],
+      ['interface pool', n.forwardInterfaces.join(', ')],
+      ['PF', n.forwardPf],
+      ['UUID', n.uuid],
+    ]);
+  }
+}
+
+export class LeaseNode extends HostChildNode {
+  constructor(
+    parent: NetworkNode,
+    session: HostSession,
+    private readonly model: HostModel,
+    readonly lease: Lease,
+  ) {
+    super(parent, `${parent.id}/lease/${lease.mac}`, session);
+  }
+
+  /** The VM whose NIC has the lease's MAC. */
+  vm(): string | undefined {
+    const mac = this.lease.mac.toLowerCase();
+    return this.model.domains.find((d) => d.interfaces.some((i) => i.mac?.toLowerCase() === mac))?.name;
+  }
+
+  treeItem(): vscode.TreeItem {
+    const l = this.lease;
+    const vm = this.vm();
+    return makeItem(this, l.ip, {
+      icon: icon('symbol-field', colors.info),
+      description: [vm ? `VM ${vm}` : l.hostname, l.mac].filter(Boolean).join(' · '),
+      contextValue: 'lease',
+    });
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const l = this.lease;
+    return factsTooltip(`DHCP lease ${l.ip}`, [
+      ['address', l.prefix === null ? l.ip : `${l.ip}/${l.prefix}`],
+      ['MAC', l.mac],
+      ['hostname', l.hostname],
+      ['VM', this.vm()],
+      ['expires', l.expiry],
+    ]);
+  }
+}
+
+export class AttachedNicNode extends HostChildNode {
+  constructor(
+    parent: NetworkNode,
+    session: HostSession,
+    readonly domain: Domain,
+    readonly nic: DomainInterface,
+    index: number,
+  ) {
+    super(parent, `${parent.id}/nic/${domain.name}/${nic.mac ?? index}`, session);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const n = this.nic;
+    const running = this.domain.state === 'running';
+    return makeItem(this, this.domain.name, {
+      icon: icon('vm', running ? colors.up : colors.muted),
+      description: [n.model, n.mac, n.target, n.ips[0]].filter(Boolean).join(' · '),
+      contextValue: `network-nic:${modelClass(n.model)}`,
+    });
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const n = this.nic;
+    return factsTooltip(
+      `NIC of ${this.domain.name}`,
+      [
+        ['VM state', this.domain.state],
+        ['type', n.type],
+        ['source', n.source],
+        ['model', n.model],
+        ['MAC', n.mac],
+        ['tap', n.target],
+        ['IP', n.ips.join(', ')],
+      ],
+      modelHint(n.model),
+    );
+  }
+}

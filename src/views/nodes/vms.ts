@@ -1,0 +1,177 @@
+/** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
+import * as vscode from 'vscode';
+import type { Domain, DomainHostdev, DomainInterface, HostModel } from '../../core/model/types';
+import type { HostSession } from '../../hosts/session';
+import { modelClass, modelHint } from '../nicModels';
+import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
+import type { GroupSpec } from './group';
+
+export function vmsGroup(model: HostModel): GroupSpec {
+  const running = model.domains.filter((d) => d.state === 'running').length;
+  return {
+    kind: 'vms',
+    label: 'Virtual machines',
+    codicon: 'vm',
+    description: model.domains.length === 0 ? '0' : `${running} of ${model.domains.length} running`,
+    empty: model.info.tools.virsh === false ? 'No VMs (virsh not installed)' : 'No libvirt VMs',
+    build: (group) => model.domains.map((d) => new VmNode(group, group.session, model, d)),
+  };
+}
+
+/** `running`, `shut-off`, `paused`...: virsh's words made token-safe. */
+export function stateToken(state: string): string {
+  return state.trim().toLowerCase().replace(/\s+/g, '-');
+}
+
+function stateColor(state: string): string {
+  switch (stateToken(state)) {
+    case 'running':
+      return colors.up;
+    case 'paused':
+    case 'pmsuspended':
+      return colors.warn;
+    case 'crashed':
+      return colors.down;
+    default:
+      return colors.muted;
+  }
+}
+
+export class VmNode extends HostChildNode {
+  constructor(
+    parent: VirtNetNode,
+    session: HostSession,
+    private readonly model: HostModel,
+    readonly domain: Domain,
+  ) {
+    super(parent, `${hostId(session)}/vm/${domain.name}`, session);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const d = this.domain;
+    const nics = d.interfaces.length;
+    const facts = [
+      d.state,
+      `${nics} NIC${nics === 1 ? '' : 's'}`,
+      d.hostdevs.length > 0 ? `${d.hostdevs.length} PCI` : undefined,
+      d.virtType === 'qemu' ? 'TCG' : undefined,
+    ].filter(Boolean);
+    return makeItem(this, d.name, {
+      icon: icon('vm', stateColor(d.state)),
+      description: facts.join(' · '),
+      contextValue: `vm:${stateToken(d.state)}`,
+      collapsible: nics + d.hostdevs.length > 0,
+    });
+  }
+
+  override children(): VirtNetNode[] {
+    return [
+      ...this.domain.interfaces.map((nic, i) => new VmNicNode(this, this.session, this.domain, nic, i)),
+      ...this.domain.hostdevs.map((h, i) => new HostdevNode(this, this.session, this.model, h, i)),
+    ];
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const d = this.domain;
+    return factsTooltip(`VM ${d.name}`, [
+      ['state', d.state],
+      ['virtualisation', d.virtType === 'kvm' ? 'KVM' : d.virtType === 'qemu' ? 'QEMU TCG (no KVM acceleration)' : d.virtType],
+      ['persistent', yesNo(d.persistent)],
+      ['autostart', yesNo(d.autostart)],
+      ['NICs', d.interfaces.length],
+      ['assigned PCI devices', d.hostdevs.map((h) => h.address ?? h.type).join(', ')],
+      ['UUID', d.uuid],
+    ]);
+  }
+}
+
+export class VmNicNode extends HostChildNode {
+  constructor(
+    parent: VmNode,
+    session: HostSession,
+    readonly domain: Domain,
+    readonly nic: DomainInterface,
+    index: number,
+  ) {
+    super(parent, `${parent.id}/nic/${nic.mac ?? index}`, session);
+  }
+
+  /** The model as the tree says it: emulated ones carry the virtio hint. */
+  private modelText(): string | undefined {
+    const m = this.nic.model;
+    switch (modelClass(m)) {
+      case 'virtio':
+        return `${m} (fast)`;
+      case 'emulated':
+        return `${m} (emulated; virtio is faster)`;
+      default:
+        return undefined;
+    }
+  }
+
+  treeItem(): vscode.TreeItem {
+    const n = this.nic;
+    const cls = modelClass(n.model);
+    const label = n.source ? `${n.type} ${n.source}` : n.type;
+    return makeItem(this, label, {
+      icon: icon('plug', cls === 'emulated' ? colors.warn : n.target ? colors.up : colors.muted),
+      description: [this.modelText(), n.mac, n.target, n.ips.join(', ')].filter(Boolean).join(' · '),
+      contextValue: `vm-nic:${cls}`,
+    });
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const n = this.nic;
+    return factsTooltip(
+      `NIC ${n.mac ?? ''} of ${this.domain.name}`,
+      [
+        ['type', n.type],
+        ['source', n.source],
+        ['mode', n.sourceMode],
+        ['model', n.model ?? 'libvirt default'],
+        ['MAC', n.mac],
+        ['tap', n.target ?? (this.domain.state === 'running' ? undefined : 'none while the VM is off')],
+        ['IP (from DHCP leases)', n.ips.join(', ')],
+      ],
+      modelHint(n.model),
+    );
+  }
+}
+
+export class HostdevNode extends HostChildNode {
+  constructor(
+    parent: VmNode,
+    session: HostSession,
+    private readonly model: HostModel,
+    readonly hostdev: DomainHostdev,
+    index: number,
+  ) {
+    super(parent, `${parent.id}/hostdev/${hostdev.address ?? index}`, session);
+  }
+
+  private device() {
+    return this.hostdev.address ? this.model.pciDevices.find((p) => p.address === this.hostdev.address) : undefined;
+  }
+
+  treeItem(): vscode.TreeItem {
+    const h = this.hostdev;
+    const dev = this.device();
+    return makeItem(this, h.address ?? h.type, {
+      icon: icon('circuit-board', colors.info),
+      description: [dev?.deviceName ?? undefined, dev?.driver ?? undefined, h.managed ? 'managed' : undefined].filter(Boolean).join(' · '),
+      contextValue: `hostdev:${h.type}`,
+    });
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const h = this.hostdev;
+    const dev = this.device();
+    return factsTooltip(`Assigned ${h.type} device`, [
+      ['address', h.address],
+      ['device', dev ? `${dev.vendorName ?? dev.vendorId} ${dev.deviceName ?? dev.deviceId}` : undefined],
+      ['driver on the host', dev?.driver],
+      ['IOMMU group', dev?.iommuGroup],
+      ['managed by libvirt', yesNo(h.managed)],
+    ]);
+  }
+}
