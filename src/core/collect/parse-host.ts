@@ -20,7 +20,10 @@ export function parseHostFacts(text: string): HostFacts {
 /** NIC model names from `qemu-system-* -device help` ("Network devices:" section). */
 export function parseQemuNicModels(text: string): string[] {
   const models: string[] = [];
-  for (const line of text.split('\n')) {
+  // The collector sends only the network section; full `-device help` output is cut to it here.
+  const start = text.indexOf('Network devices:');
+  const section = start >= 0 ? text.slice(start).split(/\n\s*\n/)[0] ?? '' : text;
+  for (const line of section.split('\n')) {
     const m = /^name "([^"]+)"/.exec(line.trim());
     if (m?.[1]) {
       models.push(m[1]);

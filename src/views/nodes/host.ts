@@ -72,8 +72,10 @@ export class HostNode extends VirtNetNode {
     const s = this.host;
     const state = s.state;
     if (state.kind === 'idle') {
-      // First look at this host: start reading it; the session's change event redraws us.
-      void s.refresh();
+      // First look at this host: start reading it; the session's change event redraws us. Not
+      // from inside getChildren: a refresh event for a node whose children VS Code is still
+      // fetching registers them twice ("Element with id ... is already registered").
+      setTimeout(() => void s.refresh(), 0);
       return [new LoadingNode(this, s)];
     }
     const model = s.model;
