@@ -96,7 +96,8 @@ export class HostNode extends VirtNetNode {
     const s = this.host;
     const full = error instanceof Error ? error.message : String(error);
     return [
-      new ErrorNode(this, s, oneLineReason(error), failureHint(error), full),
+      // Under the host's own node its name would only repeat: drop the "<host>: " prefix.
+      new ErrorNode(this, s, stripHost(oneLineReason(error), s.dest), failureHint(error), full),
       new ActionNode(this, s, 'retry', 'Retry', 'refresh', { title: 'Retry', command: 'virtnet.refreshHost', arguments: [s.dest] }),
       s.isThisHost
         ? new ActionNode(this, s, 'settings', 'Edit VirtNet settings', 'settings-gear', {
@@ -130,4 +131,8 @@ export class HostNode extends VirtNetNode {
       ['collected', m ? `${new Date(m.collectedAt).toLocaleString()}${m.collectMs !== null ? ` in ${m.collectMs} ms on the host` : ''}` : undefined],
     ]);
   }
+}
+
+function stripHost(reason: string, dest: string): string {
+  return reason.startsWith(`${dest}: `) ? reason.slice(dest.length + 2) : reason;
 }
