@@ -16,16 +16,16 @@ export interface CollectOptions {
 }
 
 /**
- * Reads the whole script before running any of it, then detaches stdin: no command inside can
- * swallow the rest of the script, and a sudo password line (when used) is consumed first.
+ * The script travels in the command line itself (`bash -c SCRIPT`), not on stdin: the host can
+ * start at once instead of waiting for stdin's end, and stdin stays free for a sudo password.
+ * `$0` names it in `ps`; `$1` is the nonce, `$2` the libvirt URI.
  */
-export const COLLECTOR_LAUNCHER = ['bash', '-c', 'script=$(cat) && exec </dev/null && eval "$script"', 'virtnet-collector'];
+export const COLLECTOR_LAUNCHER = ['bash', '-c', COLLECTOR_SCRIPT, 'virtnet-collector'];
 
 export async function collectInventory(executor: Executor, options: CollectOptions = {}): Promise<HostModel> {
   const nonce = randomBytes(6).toString('hex');
   const collectedAt = new Date();
   const result = await executor.run([...COLLECTOR_LAUNCHER, nonce, options.libvirtUri ?? 'qemu:///system'], {
-    input: COLLECTOR_SCRIPT,
     root: 'if-available',
     timeoutMs: options.timeoutMs ?? 60_000,
     signal: options.signal,

@@ -12,6 +12,8 @@
  */
 export const COLLECTOR_SCRIPT = String.raw`
 set -u
+# Nothing in here reads input: a sudo password line (when used) has been consumed by sudo already.
+exec </dev/null
 export LC_ALL=C
 N=$1
 URI=$2
@@ -19,8 +21,15 @@ T0=$(date +%s%N)
 ERR=$(mktemp 2>/dev/null || echo /tmp/virtnet-collect.$$)
 trap 'rm -f "$ERR" "$ERR".*' EXIT
 
-# A tool counts only if it can be executed (a path that exists but is not executable is not a tool).
-have() { local p; p=$(command -v "$1" 2>/dev/null) && [ -x "$p" ]; }
+# A tool counts only if an executable file by that name is on PATH. A loop over PATH instead of
+# command -v in a subshell: no process per tool, and a non-executable file does not count.
+have() {
+  local d IFS=:
+  for d in $PATH; do
+    [ -f "$d/$1" ] && [ -x "$d/$1" ] && return 0
+  done
+  return 1
+}
 
 # sec NAME CMD...: runs CMD, frames its stdout, and its stderr as NAME.stderr when any.
 sec() {
@@ -103,18 +112,24 @@ pci_walk() {
   done
 }
 
-# Per netdev: the PCI device behind it, its PF if it is a VF, and its driver.
+# Per netdev: the PCI device behind it, its PF if it is a VF, and its driver. Virtual devices
+# (taps, veths, bridges: most netdevs on a busy host) cost no process at all: names come from
+# the glob inside /sys/class/net and reads are shell builtins; only real devices readlink.
 net_walk() {
-  local n name dev pf drv tun
-  for n in /sys/class/net/*; do
-    [ -e "$n" ] || continue
-    name=$(basename "$n")
-    dev=; [ -e "$n/device" ] && dev=$(basename "$(readlink "$n/device")")
-    pf=; [ -e "$n/device/physfn" ] && pf=$(basename "$(readlink "$n/device/physfn")")
-    drv=; [ -e "$n/device/driver" ] && drv=$(basename "$(readlink "$n/device/driver")")
-    tun=; [ -r "$n/tun_flags" ] && read -r tun < "$n/tun_flags"
+  local name dev pf drv tun
+  cd /sys/class/net 2>/dev/null || return 0
+  for name in *; do
+    [ -e "$name" ] || continue
+    dev= pf= drv= tun=
+    if [ -e "$name/device" ]; then
+      dev=$(basename "$(readlink "$name/device")")
+      [ -e "$name/device/physfn" ] && pf=$(basename "$(readlink "$name/device/physfn")")
+      [ -e "$name/device/driver" ] && drv=$(basename "$(readlink "$name/device/driver")")
+    fi
+    [ -r "$name/tun_flags" ] && read -r tun < "$name/tun_flags"
     printf '%s|%s|%s|%s|%s\n' "$name" "$dev" "$pf" "$drv" "$tun"
   done
+  cd /
 }
 
 qemu_nic_models() {
@@ -162,11 +177,17 @@ virsh_all() {
   rc=$?
   frame virsh.lists "$L" "$rc"
   [ "$rc" = 0 ] || { rm -f "$L"; return 0; }
-  uuids() { sed -e "s/@@$N-part /\n&/g" "$L" | sed -n "/^@@$N-part $1@@/,/^@@$N-part /p" | grep -oE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'; }
-  cmds=
-  for u in $(uuids nets-all); do cmds="$cmds echo @@$N-part net-xml $u@@ ; net-dumpxml $u ;"; done
-  for u in $(uuids nets-active); do cmds="$cmds echo @@$N-part net-leases $u@@ ; net-dhcp-leases $u ;"; done
-  for u in $(uuids doms-all); do cmds="$cmds echo @@$N-part dom-state $u@@ ; domstate $u ; echo @@$N-part dom-xml $u@@ ; dumpxml $u ;"; done
+  # One awk turns the UUID lists into the second run's command string (no process per object).
+  cmds=$(awk -v n="$N" '
+    /@@/ { k = split($0, a, "@@" n "-part "); if (k > 1) { part = a[k]; sub(/@@.*/, "", part) } }
+    {
+      u = $0; gsub(/@@[^@]*@@/, "", u); gsub(/[ \t\r]/, "", u)
+      if (length(u) != 36 || u !~ /^[0-9a-f-]+$/) next
+      if (part == "nets-all") nx = nx " echo @@" n "-part net-xml " u "@@ ; net-dumpxml " u " ;"
+      if (part == "nets-active") nl = nl " echo @@" n "-part net-leases " u "@@ ; net-dhcp-leases " u " ;"
+      if (part == "doms-all") dx = dx " echo @@" n "-part dom-state " u "@@ ; domstate " u " ; echo @@" n "-part dom-xml " u "@@ ; dumpxml " u " ;"
+    }
+    END { printf "%s%s%s", nx, nl, dx }' "$L")
   if [ -n "$cmds" ]; then
     O=$ERR.objects
     timeout 60 virsh -q -c "$URI" "$cmds echo @@$N-part end@@" > "$O" 2>"$ERR"
