@@ -3,7 +3,8 @@
 #   run.sh suite   the extension-host mocha suite (test/vscode/suite/) against a seeded lab host,
 #                  then the same suite through run-electron.ts (skips without a desktop VS Code)
 #   run.sh ui      the Playwright UI test of the tree (test/vscode/ui/tree.ui.ts) against a seeded
-#                  lab host, then the vsix check (test/vscode/vsix/check.sh)
+#                  lab host, then the vsix check (test/vscode/vsix/check.sh: package, install,
+#                  activate) and the `npm start` check (test/vscode/ui/start.ui.ts)
 # Exit 0 passed, 77 skipped (reason on the last line), anything else failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -76,6 +77,10 @@ else
   bash test/vscode/vsix/check.sh
   vrc=$?
   [[ $vrc == 0 ]] || { echo "vsix check failed (exit $vrc)"; [[ $rc != 0 ]] || rc=$vrc; }
+  note "npm start check"
+  node --import tsx test/vscode/ui/start.ui.ts
+  src=$?
+  [[ $src == 0 ]] || { echo "npm start check failed (exit $src)"; [[ $rc != 0 ]] || rc=$src; }
 fi
 lab_down
 echo "vscode $mode tier: exit $rc"

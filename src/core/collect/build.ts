@@ -14,7 +14,8 @@ export interface BuildInput {
   host: string;
   output: string;
   nonce: string;
-  asRoot: boolean;
+  /** From the executor when it knows; otherwise the collector's own `id -u` decides. */
+  asRoot: boolean | null;
   collectedAt?: Date;
 }
 
@@ -115,7 +116,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     hostname: facts.get('hostname') ?? input.host,
     kernel: facts.get('kernel') ?? null,
     cmdline: facts.get('cmdline') ?? null,
-    root: input.asRoot || facts.get('uid') === '0',
+    root: input.asRoot === true || facts.get('uid') === '0',
     tools: toolsOf(facts),
     nicModels,
     networkManager: networkManagerOf(facts),
@@ -129,7 +130,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     libvirt,
     nicModelCheck(nicModels, sections.get('qemu.nics')),
     sriovCheck(pciDevices),
-    rootCheck(facts, input.asRoot),
+    rootCheck(facts, input.asRoot === true),
     ...toolChecks(facts),
   );
 

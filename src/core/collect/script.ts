@@ -46,11 +46,13 @@ sec() {
   fi
 }
 
+# Facts read with shell builtins where possible: a refresh should not fork a process per fact.
 host_facts() {
-  echo "hostname=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
-  echo "kernel=$(uname -r)"
-  echo "uid=$(id -u)"
-  echo "cmdline=$(cat /proc/cmdline 2>/dev/null)"
+  local v flags
+  read -r v < /proc/sys/kernel/hostname && echo "hostname=$v"
+  read -r v < /proc/sys/kernel/osrelease && echo "kernel=$v"
+  echo "uid=$EUID"
+  read -r v < /proc/cmdline && echo "cmdline=$v"
   for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm; do
     if have "$t"; then echo "tool.$t=1"; else echo "tool.$t=0"; fi
   done
@@ -59,9 +61,15 @@ host_facts() {
   done
   [ -e /dev/kvm ] && echo "dev.kvm=1" || echo "dev.kvm=0"
   [ -r /dev/kvm ] && [ -w /dev/kvm ] && echo "dev.kvm.rw=1" || echo "dev.kvm.rw=0"
-  grep -qwE 'vmx|svm' /proc/cpuinfo 2>/dev/null && echo "cpu.virt=1" || echo "cpu.virt=0"
-  grep -qw vmx /proc/cpuinfo 2>/dev/null && echo "cpu.vendor=intel"
-  grep -qw svm /proc/cpuinfo 2>/dev/null && echo "cpu.vendor=amd"
+  flags=
+  while read -r v; do
+    case "$v" in flags*) flags=" $v "; break ;; esac
+  done < /proc/cpuinfo
+  case "$flags" in
+    *" vmx "*) echo "cpu.virt=1"; echo "cpu.vendor=intel" ;;
+    *" svm "*) echo "cpu.virt=1"; echo "cpu.vendor=amd" ;;
+    *) echo "cpu.virt=0" ;;
+  esac
   [ -c /dev/net/tun ] && echo "dev.tun=1" || echo "dev.tun=0"
   [ -d /sys/module/tun ] && echo "mod.tun=1" || echo "mod.tun=0"
   [ -d /sys/module/kvm ] && echo "mod.kvm=1" || echo "mod.kvm=0"
@@ -70,46 +78,51 @@ host_facts() {
   groups=0
   for g in /sys/kernel/iommu_groups/*; do [ -e "$g" ] && groups=$((groups + 1)); done
   echo "iommu.groups=$groups"
-  ls /sys/class/iommu 2>/dev/null | sed 's/^/iommu.unit=/'
+  for v in /sys/class/iommu/*; do [ -e "$v" ] && echo "iommu.unit=$v"; done
   [ -d /sys/bus/pci/drivers/vfio-pci ] && echo "vfio.driver=1" || echo "vfio.driver=0"
   [ -d /sys/module/vfio_pci ] && echo "mod.vfio_pci=1" || echo "mod.vfio_pci=0"
   # Loadable but not loaded: the module file exists for this kernel.
-  if ls /lib/modules/"$(uname -r)"/kernel/drivers/vfio/pci/vfio-pci.ko* >/dev/null 2>&1; then echo "vfio.module=1"; else echo "vfio.module=0"; fi
+  read -r v < /proc/sys/kernel/osrelease
+  v=$(echo /lib/modules/"$v"/kernel/drivers/vfio/pci/vfio-pci.ko*)
+  case "$v" in *'*') echo "vfio.module=0" ;; *) echo "vfio.module=1" ;; esac
   [ -d /sys/bus/pci ] && echo "pci.bus=1" || echo "pci.bus=0"
   # Which network manager owns the host's configuration.
   [ -d /run/NetworkManager ] && echo "nm.running=1"
   [ -d /run/systemd/netif ] && echo "networkd.running=1"
-  ls /etc/netplan/*.yaml >/dev/null 2>&1 && echo "netplan.files=1"
+  for v in /etc/netplan/*.yaml; do [ -e "$v" ] && { echo "netplan.files=1"; break; }; done
   [ -f /etc/network/interfaces ] && echo "ifupdown.files=1"
   [ -w / ] && echo "fs.writable=1"
 }
 
-# One line per PCI device worth showing: network class, SR-IOV capable, a VF, or bound to vfio.
+# One line per PCI device worth showing: network class, SR-IOV capable, a VF, or bound to
+# vfio-pci. The filter uses only builtins, so devices of no interest cost no process.
 pci_walk() {
-  local d class drv addr vendor device group numa total num pf nets vfs v
-  for d in /sys/bus/pci/devices/*; do
-    [ -e "$d/class" ] || continue
-    read -r class < "$d/class"
-    drv=
-    [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+  local addr class drv vendor device group numa total num pf nets vfs v
+  cd /sys/bus/pci/devices 2>/dev/null || return 0
+  for addr in *; do
+    [ -e "$addr/class" ] || continue
+    read -r class < "$addr/class"
     case "$class" in 0x02*) ;; *)
-      [ -e "$d/sriov_totalvfs" ] || [ -e "$d/physfn" ] || [ "$drv" = vfio-pci ] || continue ;;
+      [ -e "$addr/sriov_totalvfs" ] || [ -e "$addr/physfn" ] || [ -e "/sys/bus/pci/drivers/vfio-pci/$addr" ] || continue ;;
     esac
-    addr=$(basename "$d")
-    read -r vendor < "$d/vendor"; read -r device < "$d/device"
-    group=; [ -e "$d/iommu_group" ] && group=$(basename "$(readlink "$d/iommu_group")")
-    numa=; [ -r "$d/numa_node" ] && read -r numa < "$d/numa_node"
-    total=; [ -r "$d/sriov_totalvfs" ] && read -r total < "$d/sriov_totalvfs"
-    num=; [ -r "$d/sriov_numvfs" ] && read -r num < "$d/sriov_numvfs"
-    pf=; [ -e "$d/physfn" ] && pf=$(basename "$(readlink "$d/physfn")")
-    nets=; [ -d "$d/net" ] && nets=$(ls "$d/net" 2>/dev/null | tr '\n' ',')
+    drv=; [ -e "$addr/driver" ] && drv=$(basename "$(readlink "$addr/driver")")
+    read -r vendor < "$addr/vendor"; read -r device < "$addr/device"
+    group=; [ -e "$addr/iommu_group" ] && group=$(basename "$(readlink "$addr/iommu_group")")
+    numa=; [ -r "$addr/numa_node" ] && read -r numa < "$addr/numa_node"
+    total=; [ -r "$addr/sriov_totalvfs" ] && read -r total < "$addr/sriov_totalvfs"
+    num=; [ -r "$addr/sriov_numvfs" ] && read -r num < "$addr/sriov_numvfs"
+    pf=; [ -e "$addr/physfn" ] && pf=$(basename "$(readlink "$addr/physfn")")
+    nets=
+    # virtio NICs keep their netdev one level down, under virtioN/.
+    for v in "$addr"/net/* "$addr"/virtio*/net/*; do [ -e "$v" ] && nets="$nets$(basename "$v"),"; done
     vfs=
-    for v in "$d"/virtfn*; do
+    for v in "$addr"/virtfn*; do
       [ -e "$v" ] || continue
       vfs="$vfs$(basename "$v" | sed 's/^virtfn//'):$(basename "$(readlink "$v")"),"
     done
     printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$addr" "$class" "$vendor" "$device" "$drv" "$group" "$numa" "$nets" "$total" "$num" "$pf" "$vfs"
   done
+  cd /
 }
 
 # Per netdev: the PCI device behind it, its PF if it is a VF, and its driver. Virtual devices
@@ -198,21 +211,29 @@ virsh_all() {
   rm -f "$L"
 }
 
-sec host host_facts
-if have ip; then
-  sec ip.link ip -j -d link show
-  sec ip.addr ip -j addr show
-  sec ip.route ip -j route show
-  sec ip.route6 ip -j -6 route show
-else
-  sec ip.link sh -c 'echo "ip (iproute2) not installed" >&2; exit 127'
-fi
-if have bridge; then sec bridge.link bridge -j link show; fi
-sec net.walk net_walk
-sec pci.walk pci_walk
-if have lspci; then sec lspci lspci -mm -D; fi
-sec qemu.nics qemu_nic_models
-virsh_all
-T1=$(date +%s%N)
-printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"
+collect_all() {
+  sec host host_facts
+  if have ip; then
+    sec ip.link ip -j -d link show
+    sec ip.addr ip -j addr show
+    sec ip.route ip -j route show
+    sec ip.route6 ip -j -6 route show
+  else
+    sec ip.link sh -c 'echo "ip (iproute2) not installed" >&2; exit 127'
+  fi
+  if have bridge; then sec bridge.link bridge -j link show; fi
+  sec net.walk net_walk
+  sec pci.walk pci_walk
+  if have lspci; then sec lspci lspci -mm -D; fi
+  sec qemu.nics qemu_nic_models
+  virsh_all
+  T1=$(date +%s%N)
+  printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"
+}
+
+# Everything goes to a file first and leaves in one write: dribbling small writes over a
+# non-tty SSH session meets Nagle and delayed ACKs, costing round trips on a slow link.
+OUT=$ERR.out
+collect_all > "$OUT"
+cat "$OUT"
 `;

@@ -14,7 +14,6 @@ import {
   sudoPasswordArgv,
   sudoValidateArgv,
   sudoWantsPassword,
-  takeRootMarker,
 } from './root';
 import { spawnArgv, type SpawnOutcome } from './spawn';
 import { silentLog, type CommandLog, type Executor, type PasswordProvider, type RunOptions, type RunResult } from './types';
@@ -68,8 +67,7 @@ export abstract class BaseExecutor implements Executor {
 
     if (root === 'if-available') {
       const outcome = await this.execute(rootIfAvailableArgv(argv), display, options);
-      const marker = takeRootMarker(outcome.stderr);
-      return this.finish({ ...outcome, stderr: marker.stderr }, display, options, marker.asRoot === true);
+      return this.finish(outcome, display, options, null);
     }
     if (root === false) {
       return this.finish(await this.execute(argv, display, options), display, options, false);
@@ -153,7 +151,7 @@ export abstract class BaseExecutor implements Executor {
     return outcome;
   }
 
-  private finish(outcome: SpawnOutcome, display: string, options: RunOptions, asRoot: boolean): RunResult {
+  private finish(outcome: SpawnOutcome, display: string, options: RunOptions, asRoot: boolean | null): RunResult {
     if (outcome.timedOut) {
       throw this.failure('timeout', display, {
         ...outcome,

@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 const REQUIRE_ROOT = 'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; exec sudo -n -- "$@"';
 
 /**
- * Runs "$@" as root when that needs no password, else as the login user. The first stderr line
- * says which, so the caller knows what the output could see.
+ * Runs "$@" as root when that needs no password, else as the login user. It prints nothing of
+ * its own: an extra small write ahead of the command's output costs a whole network round trip
+ * (sshd runs non-tty sessions with Nagle on). Commands that care ask `id -u` themselves.
  */
 const ROOT_IF_AVAILABLE =
-  'if [ "$(id -u)" = 0 ]; then echo virtnet-root=1 >&2; exec "$@"; fi; ' +
-  'if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then echo virtnet-root=1 >&2; exec sudo -n -- "$@"; fi; ' +
-  'echo virtnet-root=0 >&2; exec "$@"';
+  'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; ' +
+  'if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then exec sudo -n -- "$@"; fi; ' +
+  'exec "$@"';
 
 /** sudo reading the password from stdin (-S), with our own prompt so we can strip it from stderr. */
 const SUDO_WITH_PASSWORD = 'p=$1; shift; exec sudo -k -S -p "$p" -- "$@"';
@@ -41,15 +42,6 @@ export function sudoValidateArgv(prompt: string): string[] {
 /** A prompt no command output will contain, to strip sudo's prompt out of stderr. */
 export function randomPrompt(): string {
   return `[virtnet-sudo-${randomBytes(8).toString('hex')}]`;
-}
-
-/** Reads and removes the `virtnet-root=N` line ROOT_IF_AVAILABLE writes first. */
-export function takeRootMarker(stderr: string): { asRoot: boolean | null; stderr: string } {
-  const m = /^virtnet-root=([01])\n/.exec(stderr);
-  if (!m) {
-    return { asRoot: null, stderr };
-  }
-  return { asRoot: m[1] === '1', stderr: stderr.slice(m[0].length) };
 }
 
 /** sudo's own words when it will not run without a password we did not give. */

@@ -25,8 +25,8 @@ export interface RunResult {
   stderr: string;
   exitCode: number;
   durationMs: number;
-  /** Whether the command ran as root. */
-  asRoot: boolean;
+  /** Whether the command ran as root; null for `root: 'if-available'`, where only the command knows. */
+  asRoot: boolean | null;
 }
 
 export interface Executor {

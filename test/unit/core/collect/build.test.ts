@@ -7,7 +7,7 @@ const NONCE = 'f1x7u2e0n0ce';
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/collector/${name}`, import.meta.url), 'utf8');
 
 test('seed host: bridges, ports and the VM behind each tap', () => {
-  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
   const br9 = m.bridges.find((b) => b.name === 'br9');
   assert.ok(br9, 'br9 present');
   assert.equal(br9.stp, true);
@@ -27,7 +27,7 @@ test('seed host: bridges, ports and the VM behind each tap', () => {
 });
 
 test('seed host: the default NAT network with its DHCP range and c7 lease', () => {
-  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
   assert.deepEqual(m.networks.map((n) => n.name), ['default']);
   const net = m.networks[0]!;
   assert.equal(net.forwardMode, 'nat');
@@ -44,7 +44,7 @@ test('seed host: the default NAT network with its DHCP range and c7 lease', () =
 });
 
 test('seed host: domains, NIC models, taps and guest addresses', () => {
-  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
   assert.deepEqual(m.domains.map((d) => [d.name, d.state]), [['c7', 'running'], ['zxdb', 'shut off']]);
   const [c7, zxdb] = m.domains;
   assert.deepEqual(c7?.interfaces.map((i) => [i.type, i.source, i.model, i.mac]), [['network', 'default', 'virtio', '52:54:00:c7:00:01']]);
@@ -56,7 +56,7 @@ test('seed host: domains, NIC models, taps and guest addresses', () => {
 });
 
 test('seed host: readiness checks come with reasons', () => {
-  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
   const check = (id: string) => m.checks.find((c) => c.id === id);
   assert.equal(check('libvirt')?.ok, true);
   assert.equal(check('tun')?.ok, true);
@@ -73,7 +73,7 @@ test('seed host: readiness checks come with reasons', () => {
 });
 
 test('libvirtd not running: the rest of the picture still arrives, the gap is a check', () => {
-  const m = buildHostModel({ host: 'local', output: fixture('local-nolibvirt.out'), nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'local', output: fixture('local-nolibvirt.out'), nonce: NONCE, asRoot: null });
   const libvirt = m.checks.find((c) => c.id === 'libvirt');
   assert.equal(libvirt?.ok, false);
   assert.match(libvirt?.detail ?? '', /libvirtd is not running/);
@@ -85,7 +85,7 @@ test('libvirtd not running: the rest of the picture still arrives, the gap is a 
 });
 
 test('a wrong nonce (forged or truncated output) yields an empty model, not an exception', () => {
-  const m = buildHostModel({ host: 'x', output: fixture('seed.out'), nonce: 'deadbeef0000', asRoot: false });
+  const m = buildHostModel({ host: 'x', output: fixture('seed.out'), nonce: 'deadbeef0000', asRoot: null });
   assert.deepEqual(m.bridges, []);
   assert.equal(m.checks.find((c) => c.id === 'libvirt')?.ok, false);
 });
@@ -93,7 +93,7 @@ test('a wrong nonce (forged or truncated output) yields an empty model, not an e
 test('truncated output: sections cut mid-way degrade to checks', () => {
   const full = fixture('seed.out');
   const cut = full.slice(0, full.indexOf('virsh.objects') + 200);
-  const m = buildHostModel({ host: 'x', output: cut, nonce: NONCE, asRoot: true });
+  const m = buildHostModel({ host: 'x', output: cut, nonce: NONCE, asRoot: null });
   assert.ok(m.bridges.length >= 2);
   assert.deepEqual(m.domains, []);
 });
