@@ -69,18 +69,24 @@ if [[ $mode == suite ]]; then
   erc=$?
   [[ $erc == 0 ]] || { echo "run-electron.ts failed (exit $erc)"; [[ $rc != 0 ]] || rc=$erc; }
 else
-  note "UI test of the tree"
-  node --import tsx test/vscode/ui/tree.ui.ts
-  rc=$?
-  lab_down # the vsix check needs no lab host
-  note "vsix check"
-  bash test/vscode/vsix/check.sh
-  vrc=$?
-  [[ $vrc == 0 ]] || { echo "vsix check failed (exit $vrc)"; [[ $rc != 0 ]] || rc=$vrc; }
-  note "npm start check"
-  node --import tsx test/vscode/ui/start.ui.ts
-  src=$?
-  [[ $src == 0 ]] || { echo "npm start check failed (exit $src)"; [[ $rc != 0 ]] || rc=$src; }
+  checks=$(mktemp)
+  trap 'lab_down; rm -f "$checks"' EXIT
+  # Each script ends with "N passed, N failed"; the tier adds them up below.
+  step() {
+    local what=$1 src; shift
+    note "$what"
+    "$@" | tee -a "$checks"
+    src=${PIPESTATUS[0]}
+    [[ $src == 0 ]] || { echo "$what failed (exit $src)"; [[ $rc != 0 ]] || rc=$src; }
+  }
+  step "UI test of the tree" node --import tsx test/vscode/ui/tree.ui.ts
+  lab_down # the other checks need no lab host
+  step "vsix check" bash test/vscode/vsix/check.sh
+  step "npm start check" node --import tsx test/vscode/ui/start.ui.ts
+  # In mocha's words, which test/run-all.sh counts.
+  read -r np nf < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$checks" | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
+  echo "  $np passing (UI checks)"
+  echo "  $nf failing (UI checks)"
 fi
 lab_down
 echo "vscode $mode tier: exit $rc"

@@ -11,7 +11,7 @@
  * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
  * --readme-shot also copies the tree screenshot to media/screenshot-tree.png.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -41,6 +41,8 @@ let shots = 0;
 
 async function main(): Promise<number> {
   mkdirSync(OUT, { recursive: true });
+  // Failure screenshots of an earlier run would read as this run's.
+  for (const f of readdirSync(OUT)) if (/^failure-\d+\.png$/.test(f)) rmSync(path.join(OUT, f));
   ensureServerInstalled();
   let lab: LabHost | undefined;
   let server: VsServer | undefined;
