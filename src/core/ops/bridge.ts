@@ -1,0 +1,188 @@
+/**
+ * Bridge and tap planners (iproute2; brctl is gone from many hosts). Pure: the only input is the
+ * host model the user is looking at, so the plan matches what the preview showed.
+ */
+import type { HostModel } from '../model/types';
+import { checkIfName, problems } from '../validate';
+import { PlanInputError, step, type Plan, type Step } from './plan';
+
+export interface CreateBridgeIntent {
+  name: string;
+  stp: boolean;
+  /** Seconds; the kernel's range is 2-30 while STP is on. */
+  forwardDelay?: number;
+  vlanFiltering?: boolean;
+  ports?: string[];
+}
+
+function linkNames(model: HostModel): Set<string> {
+  return new Set(model.links.map((l) => l.name));
+}
+
+/** A port must exist, be free, and not be a bridge itself. */
+function portProblems(model: HostModel, port: string, bridge: string): string[] {
+  const nameErr = checkIfName(port, 'port name');
+  if (nameErr) {
+    return [nameErr];
+  }
+  const link = model.links.find((l) => l.name === port);
+  if (!link) {
+    return [`there is no interface "${port}" on ${model.info.hostname}`];
+  }
+  if (link.kind === 'bridge') {
+    return [`"${port}" is a bridge; a bridge cannot be a port of another bridge`];
+  }
+  if (link.master && link.master !== bridge) {
+    return [`"${port}" is already a port of "${link.master}"; remove it there first`];
+  }
+  return [];
+}
+
+function portStep(model: HostModel, port: string, bridge: string): Step {
+  const carries = linkNames(model).has(port) && model.links.find((l) => l.name === port)!.addresses.length > 0;
+  return step(['ip', 'link', 'set', 'dev', port, 'master', bridge], `make ${port} a port of ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'nomaster'], {
+    // An addressed NIC loses its IP traffic once enslaved: that may be the path we came in on.
+    touchesConnection: carries,
+  });
+}
+
+export function planCreateBridge(model: HostModel, intent: CreateBridgeIntent): Plan {
+  const ports = intent.ports ?? [];
+  const errs = problems(checkIfName(intent.name, 'bridge name'));
+  if (!errs.length && linkNames(model).has(intent.name)) {
+    errs.push(`an interface named "${intent.name}" already exists`);
+  }
+  if (intent.forwardDelay !== undefined && (!Number.isInteger(intent.forwardDelay) || intent.forwardDelay < 2 || intent.forwardDelay > 30)) {
+    errs.push(`forward delay must be a whole number of seconds from 2 to 30, not ${intent.forwardDelay}`);
+  }
+  if (new Set(ports).size !== ports.length) {
+    errs.push('a port is listed twice');
+  }
+  for (const p of ports) {
+    errs.push(...portProblems(model, p, intent.name));
+  }
+  if (errs.length) {
+    throw new PlanInputError(errs);
+  }
+  const add = ['ip', 'link', 'add', 'name', intent.name, 'type', 'bridge', 'stp_state', intent.stp ? '1' : '0'];
+  if (intent.forwardDelay !== undefined) {
+    // iproute2 takes the delay in centiseconds.
+    add.push('forward_delay', String(intent.forwardDelay * 100));
+  }
+  if (intent.vlanFiltering) {
+    add.push('vlan_filtering', '1');
+  }
+  const steps = [
+    step(add, `create bridge ${intent.name} with STP ${intent.stp ? 'on' : 'off'}`, ['ip', 'link', 'del', 'dev', intent.name]),
+    ...ports.map((p) => portStep(model, p, intent.name)),
+    step(['ip', 'link', 'set', 'dev', intent.name, 'up'], `bring ${intent.name} up`, null),
+  ];
+  const warnings = steps.filter((s) => s.touchesConnection).map((s) => `${s.argv[4]} has addresses: once it is a port, they stop working (use "bridge my uplink" to move them onto the bridge)`);
+  return { title: `Create bridge ${intent.name}${ports.length ? ` with ${ports.join(', ')}` : ''}`, steps, warnings };
+}
+
+function requireBridge(model: HostModel, name: string): void {
+  const err = checkIfName(name, 'bridge name');
+  if (err) {
+    throw new PlanInputError([err]);
+  }
+  if (!model.bridges.some((b) => b.name === name)) {
+    throw new PlanInputError([`there is no bridge "${name}" on ${model.info.hostname}`]);
+  }
+}
+
+export function planAddPort(model: HostModel, bridge: string, port: string): Plan {
+  requireBridge(model, bridge);
+  const errs = portProblems(model, port, bridge);
+  if (errs.length) {
+    throw new PlanInputError(errs);
+  }
+  const s = portStep(model, port, bridge);
+  return { title: `Add ${port} to ${bridge}`, steps: [s], warnings: s.touchesConnection ? [`${port} has addresses that stop working once it is a port`] : [] };
+}
+
+export function planRemovePort(model: HostModel, bridge: string, port: string): Plan {
+  requireBridge(model, bridge);
+  const br = model.bridges.find((b) => b.name === bridge)!;
+  if (!br.ports.some((p) => p.name === port)) {
+    throw new PlanInputError([`"${port}" is not a port of ${bridge}`]);
+  }
+  return {
+    title: `Remove ${port} from ${bridge}`,
+    steps: [step(['ip', 'link', 'set', 'dev', port, 'nomaster'], `release ${port} from ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'master', bridge])],
+    warnings: [],
+  };
+}
+
+export function planSetStp(model: HostModel, bridge: string, on: boolean): Plan {
+  requireBridge(model, bridge);
+  const was = model.bridges.find((b) => b.name === bridge)!.stp;
+  return {
+    title: `Turn STP ${on ? 'on' : 'off'} on ${bridge}`,
+    steps: [step(['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'], `STP ${on ? 'on' : 'off'}`, ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'])],
+    warnings: on ? ['with STP on, ports pass traffic only after the forward delay (listening, learning)'] : [],
+  };
+}
+
+/** Refused while the bridge carries addresses or VM taps, unless `force` after the warning. */
+export function planDeleteBridge(model: HostModel, bridge: string, force = false): Plan {
+  requireBridge(model, bridge);
+  const br = model.bridges.find((b) => b.name === bridge)!;
+  const taps = br.ports.filter((p) => p.domain).map((p) => `${p.name} (VM ${p.domain})`);
+  const reasons = [
+    ...(br.addresses.length ? [`${bridge} holds the host's addresses ${br.addresses.join(', ')}: deleting it may cut the connection`] : []),
+    ...(taps.length ? [`${bridge} carries VM NICs: ${taps.join(', ')}`] : []),
+  ];
+  if (reasons.length && !force) {
+    throw new PlanInputError([...reasons, 'insist with --force to delete it anyway']);
+  }
+  const ports = br.ports.map((p) => p.name);
+  return {
+    title: `Delete bridge ${bridge}`,
+    steps: [
+      step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: br.addresses.length > 0 }),
+    ],
+    warnings: reasons,
+  };
+}
+
+export function planCreateTap(model: HostModel, name: string, bridge?: string): Plan {
+  const errs = problems(checkIfName(name, 'tap name'));
+  if (!errs.length && linkNames(model).has(name)) {
+    errs.push(`an interface named "${name}" already exists`);
+  }
+  if (bridge !== undefined) {
+    const e = checkIfName(bridge, 'bridge name');
+    if (e) errs.push(e);
+    else if (!model.bridges.some((b) => b.name === bridge)) errs.push(`there is no bridge "${bridge}"`);
+  }
+  if (errs.length) {
+    throw new PlanInputError(errs);
+  }
+  const steps = [
+    step(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap'], `create tap ${name} for a raw QEMU -netdev tap,ifname=${name}`, ['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap']),
+    ...(bridge ? [step(['ip', 'link', 'set', 'dev', name, 'master', bridge], `plug ${name} into ${bridge}`, null)] : []),
+    step(['ip', 'link', 'set', 'dev', name, 'up'], `bring ${name} up`, null),
+  ];
+  return { title: `Create tap ${name}${bridge ? ` on ${bridge}` : ''}`, steps, warnings: [] };
+}
+
+export function planDeleteTap(model: HostModel, name: string): Plan {
+  const e = checkIfName(name, 'tap name');
+  if (e) {
+    throw new PlanInputError([e]);
+  }
+  const link = model.links.find((l) => l.name === name);
+  if (!link || link.portKind !== 'tap') {
+    throw new PlanInputError([`there is no tap "${name}" on ${model.info.hostname}`]);
+  }
+  const owner = model.domains.find((d) => d.interfaces.some((i) => i.target === name));
+  if (owner) {
+    throw new PlanInputError([`${name} belongs to the running VM ${owner.name}; detach the NIC from the VM instead`]);
+  }
+  return {
+    title: `Delete tap ${name}`,
+    steps: [step(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], `delete tap ${name}`, null)],
+    warnings: [],
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Validation of user input, shared by the CLI, the planners and (later) the forms. Each function
+ * returns null when the value is acceptable, else one sentence saying what is wrong.
+ */
+
+/** Linux interface names: 1-15 bytes, no '/', whitespace, ':' or NUL, not '.' or '..'. */
+export function checkIfName(name: string, what = 'interface name'): string | null {
+  if (name.length === 0) {
+    return `the ${what} is empty`;
+  }
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > 15) {
+    return `the ${what} "${name}" is ${bytes} bytes long; Linux allows at most 15`;
+  }
+  if (name === '.' || name === '..') {
+    return `"${name}" cannot be an ${what}`;
+  }
+  const bad = /[/:\s\0]/.exec(name);
+  if (bad) {
+    return `the ${what} ${JSON.stringify(name)} contains ${JSON.stringify(bad[0])}, which Linux does not allow in interface names`;
+  }
+  // Allowed by the kernel, but a leading '-' would read as an option to ip and friends.
+  if (name.startsWith('-')) {
+    return `the ${what} "${name}" starts with "-"`;
+  }
+  if (/[^\x21-\x7e]/.test(name)) {
+    return `the ${what} ${JSON.stringify(name)} has characters outside printable ASCII`;
+  }
+  return null;
+}
+
+export function checkIpv4(text: string): string | null {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) {
+    return `"${text}" is not an IPv4 address`;
+  }
+  return null;
+}
+
+export function checkIpv6(text: string): string | null {
+  // Structural check: hex groups, at most one '::', 8 groups when there is none.
+  if (!/^[0-9a-fA-F:]+$/.test(text) || (text.match(/::/g) ?? []).length > 1) {
+    return `"${text}" is not an IPv6 address`;
+  }
+  const groups = text.split(':');
+  const compressed = text.includes('::');
+  if ((!compressed && groups.length !== 8) || groups.length > 8 || groups.some((g) => g.length > 4)) {
+    return `"${text}" is not an IPv6 address`;
+  }
+  return null;
+}
+
+export function checkIp(text: string): string | null {
+  return text.includes(':') ? checkIpv6(text) : checkIpv4(text);
+}
+
+/** An address with prefix, as `ip addr add` takes it: `192.168.9.10/24`, `fd00::1/64`. */
+export function checkCidr(text: string): string | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) {
+    return `"${text}" has no prefix length (write it like 192.168.9.10/24)`;
+  }
+  const addr = text.slice(0, slash);
+  const prefix = text.slice(slash + 1);
+  const ipErr = checkIp(addr);
+  if (ipErr) {
+    return ipErr;
+  }
+  const max = addr.includes(':') ? 128 : 32;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
+    return `"/${prefix}" is not a prefix length between 0 and ${max}`;
+  }
+  return null;
+}
+
+export function checkMac(text: string): string | null {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text)) {
+    return `"${text}" is not a MAC address (write it like 52:54:00:12:34:56)`;
+  }
+  if (parseInt(text.slice(0, 2), 16) & 1) {
+    return `"${text}" is a multicast address and cannot be a NIC's MAC`;
+  }
+  return null;
+}
+
+/** Collects every problem at once, so a form or the CLI can show them all. */
+export function problems(...checks: (string | null)[]): string[] {
+  return checks.filter((c): c is string => c !== null);
+}
