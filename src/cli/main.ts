@@ -9,12 +9,27 @@ import { executorFor } from '../core/exec/index';
 import { validateSshDestination } from '../core/exec/ssh';
 import type { CommandLog } from '../core/exec/types';
 import { askPasswordOnTty } from './password';
+import { PLANNERS, runPlanCommand, UsageError as PlanUsageError } from './plans';
 import { renderInventory } from './render';
 
 const USAGE = `Usage: virtnet <command> [options]
 
 Commands:
-  inventory            Read a host's bridges, libvirt networks, VMs, PCI/SR-IOV devices and readiness
+  inventory                              Read a host's bridges, libvirt networks, VMs, PCI/SR-IOV
+                                         devices and readiness
+  bridge create <name> [--stp on|off] [--forward-delay S] [--port <ifname>]...
+  bridge add-port <bridge> <ifname>
+  bridge remove-port <bridge> <ifname>
+  bridge stp <bridge> on|off
+  bridge delete <bridge> [--force]
+  tap create <name> [--bridge <bridge>]
+  tap delete <name>
+
+Changes read the host, print the plan (each step's command and its undo), ask, then apply the
+whole plan in one round trip; a failing step undoes the steps before it. They take --host,
+--ssh-config, --verbose and: --dry-run (print the plan, run nothing), --yes (no question),
+--script (print the plan as a shell script). Exit: 0 applied, 2 input refused (nothing ran),
+1 failed (what was done was undone).
 
 Options:
   --host <dest>        SSH destination (anything ssh accepts: alias, user@host, ssh://...);
@@ -79,6 +94,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'inventory':
         return await inventory(rest);
+      case 'bridge':
+      case 'tap': {
+        const [sub, ...args] = rest;
+        const key = `${command} ${sub ?? ''}`;
+        if (!PLANNERS[key]) {
+          throw new UsageError(`unknown command "${key.trim()}"`);
+        }
+        return await runPlanCommand(key, args);
+      }
       case undefined:
       case '-h':
       case '--help':
@@ -89,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof PlanUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`virtnet: ${(err as Error).message}\n${command === undefined ? USAGE : 'Run "virtnet --help" for usage.\n'}`);
       return 2;
     }
