@@ -11,19 +11,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, killTree, launchBrowser, sleep, type LaunchedBrowser } from '../server';
+import { Checks } from './checks';
 
 const OUT = path.join(REPO_ROOT, 'test-results/ui');
-let passed = 0;
-let failed = 0;
-
-function ok(name: string): void {
-  passed++;
-  console.log(`ok    ${name}`);
-}
-function fail(name: string, why: string): void {
-  failed++;
-  console.log(`FAIL  ${name}\n      ${why}`);
-}
+const checks = new Checks();
+const ok = (name: string) => checks.ok(name);
+const fail = (name: string, why: string) => checks.fail(name, why);
 
 /** A port that was free a moment ago (start.sh takes a fixed port, not 0). */
 function freePort(): Promise<number> {
@@ -120,8 +113,7 @@ async function main(): Promise<number> {
 
 main().then(
   () => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 && passed > 0 ? 0 : 1);
+    process.exit(checks.finish());
   },
   (e) => {
     console.error(e);

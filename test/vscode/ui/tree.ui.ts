@@ -20,6 +20,7 @@ import {
   REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl,
   type LaunchedBrowser, type VsServer,
 } from '../server';
+import { Checks } from './checks';
 
 const OUT = path.join(REPO_ROOT, 'test-results/ui');
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
@@ -35,8 +36,7 @@ interface Row {
   description: string;
 }
 
-let passed = 0;
-let failed = 0;
+const checks = new Checks();
 let shots = 0;
 
 async function main(): Promise<number> {
@@ -71,16 +71,14 @@ async function main(): Promise<number> {
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
     await run(page, dest);
   } catch (e) {
-    failed++;
-    console.log(`FAIL  the test could not run: ${(e as Error).stack ?? e}`);
+    checks.fail('the test could run', String((e as Error).stack ?? e));
   } finally {
     await browser?.close();
     if (server) await stopServer(server);
     await lab?.down();
     rmSync(folder, { recursive: true, force: true });
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  return checks.finish();
 }
 
 async function run(page: Page, dest: string): Promise<void> {
@@ -88,15 +86,13 @@ async function run(page: Page, dest: string): Promise<void> {
   const check = async (name: string, body: () => Promise<void>) => {
     try {
       await body();
-      passed++;
-      console.log(`ok    ${name}`);
+      checks.ok(name);
     } catch (e) {
-      failed++;
       const shot = path.join(OUT, `failure-${++shots}.png`);
       await page.screenshot({ path: shot }).catch(() => {});
       const rows = await visibleRows(page).catch(() => []);
-      console.log(`FAIL  ${name}\n      ${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}`);
-      console.log(`      tree rows: ${rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} [${r.description}]`).join(' | ') || '(none)'}`);
+      const tree = rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} [${r.description}]`).join(' | ') || '(none)';
+      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}\n      tree rows: ${tree}`);
     }
   };
 

@@ -15,21 +15,15 @@ import {
   BASE_SETTINGS, REPO_ROOT, SERVER_MAIN, ensureServerInstalled, killTree, launchBrowser,
   type LaunchedBrowser,
 } from '../server';
+import { Checks } from '../ui/checks';
 
 const OUT = path.join(REPO_ROOT, 'test-results/ui');
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
 const EXT_ID = `${pkg.publisher}.${pkg.name}`;
 
-let passed = 0;
-let failed = 0;
-function ok(name: string): void {
-  passed++;
-  console.log(`ok    ${name}`);
-}
-function fail(name: string, why: string): void {
-  failed++;
-  console.log(`FAIL  ${name}\n      ${why}`);
-}
+const checks = new Checks();
+const ok = (name: string) => checks.ok(name);
+const fail = (name: string, why: string) => checks.fail(name, why);
 
 /** The server environment: no gallery (closed network), nothing from a surrounding VS Code. */
 function serverEnv(): NodeJS.ProcessEnv {
@@ -140,8 +134,7 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed === 0 && passed > 0 ? 0 : 1);
+    process.exit(checks.finish());
   },
   (e) => {
     console.error(e);
