@@ -90,13 +90,6 @@ export class HostSession implements vscode.Disposable {
     return this.inFlight ?? Promise.resolve();
   }
 
-  /** Resolves once a first read has finished (started if none ran yet). */
-  async ensureLoaded(): Promise<void> {
-    if (this._state.kind === 'idle' || this._state.kind === 'loading') {
-      await this.refresh();
-    }
-  }
-
   private async collect(): Promise<void> {
     try {
       const model = await collectInventory(this.getExecutor(), {

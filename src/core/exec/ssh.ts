@@ -111,12 +111,6 @@ export class SshExecutor extends BaseExecutor {
     return 'the OpenSSH client (ssh) is not installed on this machine';
   }
 
-  /** Whether a master connection is up (no network traffic; asks the local master). */
-  async connected(): Promise<boolean> {
-    const outcome = await spawnArgv(['ssh', ...this.baseOptions(), '-O', 'check', '--', this.destination], { timeoutMs: 5000 });
-    return outcome.exitCode === 0;
-  }
-
   async dispose(): Promise<void> {
     this.forgetPassword();
     // Stops the master by asking it to exit; harmless when none is running.

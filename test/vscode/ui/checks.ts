@@ -21,4 +21,15 @@ export class Checks {
     console.log(`${this.passed} passed, ${this.failed} failed`);
     return this.failed === 0 && this.passed > 0 ? 0 : 1;
   }
+
+  /** Runs a script's main and exits with the tally (1 when main itself throws). */
+  exitAfter(main: () => Promise<unknown>): void {
+    main().then(
+      () => process.exit(this.finish()),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  }
 }

@@ -111,12 +111,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  () => {
-    process.exit(checks.finish());
-  },
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+checks.exitAfter(main);

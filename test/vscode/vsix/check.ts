@@ -132,12 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => {
-    process.exit(checks.finish());
-  },
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+checks.exitAfter(main);
