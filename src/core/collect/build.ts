@@ -2,7 +2,7 @@
  * Builds the host model from the collector's output. A section that is missing or fails degrades
  * only its part of the model and becomes a check; nothing here throws for a broken host.
  */
-import type { Bridge, BridgePort, Check, Domain, HostInfo, HostModel, Network, PciDevice } from '../model/types';
+import type { Bridge, BridgePort, Check, Connection, Domain, HostInfo, HostModel, Network, PciDevice } from '../model/types';
 import { iommuCheck, kvmCheck, libvirtCheck, nicModelCheck, rootCheck, sriovCheck, toolChecks, tunCheck, vfioCheck } from './checks';
 import { parseBridgeLink, parseLinks, parseNetWalk, parseRoutes, type ParsedLink } from './parse-ip';
 import { parseHostFacts, parseQemuNicModels, type HostFacts } from './parse-host';
@@ -140,6 +140,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     collectedAt: (input.collectedAt ?? new Date()).toISOString(),
     collectMs: Number.isFinite(collectMs) && text('collect.ms') !== '' ? collectMs : null,
     info,
+    connection: connectionOf(facts, text('ip.routeget')),
     links: links.map(({ infoData: _i, slaveData: _s, ...link }) => link),
     routes,
     bridges,
@@ -148,6 +149,21 @@ export function buildHostModel(input: BuildInput): HostModel {
     pciDevices,
     checks,
   };
+}
+
+/** SSH_CONNECTION (`client port server port`) plus the kernel's route back to the client. */
+export function connectionOf(facts: HostFacts, routeGet: string): Connection | null {
+  const [client, , server, port] = (facts.get('ssh.connection') ?? '').trim().split(/\s+/);
+  if (!client || !server) {
+    return null;
+  }
+  let route: { dev?: string; gateway?: string } = {};
+  try {
+    route = (JSON.parse(routeGet || '[]') as { dev?: string; gateway?: string }[])[0] ?? {};
+  } catch {
+    // An unreadable route leaves dev unknown; planners then treat every addressed link as risky.
+  }
+  return { clientAddress: client, serverAddress: server, serverPort: Number(port) || 22, dev: route.dev ?? null, gateway: route.gateway ?? null };
 }
 
 function toolsOf(facts: HostFacts): Record<string, boolean> {

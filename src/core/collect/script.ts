@@ -11,6 +11,8 @@
  * Written without `${...}` so the TypeScript template literal never interpolates.
  */
 export const COLLECTOR_SCRIPT = String.raw`
+# Set (possibly empty) before set -u: local runs have no SSH session.
+SSH_CONNECTION=$SSH_CONNECTION
 set -u
 # Nothing in here reads input: a sudo password line (when used) has been consumed by sudo already.
 exec </dev/null
@@ -52,6 +54,8 @@ host_facts() {
   read -r v < /proc/sys/kernel/hostname && echo "hostname=$v"
   read -r v < /proc/sys/kernel/osrelease && echo "kernel=$v"
   echo "uid=$EUID"
+  # client-ip client-port server-ip server-port of the SSH session we arrived on (empty locally).
+  echo "ssh.connection=$SSH_CONNECTION"
   read -r v < /proc/cmdline && echo "cmdline=$v"
   for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm; do
     if have "$t"; then echo "tool.$t=1"; else echo "tool.$t=0"; fi
@@ -218,6 +222,9 @@ collect_all() {
     sec ip.addr ip -j addr show
     sec ip.route ip -j route show
     sec ip.route6 ip -j -6 route show
+    # Which interface and gateway carry the session: the kernel's own answer for the client.
+    set -- $SSH_CONNECTION
+    [ "$#" -gt 0 ] && sec ip.routeget ip -j route get "$1"
   else
     sec ip.link sh -c 'echo "ip (iproute2) not installed" >&2; exit 127'
   fi

@@ -4,8 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/*
+ * sudo resets the environment; SSH_CONNECTION is carried through `env` because the collector and
+ * the connectivity guard need to know which address pair carries the session.
+ */
+
 /** Runs "$@" as root: directly when already root, else through `sudo -n` (never prompts). */
-const REQUIRE_ROOT = 'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; exec sudo -n -- "$@"';
+const REQUIRE_ROOT = 'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; exec sudo -n -- env SSH_CONNECTION="$SSH_CONNECTION" "$@"';
 
 /**
  * Runs "$@" as root when that needs no password, else as the login user. It prints nothing of
@@ -14,11 +19,11 @@ const REQUIRE_ROOT = 'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; exec sudo -n --
  */
 const ROOT_IF_AVAILABLE =
   'if [ "$(id -u)" = 0 ]; then exec "$@"; fi; ' +
-  'if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then exec sudo -n -- "$@"; fi; ' +
+  'if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then exec sudo -n -- env SSH_CONNECTION="$SSH_CONNECTION" "$@"; fi; ' +
   'exec "$@"';
 
 /** sudo reading the password from stdin (-S), with our own prompt so we can strip it from stderr. */
-const SUDO_WITH_PASSWORD = 'p=$1; shift; exec sudo -k -S -p "$p" -- "$@"';
+const SUDO_WITH_PASSWORD = 'p=$1; shift; exec sudo -k -S -p "$p" -- env SSH_CONNECTION="$SSH_CONNECTION" "$@"';
 
 /** Checks a password without running anything (sudo -v), so a wrong one never eats real input. */
 const SUDO_VALIDATE = 'exec sudo -k -S -v -p "$1"';

@@ -187,6 +187,17 @@ export interface HostInfo {
   networkManager: 'networkmanager' | 'networkd' | 'ifupdown' | 'netplan' | 'none';
 }
 
+/** The SSH session VirtNet (or VS Code's Remote-SSH) arrived on, as the host sees it. */
+export interface Connection {
+  clientAddress: string;
+  serverAddress: string;
+  serverPort: number;
+  /** The interface the kernel routes replies to the client through. */
+  dev: string | null;
+  /** The gateway on that path, or null when the client is on-link. */
+  gateway: string | null;
+}
+
 export interface HostModel {
   /** The destination as the user gave it (`local` for this machine). */
   host: string;
@@ -194,6 +205,8 @@ export interface HostModel {
   /** Collector wall time on the host, milliseconds. */
   collectMs: number | null;
   info: HostInfo;
+  /** Null when the inventory was not read over SSH (a local run outside Remote-SSH). */
+  connection: Connection | null;
   links: Link[];
   routes: Route[];
   bridges: Bridge[];

@@ -4,6 +4,7 @@
  */
 import type { HostModel } from '../model/types';
 import { checkIfName, problems } from '../validate';
+import { touchesConnection } from './connection';
 import { PlanInputError, step, type Plan, type Step } from './plan';
 
 export interface CreateBridgeIntent {
@@ -13,6 +14,10 @@ export interface CreateBridgeIntent {
   forwardDelay?: number;
   vlanFiltering?: boolean;
   ports?: string[];
+}
+
+function addressed(model: HostModel, ifname: string): boolean {
+  return (model.links.find((l) => l.name === ifname)?.addresses.length ?? 0) > 0;
 }
 
 function linkNames(model: HostModel): Set<string> {
@@ -39,10 +44,8 @@ function portProblems(model: HostModel, port: string, bridge: string): string[] 
 }
 
 function portStep(model: HostModel, port: string, bridge: string): Step {
-  const carries = linkNames(model).has(port) && model.links.find((l) => l.name === port)!.addresses.length > 0;
   return step(['ip', 'link', 'set', 'dev', port, 'master', bridge], `make ${port} a port of ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'nomaster'], {
-    // An addressed NIC loses its IP traffic once enslaved: that may be the path we came in on.
-    touchesConnection: carries,
+    touchesConnection: touchesConnection(model, port),
   });
 }
 
@@ -77,7 +80,8 @@ export function planCreateBridge(model: HostModel, intent: CreateBridgeIntent): 
     ...ports.map((p) => portStep(model, p, intent.name)),
     step(['ip', 'link', 'set', 'dev', intent.name, 'up'], `bring ${intent.name} up`, null),
   ];
-  const warnings = steps.filter((s) => s.touchesConnection).map((s) => `${s.argv[4]} has addresses: once it is a port, they stop working (use "bridge my uplink" to move them onto the bridge)`);
+  // An addressed NIC loses its IP traffic once enslaved, whether or not it carries this session.
+  const warnings = ports.filter((p) => addressed(model, p)).map((p) => `${p} has addresses: once it is a port, they stop working (use "bridge uplink" to move them onto the bridge)`);
   return { title: `Create bridge ${intent.name}${ports.length ? ` with ${ports.join(', ')}` : ''}`, steps, warnings };
 }
 
@@ -98,7 +102,7 @@ export function planAddPort(model: HostModel, bridge: string, port: string): Pla
     throw new PlanInputError(errs);
   }
   const s = portStep(model, port, bridge);
-  return { title: `Add ${port} to ${bridge}`, steps: [s], warnings: s.touchesConnection ? [`${port} has addresses that stop working once it is a port`] : [] };
+  return { title: `Add ${port} to ${bridge}`, steps: [s], warnings: addressed(model, port) ? [`${port} has addresses that stop working once it is a port`] : [] };
 }
 
 export function planRemovePort(model: HostModel, bridge: string, port: string): Plan {
@@ -109,7 +113,11 @@ export function planRemovePort(model: HostModel, bridge: string, port: string): 
   }
   return {
     title: `Remove ${port} from ${bridge}`,
-    steps: [step(['ip', 'link', 'set', 'dev', port, 'nomaster'], `release ${port} from ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'master', bridge])],
+    steps: [
+      step(['ip', 'link', 'set', 'dev', port, 'nomaster'], `release ${port} from ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'master', bridge], {
+        touchesConnection: touchesConnection(model, port) && touchesConnection(model, bridge),
+      }),
+    ],
     warnings: [],
   };
 }
@@ -119,7 +127,12 @@ export function planSetStp(model: HostModel, bridge: string, on: boolean): Plan 
   const was = model.bridges.find((b) => b.name === bridge)!.stp;
   return {
     title: `Turn STP ${on ? 'on' : 'off'} on ${bridge}`,
-    steps: [step(['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'], `STP ${on ? 'on' : 'off'}`, ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'])],
+    // Turning STP on sends every port back through listening and learning: a pause in traffic.
+    steps: [
+      step(['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'], `STP ${on ? 'on' : 'off'}`, ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'], {
+        touchesConnection: on && !was && touchesConnection(model, bridge),
+      }),
+    ],
     warnings: on ? ['with STP on, ports pass traffic only after the forward delay (listening, learning)'] : [],
   };
 }
@@ -140,7 +153,7 @@ export function planDeleteBridge(model: HostModel, bridge: string, force = false
   return {
     title: `Delete bridge ${bridge}`,
     steps: [
-      step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: br.addresses.length > 0 }),
+      step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: touchesConnection(model, bridge) }),
     ],
     warnings: reasons,
   };

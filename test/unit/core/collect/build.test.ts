@@ -97,3 +97,14 @@ test('truncated output: sections cut mid-way degrade to checks', () => {
   assert.ok(m.bridges.length >= 2);
   assert.deepEqual(m.domains, []);
 });
+
+test('the session the inventory arrived on, and the interface carrying it', () => {
+  const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
+  assert.equal(m.connection?.clientAddress, '10.231.1.1');
+  assert.equal(m.connection?.serverAddress, '10.231.1.2');
+  assert.equal(m.connection?.serverPort, 22);
+  assert.equal(m.connection?.dev, 'br9');
+  assert.equal(m.connection?.gateway, null, 'the client is on-link');
+  const local = buildHostModel({ host: 'local', output: fixture('local-nolibvirt.out'), nonce: NONCE, asRoot: null });
+  assert.equal(local.connection, null, 'no SSH session, nothing to lose');
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHostModel } from '../../../../src/core/collect/build';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../../../../src/core/ops/bridge';
+import { connectionLinks } from '../../../../src/core/ops/connection';
 import { PlanInputError, planToScript, step } from '../../../../src/core/ops/plan';
 
 // The seed lab host as the collector saw it (test/fixtures/collector/README.md).
@@ -84,4 +85,15 @@ test('a plan as a script: real shell, hostile names stay words, failure undoes i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('steps that touch the interfaces carrying the session are flagged, others are not', () => {
+  assert.deepEqual([...connectionLinks(model)].sort(), ['br9', 'enp3s1']);
+  assert.equal(planDeleteBridge(model, 'br9', true).steps[0]?.touchesConnection, true);
+  assert.equal(planSetStp(model, 'br9', true).steps[0]?.touchesConnection, false, 'already on: nothing changes');
+  assert.equal(planRemovePort(model, 'br9', 'enp3s1').steps[0]?.touchesConnection, true);
+  assert.equal(planRemovePort(model, 'br9', 'vnet0').steps[0]?.touchesConnection, false, 'a tap leads to a VM, not to the client');
+  const c7tap = model.domains.find((d) => d.name === 'c7')!.interfaces[0]!.target!;
+  assert.equal(planRemovePort(model, 'virbr0', c7tap).steps[0]?.touchesConnection, false);
+  assert.ok(planCreateTap(model, 'vnet9', 'virbr0').steps.every((s) => !s.touchesConnection));
 });
