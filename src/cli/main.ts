@@ -22,14 +22,21 @@ Commands:
   bridge remove-port <bridge> <ifname>
   bridge stp <bridge> on|off
   bridge delete <bridge> [--force]
+  bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>])
+        [--stp on|off] [--forward-delay S] [--rollback-seconds N]
+                                         Move the host's addresses and routes from a NIC onto
+                                         a new bridge holding that NIC
   tap create <name> [--bridge <bridge>]
   tap delete <name>
 
 Changes read the host, print the plan (each step's command and its undo), ask, then apply the
 whole plan in one round trip; a failing step undoes the steps before it. They take --host,
 --ssh-config, --verbose and: --dry-run (print the plan, run nothing), --yes (no question),
---script (print the plan as a shell script). Exit: 0 applied, 2 input refused (nothing ran),
-1 failed (what was done was undone).
+--script (print the plan as a shell script). A plan that touches the interface carrying the
+SSH session runs guarded: a rollback is armed on the host first (--rollback-seconds, default
+above STP settling), and a fresh connection must get through to keep the change; --no-guard
+applies without it. Exit: 0 applied, 2 input refused (nothing ran), 3 applied but the connection
+was lost and the host rolled itself back, 1 any other failure (what was done was undone).
 
 Options:
   --host <dest>        SSH destination (anything ssh accepts: alias, user@host, ssh://...);

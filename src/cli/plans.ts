@@ -12,7 +12,13 @@ import type { CommandLog } from '../core/exec/types';
 import type { HostModel } from '../core/model/types';
 import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
+import { applyGuarded } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
+import { planUplink } from '../core/ops/uplink';
+import { SshExecutor } from '../core/exec/ssh';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { askPasswordOnTty } from './password';
 
 export class UsageError extends Error {}
@@ -26,6 +32,9 @@ const stderrLog: CommandLog = {
 type Planner = (model: HostModel, positionals: string[], flags: Flags) => Plan;
 
 interface Flags {
+  dhcp?: boolean;
+  address?: string;
+  gateway?: string;
   stp?: string;
   port?: string[];
   bridge?: string;
@@ -69,6 +78,13 @@ export const PLANNERS: Record<string, Planner> = {
     const [bridge] = want(p, 1, 'bridge delete <bridge> [--force]');
     return planDeleteBridge(m, bridge!, f.force === true);
   },
+  'bridge uplink': (m, p, f) => {
+    const usage = 'bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>]) [--stp on|off] [--forward-delay S] [--rollback-seconds N]';
+    const [nic] = want(p, 1, usage);
+    if (!f.bridge) throw new UsageError(`--bridge is required: virtnet ${usage}`);
+    const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
+    return planUplink(m, { nic: nic!, bridge: f.bridge, stp: f.stp === undefined ? false : onOff(f.stp, usage), forwardDelay: delay, dhcp: f.dhcp, address: f.address, gateway: f.gateway });
+  },
   'tap create': (m, p, f) => {
     const [name] = want(p, 1, 'tap create <name> [--bridge <bridge>]');
     return planCreateTap(m, name!, f.bridge);
@@ -78,6 +94,42 @@ export const PLANNERS: Record<string, Planner> = {
     return planDeleteTap(m, name!);
   },
 };
+
+/** Above STP's listening+learning time (2 x forward delay) and a DHCP exchange, with margin. */
+function defaultRollbackSeconds(values: { stp?: string; 'forward-delay'?: string; dhcp?: boolean }): number {
+  const stp = values.stp === 'on' ? 2 * Number(values['forward-delay'] ?? 15) : 0;
+  return Math.max(30, stp + (values.dhcp ? 30 : 0) + 20);
+}
+
+/** Exit 0 confirmed; 1 a step failed (undone) or the host stayed unreachable; 3 rolled back. */
+async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: number, configFile: string | undefined, verbose: boolean): Promise<number> {
+  const dirs: string[] = [];
+  const outcome = await applyGuarded(executor, plan, {
+    rollbackSeconds,
+    // A separate control folder: the check must not ride the old session's master connection.
+    freshExecutor: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'virtnet-fresh-'));
+      dirs.push(dir);
+      return new SshExecutor(executor.destination, { configFile, controlDir: dir, connectTimeoutSec: 5, log: verbose ? stderrLog : undefined });
+    },
+    log: (m) => process.stderr.write(`virtnet: ${m}\n`),
+  });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  switch (outcome.kind) {
+    case 'confirmed':
+      process.stderr.write(`virtnet: applied in ${outcome.applyMs} ms; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed\n`);
+      return 0;
+    case 'failed':
+      process.stderr.write(`virtnet: step ${outcome.failedStep} failed; the steps before it were undone:\n${outcome.stderr}`);
+      return 1;
+    case 'rolled-back':
+      process.stderr.write(`virtnet: the change cut the connection; the host rolled itself back after ${rollbackSeconds} s and is reachable again${outcome.detail ? `:\n${outcome.detail}` : ''}\n`);
+      return 3;
+    case 'unreachable':
+      process.stderr.write(`virtnet: ${outcome.detail}\n`);
+      return 1;
+  }
+}
 
 export function renderPlan(plan: Plan): string {
   const lines = [`Plan: ${plan.title}`];
@@ -122,6 +174,11 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
       port: { type: 'string', multiple: true },
       bridge: { type: 'string' },
       force: { type: 'boolean', default: false },
+      dhcp: { type: 'boolean', default: false },
+      address: { type: 'string' },
+      gateway: { type: 'string' },
+      'rollback-seconds': { type: 'string' },
+      'no-guard': { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -147,13 +204,24 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
     if (values['dry-run']) {
       return 0;
     }
-    if (plan.steps.some((s) => s.touchesConnection)) {
-      process.stderr.write('virtnet: refused, nothing ran: this plan touches the interface or route that may carry the connection, and the connectivity guard (automatic rollback) is not built yet\n');
+    const guarded = plan.steps.some((s) => s.touchesConnection) && !values['no-guard'];
+    const rollbackSeconds = values['rollback-seconds'] === undefined ? defaultRollbackSeconds(values) : Number(values['rollback-seconds']);
+    if (!Number.isInteger(rollbackSeconds) || rollbackSeconds < 5 || rollbackSeconds > 3600) {
+      throw new UsageError(`--rollback-seconds must be a whole number from 5 to 3600, not "${values['rollback-seconds']}"`);
+    }
+    if (guarded && !(executor instanceof SshExecutor)) {
+      process.stderr.write('virtnet: refused, nothing ran: this plan touches the interface carrying your SSH session, and a local run cannot check the host from outside; run it from another machine with --host, or add --no-guard\n');
       return 2;
+    }
+    if (guarded) {
+      process.stderr.write(`virtnet: this plan touches the path of the connection: a rollback in ${rollbackSeconds} s is armed first, and a fresh connection must confirm the host is still reachable\n`);
     }
     if (!values.yes && !(await confirm('Apply this plan? [y/N] '))) {
       process.stderr.write(`virtnet: not applied${process.stdin.isTTY ? '' : ' (no terminal to confirm on: add --yes)'}\n`);
       return 2;
+    }
+    if (guarded) {
+      return await runGuarded(executor as SshExecutor, plan, rollbackSeconds, values['ssh-config'], values.verbose === true);
     }
     const result = await applyPlan(executor, plan);
     if (result.ok) {

@@ -134,6 +134,15 @@ export function buildHostModel(input: BuildInput): HostModel {
     ...toolChecks(facts),
   );
 
+  for (const line of text('guard.records').split('\n').filter((l) => l.includes('|'))) {
+    const [id, at, ...title] = line.split('|');
+    checks.push({
+      id: `rollback:${id}`,
+      ok: false,
+      detail: `at ${at} the host rolled back "${title.join('|')}" because no fresh connection confirmed it (record /run/virtnet/${id}.rolledback; /run clears at reboot)`,
+    });
+  }
+
   const collectMs = Number(text('collect.ms'));
   return {
     host: input.host,

@@ -57,7 +57,7 @@ host_facts() {
   # client-ip client-port server-ip server-port of the SSH session we arrived on (empty locally).
   echo "ssh.connection=$SSH_CONNECTION"
   read -r v < /proc/cmdline && echo "cmdline=$v"
-  for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm; do
+  for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm dhclient dhcpcd udhcpc; do
     if have "$t"; then echo "tool.$t=1"; else echo "tool.$t=0"; fi
   done
   for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -149,6 +149,16 @@ net_walk() {
   cd /
 }
 
+# Rollbacks the connectivity guard did that no client has read yet: id|time|plan title.
+guard_records() {
+  local f t title
+  for f in /run/virtnet/*.rolledback; do
+    [ -e "$f" ] || continue
+    { read -r t; read -r title; } < "$f"
+    printf '%s|%s|%s\n' "$(basename "$f" .rolledback)" "$t" "$title"
+  done
+}
+
 qemu_nic_models() {
   local q= c
   for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -233,6 +243,7 @@ collect_all() {
   sec pci.walk pci_walk
   if have lspci; then sec lspci lspci -mm -D; fi
   sec qemu.nics qemu_nic_models
+  sec guard.records guard_records
   virsh_all
   T1=$(date +%s%N)
   printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"

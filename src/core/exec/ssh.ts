@@ -129,7 +129,7 @@ export function classifySshFailure(exitCode: number | null, stderr: string): Fai
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/i.test(stderr)) {
     return 'auth';
   }
-  if (/^ssh: |Connection (refused|timed out|closed|reset)|No route to host|Network is unreachable|kex_exchange_identification|banner exchange|Could not resolve|mux_client/m.test(stderr)) {
+  if (/^ssh: |Connection (refused|timed out|closed|reset)|No route to host|Network is unreachable|kex_exchange_identification|banner exchange|Could not resolve|mux_client|Timeout, server .* not responding|client_loop: |Broken pipe/m.test(stderr)) {
     return 'unreachable';
   }
   return null;

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { buildHostModel } from '../../../../src/core/collect/build';
+import { undoScript } from '../../../../src/core/ops/guard';
+import { planUplink } from '../../../../src/core/ops/uplink';
+
+// A lab host as it comes up: enp3s1 holds 10.231.2.2/24, default via 10.231.2.1 (fixture README).
+const model = buildHostModel({ host: 'vnl-b', output: readFileSync(new URL('../../../fixtures/collector/bare.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const mac = model.links.find((l) => l.name === 'enp3s1')!.mac!;
+
+test('static uplink: the guide\'s addbr/addif/address move as steps, routes moved explicitly', () => {
+  const plan = planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: true, forwardDelay: 2, address: '10.231.2.2/24' });
+  assert.deepEqual(plan.steps.map((s) => s.argv.join(' ')), [
+    'ip link add name br9 type bridge stp_state 1 forward_delay 200',
+    `ip link set dev br9 address ${mac}`,
+    'ip link set dev br9 up',
+    'ip route del default via 10.231.2.1 dev enp3s1',
+    'ip addr del 10.231.2.2/24 dev enp3s1',
+    'ip link set dev enp3s1 master br9',
+    'ip addr add 10.231.2.2/24 dev br9',
+    'ip route add default via 10.231.2.1 dev br9',
+  ]);
+  // Every step after the bridge exists is on the session's path, so the plan runs guarded.
+  assert.deepEqual(plan.steps.map((s) => s.touchesConnection), [false, false, false, true, true, true, true, true]);
+  assert.match(plan.warnings.join('\n'), /about 4 s without traffic/);
+  // The rollback undoes in reverse: route off br9, address off br9, release, address and route back.
+  assert.deepEqual(undoScript(plan).split('\n').filter((l) => l.startsWith('ip')), [
+    'ip route del default via 10.231.2.1 dev br9 || true',
+    'ip addr del 10.231.2.2/24 dev br9 || true',
+    'ip link set dev enp3s1 nomaster || true',
+    'ip addr add 10.231.2.2/24 dev enp3s1 || true',
+    'ip route add default via 10.231.2.1 dev enp3s1 || true',
+    'ip link del dev br9 || true',
+  ]);
+});
+
+test('an explicit gateway replaces the moved default route', () => {
+  const plan = planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, address: '10.231.2.5/24', gateway: '10.231.2.254' });
+  assert.equal(plan.steps.at(-1)?.argv.join(' '), 'ip route add default via 10.231.2.254 dev br9');
+});
+
+test('uplink input is refused with every reason', () => {
+  assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false }), /--dhcp or --address/);
+  assert.throws(() => planUplink(model, { nic: 'eth9', bridge: 'br9', stp: false, address: '10.0.0.1/24' }), /no interface "eth9"/);
+  assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, address: '10.0.0.1' }), /no prefix length/);
+  assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, address: '10.0.0.1/24', gateway: 'gw' }), /not an IPv4/);
+  assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, dhcp: true, address: '10.0.0.1/24' }), /either --dhcp or --address/);
+  // The lab host has no DHCP client installed: DHCP is refused rather than planned blind.
+  if (!model.info.tools.dhclient && !model.info.tools.dhcpcd && !model.info.tools.udhcpc) {
+    assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, dhcp: true }), /no DHCP client/);
+  }
+});
