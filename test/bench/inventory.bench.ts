@@ -7,15 +7,16 @@
  *
  *   npm run bench            (root; builds its own lab host `vnl-bench`, removes it at the end)
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectInventory } from '../../src/core/collect/collect';
 import { spawnArgv } from '../../src/core/exec/spawn';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import type { CommandLog } from '../../src/core/exec/types';
-import { labSkipReason, labUp, type LabHost } from '../lab/lab';
+import { labSkipReason, labUp } from '../lab/lab';
 import { startDelayProxy } from './delay-proxy';
+import { median, proxiedConfig } from './proxied-config';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 25);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -67,28 +68,6 @@ const REFERENCE = [
   'c=; for n in $(virsh -q net-list --all --name); do c="$c net-dumpxml $n ; net-dhcp-leases $n ;"; done;',
   'for n in $(virsh -q list --all --name); do c="$c domstate $n ; dumpxml $n ;"; done; virsh -q "$c"',
 ].join(' ');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** An ssh config that reaches the lab host through the proxy, keeping its host key alias. */
-function proxiedConfig(host: LabHost, port: number, dir: string): { file: string; dest: string } {
-  const text = readFileSync(host.sshConfig, 'utf8');
-  const start = text.indexOf(`Host ${host.dest}\n`);
-  const block = text.slice(start).split(/\n(?=Host |# END)/)[0] ?? '';
-  const dest = `${host.dest}-slow`;
-  const body = block
-    .split('\n')
-    .slice(1)
-    .filter((l) => !/^\s*(HostName|Port)\s/i.test(l))
-    .join('\n');
-  const file = join(dir, 'ssh_config');
-  writeFileSync(file, `Host ${dest}\n  HostName 127.0.0.1\n  Port ${port}\n${body}\n`);
-  return { file, dest };
-}
 
 async function main(): Promise<void> {
   const skip = labSkipReason();
