@@ -7,9 +7,9 @@ import { collectInventory } from '../core/collect/collect';
 import { oneLineReason } from '../core/exec/errors';
 import { executorFor } from '../core/exec/index';
 import { validateSshDestination } from '../core/exec/ssh';
-import type { CommandLog } from '../core/exec/types';
 import { askPasswordOnTty } from './password';
-import { PLANNERS, runPlanCommand, UsageError as PlanUsageError } from './plans';
+import { stderrLog, UsageError } from './common';
+import { PLANNERS, runPlanCommand } from './plans';
 import { renderInventory } from './render';
 
 const USAGE = `Usage: virtnet <command> [options]
@@ -47,14 +47,6 @@ Options:
   --verbose            Log every command run (to stderr)
   -h, --help           This help
 `;
-
-class UsageError extends Error {}
-
-const stderrLog: CommandLog = {
-  info: (m) => process.stderr.write(`virtnet: ${m}\n`),
-  debug: () => {},
-  error: (m) => process.stderr.write(`virtnet: ${m}\n`),
-};
 
 async function inventory(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -120,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PlanUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`virtnet: ${(err as Error).message}\n${command === undefined ? USAGE : 'Run "virtnet --help" for usage.\n'}`);
       return 2;
     }

@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 import { collectInventory } from '../core/collect/collect';
 import { executorFor } from '../core/exec/index';
 import { shJoin } from '../core/exec/quote';
-import type { CommandLog } from '../core/exec/types';
 import type { HostModel } from '../core/model/types';
 import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
@@ -19,15 +18,8 @@ import { SshExecutor } from '../core/exec/ssh';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stderrLog, UsageError } from './common';
 import { askPasswordOnTty } from './password';
-
-export class UsageError extends Error {}
-
-const stderrLog: CommandLog = {
-  info: (m) => process.stderr.write(`virtnet: ${m}\n`),
-  debug: () => {},
-  error: (m) => process.stderr.write(`virtnet: ${m}\n`),
-};
 
 type Planner = (model: HostModel, positionals: string[], flags: Flags) => Plan;
 

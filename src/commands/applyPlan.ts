@@ -1,0 +1,124 @@
+/**
+ * Runs an approved plan on a host, plain or under the connectivity guard, and turns what
+ * happened into one Outcome that a message or the form can show. Shared by the commands and the
+ * bridge form, so both apply the same way and log the same lines.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { oneLineReason } from '../core/exec/errors';
+import { shJoin } from '../core/exec/quote';
+import { SshExecutor } from '../core/exec/ssh';
+import { applyPlan } from '../core/ops/apply';
+import { applyGuarded } from '../core/ops/guard';
+import type { Plan } from '../core/ops/plan';
+import type { Outcome } from '../forms/protocol';
+import type { HostSession } from '../hosts/session';
+import { hostLabel } from './pickHost';
+import type { CommandContext } from './context';
+
+export type ApplyMode = 'plain' | 'guarded';
+
+export function touchesConnection(plan: Plan): boolean {
+  return plan.steps.some((s) => s.touchesConnection);
+}
+
+/**
+ * Whether a fresh connection can confirm the host from here: only for SSH hosts. "This host" is
+ * where the extension runs (the remote side under Remote-SSH), so nothing here can reach it from
+ * outside.
+ */
+export function canGuard(session: HostSession): boolean {
+  return !session.isThisHost && session.getExecutor().kind === 'ssh';
+}
+
+function logPlan(ctx: CommandContext, session: HostSession, plan: Plan, how: string): void {
+  ctx.log.info(`[${session.dest}] applying "${plan.title}" (${plan.steps.length} steps, ${how})`);
+  plan.steps.forEach((s, i) => ctx.log.info(`[${session.dest}]   ${i + 1}. ${shJoin(s.argv)}`));
+}
+
+/**
+ * Applies `plan`. Plain runs can be cancelled through `signal` (the host's script is ended, and
+ * the applier's undo runs for a step that failed); a guarded run cannot once the rollback is
+ * armed, because the host must hear back from us either way. Never throws: every end is an Outcome.
+ */
+export async function executePlan(
+  ctx: CommandContext,
+  session: HostSession,
+  plan: Plan,
+  mode: ApplyMode,
+  seconds: number,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  const where = hostLabel(session);
+  try {
+    if (mode === 'guarded') {
+      if (!canGuard(session)) throw new Error('the rollback guard needs an SSH host: this host cannot be checked from outside');
+      logPlan(ctx, session, plan, `guarded, rollback in ${seconds} s`);
+      const ssh = session.getExecutor() as SshExecutor;
+      const dirs: string[] = [];
+      try {
+        const outcome = await applyGuarded(ssh, plan, {
+          rollbackSeconds: seconds,
+          // Its own control folder: the check must not ride the old session's master connection.
+          freshExecutor: () => {
+            const dir = mkdtempSync(join(tmpdir(), 'virtnet-fresh-'));
+            dirs.push(dir);
+            return new SshExecutor(ssh.destination, {
+              configFile: session.options.sshConfigFile,
+              controlDir: dir,
+              connectTimeoutSec: 5,
+              log: session.options.log,
+              askPassword: session.options.askPassword,
+            });
+          },
+          log: (m) => ctx.log.info(`[${session.dest}] guard: ${m}`),
+        });
+        switch (outcome.kind) {
+          case 'confirmed':
+            return { kind: 'applied', message: `${plan.title}: applied on ${where}; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
+          case 'failed':
+            return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
+          case 'rolled-back':
+            return { kind: 'rolled-back', message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`, detail: outcome.detail };
+          case 'unreachable':
+            return { kind: 'unreachable', message: `${plan.title}: ${where} is not reachable: ${outcome.detail}`, detail: '' };
+        }
+      } finally {
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      }
+    }
+    logPlan(ctx, session, plan, 'no guard');
+    const r = await applyPlan(session.getExecutor(), plan, { signal });
+    if (r.ok) return { kind: 'applied', message: `${plan.title}: applied on ${where} (${plan.steps.length} steps in ${r.durationMs} ms).`, detail: '' };
+    if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled; the host undid the steps it had done.`, detail: r.stderr.trim() };
+    return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were undone.`, detail: r.stderr.trim() };
+  } catch (err) {
+    if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled before it finished.`, detail: '' };
+    return { kind: 'error', message: `${plan.title}: ${oneLineReason(err)}`, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Logs an outcome and shows it as a message (not awaited: the command settles now). */
+export function reportOutcome(ctx: CommandContext, session: HostSession, outcome: Outcome): void {
+  const line = `[${session.dest}] ${outcome.kind}: ${outcome.message}${outcome.detail ? `\n${outcome.detail}` : ''}`;
+  if (outcome.kind === 'applied' || outcome.kind === 'cancelled') ctx.log.info(line);
+  else ctx.log.error(line);
+  const text = `VirtNet: ${outcome.message}${outcome.detail ? ` ${firstLines(outcome.detail)}` : ''}`;
+  const shown =
+    outcome.kind === 'applied' || outcome.kind === 'cancelled'
+      ? vscode.window.showInformationMessage(text)
+      : outcome.kind === 'rolled-back'
+        ? vscode.window.showWarningMessage(text, 'Show Log')
+        : vscode.window.showErrorMessage(text, 'Show Log');
+  void Promise.resolve(shown).then((choice) => {
+    if (choice === 'Show Log') ctx.log.show(true);
+  });
+}
+
+/** The first lines of stderr: enough to say what the host said, short enough for a message. */
+function firstLines(text: string): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return lines.slice(0, 3).join(' / ') + (lines.length > 3 ? ' …' : '');
+}

@@ -1,0 +1,61 @@
+/**
+ * The modal every change goes through (STYLE 11): it lists the plan's steps, the commands as the
+ * host's shell receives them, and its warnings; the user applies it, copies it as a script, or
+ * walks away. Plans on the connection's path get the guard choice.
+ */
+import * as vscode from 'vscode';
+import { shJoin } from '../core/exec/quote';
+import { planToScript, type Plan } from '../core/ops/plan';
+import type { HostSession } from '../hosts/session';
+import { canGuard, touchesConnection, type ApplyMode } from './applyPlan';
+import { Cancelled, type CommandContext } from './context';
+import { hostLabel } from './pickHost';
+
+export const APPLY = 'Apply';
+export const APPLY_GUARDED = 'Apply with rollback guard';
+export const APPLY_ANYWAY = 'Apply anyway (no guard)';
+export const COPY_SCRIPT = 'Copy as Script';
+
+/** The plan as the modal's detail text: numbered steps with their commands, then the warnings. */
+export function planDetail(plan: Plan): string {
+  const lines: string[] = [];
+  plan.steps.forEach((s, i) => {
+    lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? '  [on the connection\'s path]' : ''}`, `    $ ${shJoin(s.argv)}`);
+  });
+  for (const w of plan.warnings) lines.push(`⚠ ${w}`);
+  return lines.join('\n');
+}
+
+function guardNote(session: HostSession, seconds: number): string {
+  if (canGuard(session)) {
+    return `This plan changes the interface or route that carries the connection to the host. With the guard, a rollback in ${seconds} s is armed on the host first, and a fresh connection must confirm the host is still reachable before it is disarmed.`;
+  }
+  return 'WARNING: this plan changes the interface or route that carries the connection to this host. VS Code runs on this host, so nothing here can check it from outside: no rollback guard is possible. If the change cuts the connection, you must repair the host from its console.';
+}
+
+/**
+ * Asks to apply `plan` on `session`. Resolves the chosen mode; "Copy as Script" copies and
+ * resolves undefined; dismissing throws Cancelled (the wrapper ignores it).
+ */
+export async function confirmPlan(ctx: CommandContext, session: HostSession, plan: Plan, seconds: number, options: { skipIfSafe?: boolean } = {}): Promise<ApplyMode | undefined> {
+  const touches = touchesConnection(plan);
+  if (options.skipIfSafe && !touches) return 'plain';
+  const buttons = !touches ? [APPLY] : canGuard(session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
+  const detail = [planDetail(plan), ...(touches ? ['', guardNote(session, seconds)] : [])].join('\n');
+  // A test seam too: the extension-host suite answers this modal by stubbing showWarningMessage.
+  const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT);
+  switch (choice) {
+    case APPLY:
+    case APPLY_ANYWAY:
+      return 'plain';
+    case APPLY_GUARDED:
+      return 'guarded';
+    case COPY_SCRIPT:
+      await vscode.env.clipboard.writeText(planToScript(plan));
+      ctx.log.info(`[${session.dest}] copied "${plan.title}" as a script; nothing ran`);
+      void vscode.window.showInformationMessage(`VirtNet: "${plan.title}" copied as a shell script; nothing ran.`);
+      return undefined;
+    default:
+      throw new Cancelled();
+  }
+}
