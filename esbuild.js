@@ -1,4 +1,5 @@
-// Bundles the extension (CommonJS, vscode external) and the CLI (plain Node) from one config.
+// Bundles the extension (CommonJS, vscode external), the CLI (plain Node) and the webview
+// forms (browser) from one config.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -22,6 +23,16 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The forms' browser side: components, protocol and the core's validators in one file.
+    entryPoints: ['src/webview/bridgeForm.ts'],
+    outfile: 'dist/webview/bridgeForm.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    // validate.ts counts bytes with Buffer; the browser gets a TextEncoder-based stand-in.
+    inject: ['src/webview/bufferShim.ts'],
   },
 ];
 

@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
     tree,
     xml,
     log,
+    extensionUri: context.extensionUri,
     refreshHost: async (session) => {
       const done = session.refresh();
       showProgress(session);

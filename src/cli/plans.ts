@@ -13,6 +13,7 @@ import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
 import { applyGuarded } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
+import { isPersistBackend, persistIntentForBridge, persistIntentForUplink, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistIntent, type PersistResult } from '../core/ops/persist/index';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,13 @@ import { join } from 'node:path';
 import { stderrLog, UsageError } from './common';
 import { askPasswordOnTty } from './password';
 
-type Planner = (model: HostModel, positionals: string[], flags: Flags) => Plan;
+/** The runtime plan, and what the change means for the host's saved configuration (null: nothing to save). */
+interface Planned {
+  plan: Plan;
+  persist: PersistIntent | null;
+}
+
+type Planner = (model: HostModel, positionals: string[], flags: Flags) => Planned;
 
 interface Flags {
   dhcp?: boolean;
@@ -52,38 +59,42 @@ export const PLANNERS: Record<string, Planner> = {
   'bridge create': (m, p, f) => {
     const [name] = want(p, 1, 'bridge create <name> [--stp on|off] [--forward-delay S] [--port <ifname>]...');
     const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
-    return planCreateBridge(m, { name: name!, stp: f.stp === undefined ? false : onOff(f.stp, 'bridge create <name> --stp on|off'), forwardDelay: delay, ports: f.port ?? [] });
+    const intent = { name: name!, stp: f.stp === undefined ? false : onOff(f.stp, 'bridge create <name> --stp on|off'), forwardDelay: delay, ports: f.port ?? [] };
+    return { plan: planCreateBridge(m, intent), persist: persistIntentForBridge(intent) };
   },
   'bridge add-port': (m, p) => {
     const [bridge, port] = want(p, 2, 'bridge add-port <bridge> <ifname>');
-    return planAddPort(m, bridge!, port!);
+    return { plan: planAddPort(m, bridge!, port!), persist: null };
   },
   'bridge remove-port': (m, p) => {
     const [bridge, port] = want(p, 2, 'bridge remove-port <bridge> <ifname>');
-    return planRemovePort(m, bridge!, port!);
+    return { plan: planRemovePort(m, bridge!, port!), persist: null };
   },
   'bridge stp': (m, p) => {
     const [bridge, state] = want(p, 2, 'bridge stp <bridge> on|off');
-    return planSetStp(m, bridge!, onOff(state, 'bridge stp <bridge> on|off'));
+    return { plan: planSetStp(m, bridge!, onOff(state, 'bridge stp <bridge> on|off')), persist: null };
   },
   'bridge delete': (m, p, f) => {
     const [bridge] = want(p, 1, 'bridge delete <bridge> [--force]');
-    return planDeleteBridge(m, bridge!, f.force === true);
+    const plan = planDeleteBridge(m, bridge!, f.force === true);
+    const ports = m.bridges.find((b) => b.name === bridge)?.ports.map((x) => x.name) ?? [];
+    return { plan, persist: { kind: 'delete-bridge', bridge: bridge!, ports } };
   },
   'bridge uplink': (m, p, f) => {
     const usage = 'bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>]) [--stp on|off] [--forward-delay S] [--rollback-seconds N]';
     const [nic] = want(p, 1, usage);
     if (!f.bridge) throw new UsageError(`--bridge is required: virtnet ${usage}`);
     const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
-    return planUplink(m, { nic: nic!, bridge: f.bridge, stp: f.stp === undefined ? false : onOff(f.stp, usage), forwardDelay: delay, dhcp: f.dhcp, address: f.address, gateway: f.gateway });
+    const intent = { nic: nic!, bridge: f.bridge, stp: f.stp === undefined ? false : onOff(f.stp, usage), forwardDelay: delay, dhcp: f.dhcp, address: f.address, gateway: f.gateway };
+    return { plan: planUplink(m, intent), persist: persistIntentForUplink(m, intent) };
   },
   'tap create': (m, p, f) => {
     const [name] = want(p, 1, 'tap create <name> [--bridge <bridge>]');
-    return planCreateTap(m, name!, f.bridge);
+    return { plan: planCreateTap(m, name!, f.bridge), persist: { kind: 'tap', name: name!, ...(f.bridge ? { bridge: f.bridge } : {}) } };
   },
   'tap delete': (m, p) => {
     const [name] = want(p, 1, 'tap delete <name>');
-    return planDeleteTap(m, name!);
+    return { plan: planDeleteTap(m, name!), persist: null };
   },
 };
 
@@ -123,7 +134,7 @@ async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: nu
   }
 }
 
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, files: PersistResult['files'] = []): string {
   const lines = [`Plan: ${plan.title}`];
   plan.steps.forEach((s, i) => {
     // Quoted as the host's shell will receive it, so the preview is exactly what runs.
@@ -131,6 +142,10 @@ export function renderPlan(plan: Plan): string {
     if (s.undo) lines.push(`     undo: ${shJoin(s.undo)}`);
   });
   for (const w of plan.warnings) lines.push(`  warning: ${w}`);
+  // The preview shows every file exactly as it will be written.
+  for (const f of files) {
+    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    | ${l}`));
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -175,16 +190,26 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
     allowPositionals: true,
     strict: true,
   });
-  if (values.persist !== 'none') {
-    // Said plainly rather than silently ignored: persistence backends are not built yet.
-    throw new UsageError(`--persist ${values.persist} is not supported yet; only runtime changes (--persist none)`);
+  const backend = values.persist ?? 'none';
+  if (!isPersistBackend(backend)) {
+    throw new UsageError(`--persist must be one of ${PERSIST_BACKENDS.join(', ')}, not "${backend}"`);
   }
   const executor = executorFor(values.host, { configFile: values['ssh-config'], log: values.verbose ? stderrLog : undefined, askPassword: askPasswordOnTty });
   try {
     const model = await collectInventory(executor);
     let plan: Plan;
+    let files: PersistResult['files'] = [];
     try {
-      plan = planner(model, positionals, values as Flags);
+      const planned = planner(model, positionals, values as Flags);
+      plan = planned.plan;
+      if (backend !== 'none') {
+        if (!planned.persist) {
+          throw new PlanInputError([`"${key}" changes an existing bridge's configuration, which VirtNet does not edit yet: use --persist none and change the saved configuration by hand`]);
+        }
+        const persisted = persistSteps(model, planned.persist, backend);
+        plan = withPersistence(plan, persisted);
+        files = persisted.files;
+      }
     } catch (err) {
       if (err instanceof PlanInputError) {
         process.stderr.write(`virtnet: refused, nothing ran:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
@@ -192,7 +217,7 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
       }
       throw err;
     }
-    process.stdout.write(values.script ? planToScript(plan) : renderPlan(plan));
+    process.stdout.write(values.script ? planToScript(plan) : renderPlan(plan, files));
     if (values['dry-run']) {
       return 0;
     }

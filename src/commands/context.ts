@@ -10,6 +10,8 @@ export interface CommandContext {
   tree: VirtNetTreeProvider;
   xml: XmlDocumentProvider;
   log: vscode.LogOutputChannel;
+  /** Where the extension is installed: the form loads its webview bundle from here. */
+  extensionUri: vscode.Uri;
   /** Refreshes one host with the view's progress bar; resolves when the host settled. */
   refreshHost(session: HostSession): Promise<void>;
 }

@@ -1,4 +1,5 @@
 /** Every VirtNet command, in one table; package.json contributes exactly these ids. */
+import { addPort, createTap, deleteBridge, deleteTap, openForm, removePort, setStp } from './bridgeOps';
 import { addHost, removeHost } from './hostList';
 import { copyInventory, showReadiness } from './inventory';
 import { openXml } from './openXml';
@@ -14,4 +15,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'virtnet.copyInventory', run: (ctx, arg) => copyInventory(ctx, arg) },
   { id: 'virtnet.showReadiness', run: (ctx, arg) => showReadiness(ctx, arg) },
   { id: 'virtnet.openXml', run: (ctx, arg) => openXml(ctx, arg) },
+  { id: 'virtnet.createBridge', run: (ctx, arg) => openForm(ctx, 'create', arg) },
+  { id: 'virtnet.bridgeUplink', run: (ctx, arg, nic) => openForm(ctx, 'uplink', arg, nic) },
+  { id: 'virtnet.addPort', run: (ctx, ...args) => addPort(ctx, ...args) },
+  { id: 'virtnet.removePort', run: (ctx, ...args) => removePort(ctx, ...args) },
+  { id: 'virtnet.stpOn', run: (ctx, ...args) => setStp(ctx, true, ...args) },
+  { id: 'virtnet.stpOff', run: (ctx, ...args) => setStp(ctx, false, ...args) },
+  { id: 'virtnet.deleteBridge', run: (ctx, ...args) => deleteBridge(ctx, ...args) },
+  { id: 'virtnet.createTap', run: (ctx, ...args) => createTap(ctx, ...args) },
+  { id: 'virtnet.deleteTap', run: (ctx, ...args) => deleteTap(ctx, ...args) },
 ];

@@ -95,6 +95,24 @@ test('refused input changes nothing and exits 2', opts, async () => {
   assert.equal((await host.exec(['ip', '-br', 'link'])).stdout, before);
 });
 
+test('--persist previews the exact files; --dry-run writes nothing; a backend the host does not use is refused', opts, async () => {
+  // Lab hosts share the machine's /etc, so persistence is only ever previewed here, never
+  // applied (the backends' files are checked by the real tools in the unit tier).
+  const r = await cli('bridge', 'create', 'br5', '--stp', 'on', '--persist', 'networkd', '--dry-run');
+  if (r.code === 2 && /not networkd|managed by/.test(r.stderr)) {
+    // A machine whose detected manager is not networkd: the refusal itself is what we check.
+    assert.match(r.stderr, /use --persist \w+/);
+  } else {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /file \/etc\/systemd\/network\/05-virtnet-br5\.netdev \(mode 644\):\n(    \| .*\n)*    \| Kind=bridge/);
+  }
+  assert.notEqual((await host.exec(['test', '-e', '/etc/systemd/network/05-virtnet-br5.netdev'])).code, 0, 'nothing written');
+  assert.equal(await link('br5'), null, 'nothing created');
+  const bad = await cli('bridge', 'create', 'br5', '--persist', 'floppy', '--dry-run');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--persist must be one of none, /);
+});
+
 test('hostile names are names: br0;reboot and $(id) reach the kernel literally', opts, async () => {
   for (const name of ['br0;reboot', '$(id)']) {
     const r = await cli('bridge', 'create', name, '--yes');

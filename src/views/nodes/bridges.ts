@@ -45,7 +45,8 @@ export class BridgeNode extends HostChildNode {
     return makeItem(this, b.name, {
       icon: icon('type-hierarchy-sub', b.up ? colors.up : colors.down),
       description: facts.join(' · '),
-      contextValue: `bridge:${b.up ? 'up' : 'down'}`,
+      // The STP part lets the menu offer only the switch that changes something.
+      contextValue: `bridge:${b.up ? 'up' : 'down'}:stp-${b.stp ? 'on' : 'off'}`,
       collapsible: b.ports.length > 0,
     });
   }

@@ -1,0 +1,159 @@
+/**
+ * The persistence dispatcher: checks the intent and the host, then hands the intent to the
+ * backend the user chose. Refusals list every reason at once, as the planners do.
+ */
+import type { HostModel } from '../../model/types';
+import { checkCidr, checkIfName, checkIp, checkMac } from '../../validate';
+import type { UplinkIntent } from '../uplink';
+import type { CreateBridgeIntent } from '../bridge';
+import { touchesConnection } from '../connection';
+import { PlanInputError, type Plan } from '../plan';
+import type { PersistContext } from './context';
+import { isV6 } from './context';
+import { persistIfupdown } from './ifupdown';
+import { persistNetplan } from './netplan';
+import { persistNetworkd } from './networkd';
+import { persistNetworkManager } from './networkmanager';
+import { PERSIST_BACKENDS, type PersistBackend, type PersistIntent, type PersistOptions, type PersistResult } from './types';
+
+export * from './types';
+export { persistIfupdown } from './ifupdown';
+export { persistNetplan } from './netplan';
+export { persistNetworkd } from './networkd';
+export { persistNetworkManager } from './networkmanager';
+export type { PersistContext } from './context';
+
+const LABEL: Record<PersistBackend, string> = {
+  none: 'runtime only',
+  networkmanager: 'NetworkManager',
+  networkd: 'systemd-networkd',
+  ifupdown: 'ifupdown',
+  netplan: 'netplan',
+};
+
+/** The tool each backend runs or is read by; its absence means the host does not use it. */
+const TOOL: Record<Exclude<PersistBackend, 'none'>, string> = {
+  networkmanager: 'nmcli',
+  networkd: 'networkctl',
+  ifupdown: 'ifup',
+  netplan: 'netplan',
+};
+
+/**
+ * Names end up in config files: networkd's [Match] Name= takes globs, ifupdown hands names to
+ * shell command lines at boot, so only letters, digits, '.', '_' and '-' are persisted.
+ */
+function nameProblem(name: string, what: string): string | null {
+  const e = checkIfName(name, what);
+  if (e) return e;
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? null : `the ${what} "${name}" can only be persisted with letters, digits, ".", "_" and "-"`;
+}
+
+export function isPersistBackend(s: string): s is PersistBackend {
+  return (PERSIST_BACKENDS as readonly string[]).includes(s);
+}
+
+/** Every reason the intent cannot be persisted through `backend` on this host; empty when it can. */
+export function persistProblems(model: HostModel, intent: PersistIntent, backend: PersistBackend): string[] {
+  const errs: string[] = [];
+  if (!isPersistBackend(backend)) {
+    return [`"${String(backend)}" is not a persistence backend (choose ${PERSIST_BACKENDS.join(', ')})`];
+  }
+  const push = (e: string | null) => e && errs.push(e);
+  if (intent.kind === 'tap') {
+    push(nameProblem(intent.name, 'tap name'));
+    if (intent.bridge !== undefined) push(nameProblem(intent.bridge, 'bridge name'));
+  } else {
+    push(nameProblem(intent.bridge, 'bridge name'));
+    for (const p of intent.ports) push(nameProblem(p, 'port name'));
+    if (new Set(intent.ports).size !== intent.ports.length) errs.push('a port is listed twice');
+    if (intent.ports.includes(intent.bridge)) errs.push(`${intent.bridge} cannot be a port of itself`);
+  }
+  if (intent.kind === 'bridge') {
+    if (intent.address) push(checkCidr(intent.address));
+    if (intent.gateway) {
+      push(checkIp(intent.gateway));
+      if (!intent.address) errs.push('a gateway goes with a static address');
+      else if (isV6(intent.gateway) !== isV6(intent.address)) errs.push(`the gateway ${intent.gateway} and the address ${intent.address} are of different IP families`);
+    }
+    if (intent.dhcp && intent.address) errs.push('choose either DHCP or a static address, not both');
+    if (intent.mac) push(checkMac(intent.mac));
+    if (intent.forwardDelay !== undefined && (!Number.isInteger(intent.forwardDelay) || intent.forwardDelay < 2 || intent.forwardDelay > 30)) {
+      errs.push(`forward delay must be a whole number of seconds from 2 to 30, not ${intent.forwardDelay}`);
+    }
+  }
+  if (backend === 'none') return errs;
+  const tool = TOOL[backend];
+  const detected = model.info.networkManager;
+  if (!model.info.tools[tool]) {
+    errs.push(`${LABEL[backend]} is not installed on ${model.info.hostname} (no ${tool}); its configuration would never be read`);
+  }
+  // Two managers configuring the same interfaces fight at boot; persist through the one in charge.
+  if (detected !== 'none' && detected !== backend) {
+    errs.push(`${model.info.hostname}'s network is managed by ${LABEL[detected]}, not ${LABEL[backend]}: use --persist ${detected}`);
+  }
+  if (backend === 'netplan' && intent.kind === 'tap') {
+    errs.push('netplan has no tap devices: persist the tap with --persist networkd or networkmanager, or keep it runtime only');
+  }
+  if (backend === 'networkmanager' && detected !== 'networkmanager') {
+    errs.push(`nmcli needs a running NetworkManager, and none was detected on ${model.info.hostname}`);
+  }
+  return errs;
+}
+
+/**
+ * The steps (and exact file contents) that make `intent` survive a reboot through `backend`.
+ * Throws PlanInputError with every reason when it cannot.
+ */
+export function persistSteps(model: HostModel, intent: PersistIntent, backend: PersistBackend, opts: PersistOptions = {}): PersistResult {
+  const errs = persistProblems(model, intent, backend);
+  if (errs.length) throw new PlanInputError(errs);
+  if (backend === 'none') {
+    return { backend, steps: [], files: [], removes: [], warnings: ['runtime only: the change is lost at the next reboot'] };
+  }
+  const names = intent.kind === 'tap' ? [intent.name, ...(intent.bridge ? [intent.bridge] : [])] : [intent.bridge, ...intent.ports];
+  const ctx: PersistContext = {
+    now: opts.now ?? new Date(),
+    running: model.info.networkManager === backend,
+    touchesConnection: names.some((n) => touchesConnection(model, n)),
+    tapPorts: intent.kind === 'tap' ? [] : intent.ports.filter((p) => model.links.find((l) => l.name === p)?.kind === 'tun'),
+    brctl: model.info.tools.brctl === true,
+  };
+  switch (backend) {
+    case 'networkd':
+      return persistNetworkd(intent, ctx);
+    case 'ifupdown':
+      return persistIfupdown(intent, ctx);
+    case 'netplan':
+      return persistNetplan(intent, ctx);
+    case 'networkmanager':
+      return persistNetworkManager(intent, ctx);
+  }
+}
+
+/** The bridge "bridge my uplink" leaves behind, with the NIC's MAC so DHCP leases survive. */
+export function persistIntentForUplink(model: HostModel, u: UplinkIntent): PersistIntent {
+  const mac = model.links.find((l) => l.name === u.nic)?.mac ?? undefined;
+  return {
+    kind: 'bridge', bridge: u.bridge, stp: u.stp, ports: [u.nic],
+    ...(u.forwardDelay !== undefined ? { forwardDelay: u.forwardDelay } : {}),
+    ...(u.address ? { address: u.address } : {}),
+    ...(u.gateway ? { gateway: u.gateway } : {}),
+    ...(u.dhcp ? { dhcp: true } : {}),
+    ...(mac ? { mac } : {}),
+  };
+}
+
+export function persistIntentForBridge(b: CreateBridgeIntent): PersistIntent {
+  return { kind: 'bridge', bridge: b.name, stp: b.stp, ports: b.ports ?? [], ...(b.forwardDelay !== undefined ? { forwardDelay: b.forwardDelay } : {}) };
+}
+
+/** The runtime plan followed by the persistence steps, warnings merged: one preview, one apply. */
+export function withPersistence(plan: Plan, persisted: PersistResult): Plan {
+  if (persisted.backend === 'none') return { ...plan, warnings: [...plan.warnings, ...persisted.warnings] };
+  return {
+    title: `${plan.title}, persisted with ${LABEL[persisted.backend]}`,
+    steps: [...plan.steps, ...persisted.steps],
+    warnings: [...plan.warnings, ...persisted.warnings],
+  };
+}

@@ -1,0 +1,71 @@
+/// <reference types="mocha" />
+/**
+ * The bridge form's shared pieces, as the extension host runs them: the protocol guards refuse
+ * anything not built by the other side, the live field checks agree with the core, and a draft
+ * plans through the real planners. The host model is the seed lab host's collector fixture.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildHostModel } from '../../../src/core/collect/build';
+import { planCreateBridge } from '../../../src/core/ops/bridge';
+import { fieldProblems } from '../../../src/forms/checks';
+import { planResult } from '../../../src/forms/planDraft';
+import { emptyDraft, isFormRequest, isFormUpdate, type Draft } from '../../../src/forms/protocol';
+
+const REPO = path.resolve(__dirname, '../..');
+const model = buildHostModel({ host: 'vnl-a', output: readFileSync(path.join(REPO, 'test/fixtures/collector/seed.out'), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const draft = (d: Partial<Draft>): Draft => ({ ...emptyDraft(), ...d });
+
+suite('bridge form: protocol, checks, plans', () => {
+  test('requests from the webview: well-formed ones pass, anything else is refused', () => {
+    assert.ok(isFormRequest({ type: 'ready' }));
+    assert.ok(isFormRequest({ type: 'draft', seq: 3, draft: draft({ bridge: 'br1' }) }));
+    assert.ok(isFormRequest({ type: 'apply', seq: 0, draft: draft({ mode: 'uplink', nic: 'eth0' }) }));
+    for (const bad of [
+      null,
+      'ready',
+      { type: 'run', argv: ['reboot'] },
+      { type: 'draft', draft: draft({}) },
+      { type: 'draft', seq: -1, draft: draft({}) },
+      { type: 'apply', seq: 1, draft: { ...draft({}), mode: 'delete' } },
+      { type: 'apply', seq: 1, draft: { ...draft({}), ports: 'eth0' } },
+      { type: 'apply', seq: 1, draft: { ...draft({}), bridge: 'x'.repeat(5000) } },
+      { type: 'copyScript', draft: { bridge: 'br1' } },
+    ]) {
+      assert.equal(isFormRequest(bad), false, JSON.stringify(bad)?.slice(0, 80));
+    }
+  });
+
+  test('updates from the extension are checked too', () => {
+    assert.ok(isFormUpdate({ type: 'plan', seq: 1, result: { ok: false, problems: ['no'] } }));
+    assert.ok(isFormUpdate({ type: 'result', outcome: { kind: 'applied', message: 'ok', detail: '' } }));
+    assert.equal(isFormUpdate({ type: 'plan', seq: 1, result: { ok: true, plan: { title: 't', steps: [{ why: 1 }], warnings: [], touchesConnection: false } } }), false);
+    assert.equal(isFormUpdate({ type: 'result', outcome: { kind: 'exploded', message: '', detail: '' } }), false);
+    assert.equal(isFormUpdate({ type: 'init', host: { dest: 'h' } }), false);
+  });
+
+  test('live checks: the core\'s name rules, names taken on the host, ranges, addresses', () => {
+    const taken = model.links.map((l) => l.name);
+    assert.match(fieldProblems(draft({ bridge: 'sixteen-chars-xx' }), taken).bridge ?? '', /16 bytes long; Linux allows at most 15/);
+    assert.match(fieldProblems(draft({ bridge: 'br 0' }), taken).bridge ?? '', /contains " "/);
+    assert.match(fieldProblems(draft({ bridge: 'br9' }), taken).bridge ?? '', /already exists/);
+    assert.match(fieldProblems(draft({ bridge: 'brx', forwardDelay: '1' }), taken).forwardDelay ?? '', /2 to 30/);
+    assert.deepEqual(fieldProblems(draft({ bridge: 'brx', forwardDelay: '4' }), taken), {});
+    const up = fieldProblems(draft({ mode: 'uplink', bridge: 'brx', addressing: 'static', address: '10.0.0.1', gateway: '10.0.0.300' }), taken);
+    assert.match(up.nic ?? '', /choose the NIC/);
+    assert.match(up.address ?? '', /no prefix length/);
+    assert.match(up.gateway ?? '', /not an IPv4 address/);
+  });
+
+  test('a draft plans through the real planner: the preview is the plan', () => {
+    const r = planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4' }));
+    assert.ok(r.ok);
+    const real = planCreateBridge(model, { name: 'br10', stp: true, forwardDelay: 4, ports: [] });
+    assert.deepEqual(r.plan.steps.map((s) => s.command), real.steps.map((s) => s.argv.join(' ')));
+    assert.equal(r.plan.steps[0].undo, 'ip link del dev br10');
+    const refused = planResult(model, draft({ mode: 'uplink', bridge: 'brx', nic: 'enp3s1', addressing: 'dhcp' }));
+    assert.ok(!refused.ok);
+    assert.match(refused.problems.join('\n'), /already a port of "br9"/);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * Playwright UI test of the bridge form in the real workbench (VS Code server 1.100.3 + Debian's
+ * chromium): "VirtNet: Create Bridge..." from the command palette opens the form on the lab host;
+ * typing a name shows the live plan; a 16-byte name is refused live and Apply is disabled; Apply
+ * creates the bridge, the form shows the result and the tree shows the bridge; Delete Bridge from
+ * the tree's context menu (its modal answered with Apply) takes it away again. The form is then
+ * shot in the light, dark and high-contrast themes: test-results/ui/form*.png.
+ *
+ *   VIRTNET_TEST_HOST=vnl-x VIRTNET_TEST_SSH_CONFIG=.cache/lab/ssh_config \
+ *     node --import tsx test/vscode/ui/form.ui.ts
+ *
+ * Without VIRTNET_TEST_HOST it brings up and seeds its own lab host (vsc-form, index 41).
+ * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { labUp, type LabHost } from '../../lab/lab';
+import { REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from '../server';
+import { Checks } from './checks';
+
+const OUT = path.join(REPO_ROOT, 'test-results/ui');
+const VIEW = '[id="workbench.view.extension.virtnet"]';
+const ROWS = `${VIEW} .monaco-list-row`;
+const BRIDGE = 'brui';
+
+const checks = new Checks();
+let shots = 0;
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  ensureServerInstalled();
+  let lab: LabHost | undefined;
+  let server: VsServer | undefined;
+  let browser: LaunchedBrowser | undefined;
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'virtnet-form-ws-'));
+  writeFileSync(path.join(folder, 'README.md'), '# VirtNet form UI test workspace\n');
+  try {
+    let dest = process.env.VIRTNET_TEST_HOST;
+    let sshConfig = process.env.VIRTNET_TEST_SSH_CONFIG;
+    if (!dest || !sshConfig) {
+      lab = await labUp('vsc-form', 41);
+      await lab.seed();
+      ({ dest, sshConfig } = lab);
+    }
+    server = await startServer({ settings: { 'virtnet.hosts': [dest], 'virtnet.sshConfigFile': sshConfig, 'virtnet.showThisHost': false } });
+    browser = await launchBrowser();
+    const page = await browser.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: REPO_ROOT }));
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+    await run(page, dest);
+  } catch (e) {
+    checks.fail('the test could run', String((e as Error).stack ?? e));
+  } finally {
+    await browser?.close();
+    if (server) await stopServer(server);
+    await lab?.down();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function run(page: Page, dest: string): Promise<void> {
+  const check = async (name: string, body: () => Promise<void>) => {
+    try {
+      await body();
+      checks.ok(name);
+    } catch (e) {
+      const shot = path.join(OUT, `form-failure-${++shots}.png`);
+      await page.screenshot({ path: shot }).catch(() => {});
+      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}`);
+    }
+  };
+
+  await check(`the VirtNet view shows the lab host ${dest}, read`, async () => {
+    await page.locator('.part.activitybar .action-item a[aria-label^="VirtNet"]').click({ timeout: 30_000 });
+    await waitRow(page, (r) => r.level === 2 && r.label === 'Bridges', 60_000, `${dest} with its groups`);
+  });
+
+  const form = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+  await check('"VirtNet: Create Bridge..." from the command palette opens the form on the lab host', async () => {
+    await runCommand(page, 'VirtNet: Create Bridge...');
+    await form.locator('#bridge').waitFor({ timeout: 30_000 });
+    const host = await form.locator('#host').innerText();
+    if (host !== dest) throw new Error(`the form is for "${host}", not ${dest}`);
+    const title = await form.locator('#title').innerText();
+    if (title !== 'Create a bridge') throw new Error(`title "${title}"`);
+  });
+
+  const bridgeInput = form.locator('#bridge input');
+  const apply = form.locator('#apply');
+
+  await check('typing a bridge name shows the live plan (ip link add ... type bridge, its undo)', async () => {
+    await bridgeInput.fill(BRIDGE);
+    const steps = form.locator('#plan-steps');
+    await steps.waitFor({ timeout: 15_000 });
+    const text = await steps.innerText();
+    for (const want of [`$ ip link add name ${BRIDGE} type bridge stp_state 0`, `undo: ip link del dev ${BRIDGE}`, `$ ip link set dev ${BRIDGE} up`]) {
+      if (!text.includes(want)) throw new Error(`the preview lacks "${want}": ${JSON.stringify(text)}`);
+    }
+    await waitEnabled(apply, true);
+  });
+
+  await check('STP on shows in the plan live (stp_state 1)', async () => {
+    await form.locator('#stp').click();
+    await waitText(form.locator('#plan-steps'), /stp_state 1/);
+    await form.locator('#stp').click();
+    await waitText(form.locator('#plan-steps'), /stp_state 0/);
+  });
+
+  await check('a 16-byte name is refused live, and Apply is disabled', async () => {
+    await bridgeInput.fill('a-name-of-16byte');
+    await waitText(form.locator('#bridge-error'), /16 bytes long; Linux allows at most 15/);
+    await waitEnabled(apply, false);
+    await page.screenshot({ path: path.join(OUT, 'form-invalid.png') });
+  });
+
+  await check('a name the host already has (br9) is refused live', async () => {
+    await bridgeInput.fill('br9');
+    await waitText(form.locator('#bridge-error'), /already exists/);
+    await waitEnabled(apply, false);
+  });
+
+  await check(`Apply creates ${BRIDGE}: the form shows the result`, async () => {
+    await bridgeInput.fill(BRIDGE);
+    await waitEnabled(apply, true);
+    await apply.click();
+    await waitText(form.locator('#result-message'), /applied on/, 60_000);
+  });
+
+  await check(`the tree shows ${BRIDGE} under Bridges`, async () => {
+    await expandBridges(page);
+    await waitRow(page, (r) => r.level === 3 && r.label === BRIDGE, 30_000, `${BRIDGE} under Bridges`);
+    await page.screenshot({ path: path.join(OUT, 'form.png') });
+  });
+
+  await check(`Delete Bridge from ${BRIDGE}'s context menu, answered Apply, takes it away`, async () => {
+    const row = await waitRow(page, (r) => r.level === 3 && r.label === BRIDGE, 15_000, BRIDGE);
+    await page.locator(`${ROWS}[data-index="${row.index}"]`).click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: /^Delete Bridge$/ }).click({ timeout: 10_000 });
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    const detail = await dialog.innerText();
+    if (!detail.includes(`$ ip link del dev ${BRIDGE}`)) throw new Error(`the modal does not list the command: ${JSON.stringify(detail)}`);
+    await page.screenshot({ path: path.join(OUT, 'delete-modal.png') });
+    await dialog.locator('.monaco-button', { hasText: /^Apply$/ }).click();
+    const deadline = Date.now() + 60_000;
+    while ((await visibleRows(page)).some((r) => r.label === BRIDGE)) {
+      if (Date.now() > deadline) throw new Error(`${BRIDGE} still in the tree 60 s after Delete`);
+      await sleep(500);
+    }
+  });
+
+  // The form in each kind of theme; the screenshots are looked at, the checks only see colours change.
+  let lastBackground = '';
+  for (const [theme, file] of [
+    ['Light Modern', 'form-light.png'],
+    ['Dark High Contrast', 'form-hc.png'],
+    ['Dark Modern', 'form-dark.png'],
+  ] as const) {
+    await check(`the form follows the ${theme} theme`, async () => {
+      await runCommand(page, 'Preferences: Color Theme');
+      await page.keyboard.type(theme);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await sleep(1_000);
+      // Back to a valid draft, so the shot shows a preview.
+      await bridgeInput.fill('br20');
+      await form.locator('#plan-steps').waitFor({ timeout: 15_000 });
+      const bg = await form.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+      if (bg === lastBackground) throw new Error(`the background stayed ${bg}`);
+      lastBackground = bg;
+      await page.screenshot({ path: path.join(OUT, file) });
+    });
+  }
+}
+
+/** Runs a command from the command palette by its title. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function waitText(loc: Locator, want: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = await loc.innerText({ timeout: timeoutMs }).catch(() => '');
+    if (want.test(last)) return;
+    if (Date.now() > deadline) throw new Error(`expected ${want}, saw ${JSON.stringify(last)}`);
+    await sleep(200);
+  }
+}
+
+async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const disabled = (await button.getAttribute('disabled')) !== null;
+    if (disabled !== enabled) return;
+    if (Date.now() > deadline) throw new Error(`Apply is still ${disabled ? 'disabled' : 'enabled'}`);
+    await sleep(200);
+  }
+}
+
+interface Row {
+  index: number;
+  level: number;
+  expanded: string | null;
+  label: string;
+}
+
+async function visibleRows(page: Page): Promise<Row[]> {
+  const rows = await page.locator(ROWS).evaluateAll((els) =>
+    els.map((e) => ({
+      index: Number(e.getAttribute('data-index')),
+      level: Number(e.getAttribute('aria-level')),
+      expanded: e.getAttribute('aria-expanded'),
+      label: e.querySelector('.label-name')?.textContent?.trim() ?? '',
+    })),
+  );
+  return rows.sort((a, b) => a.index - b.index);
+}
+
+async function waitRow(page: Page, pred: (r: Row) => boolean, timeoutMs: number, what: string): Promise<Row> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await visibleRows(page)).find(pred);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`not in the tree after ${timeoutMs / 1000} s: ${what}`);
+    await sleep(250);
+  }
+}
+
+async function expandBridges(page: Page): Promise<void> {
+  const row = await waitRow(page, (r) => r.level === 2 && r.label === 'Bridges', 15_000, 'Bridges');
+  if (row.expanded === 'false') await page.locator(`${ROWS}[data-index="${row.index}"] .monaco-tl-twistie`).click();
+}
+
+checks.exitAfter(main);
