@@ -273,6 +273,13 @@ function drawResult(): void {
 function showResult(o: Outcome): void {
   busy = false;
   lastOutcome = o;
+  if (o.kind === 'applied') {
+    // Done: a fresh draft, rather than a form that now says its own bridge "already exists".
+    draft = emptyDraft(draft.mode);
+    render();
+    changed();
+    return;
+  }
   showProgress(null);
   $('cancel').hidden = true;
   drawResult();

@@ -138,7 +138,7 @@ async function run(page: Page, dest: string): Promise<void> {
   await check(`Delete Bridge from ${BRIDGE}'s context menu, answered Apply, takes it away`, async () => {
     const row = await waitRow(page, (r) => r.level === 3 && r.label === BRIDGE, 15_000, BRIDGE);
     await page.locator(`${ROWS}[data-index="${row.index}"]`).click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: /^Delete Bridge$/ }).click({ timeout: 10_000 });
+    await page.getByRole('menuitem', { name: 'Delete Bridge' }).click({ timeout: 10_000 });
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 10_000 });
     const detail = await dialog.innerText();
@@ -162,7 +162,9 @@ async function run(page: Page, dest: string): Promise<void> {
     await check(`the form follows the ${theme} theme`, async () => {
       await runCommand(page, 'Preferences: Color Theme');
       await page.keyboard.type(theme);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(() => {
+        throw new Error(`the theme picker does not offer "${theme}"`);
+      });
       await page.keyboard.press('Enter');
       await sleep(1_000);
       // Back to a valid draft, so the shot shows a preview.
@@ -178,11 +180,17 @@ async function run(page: Page, dest: string): Promise<void> {
 
 /** Runs a command from the command palette by its title. */
 async function runCommand(page: Page, title: string): Promise<void> {
+  // Keys typed while a webview has focus go to its iframe: give the workbench the focus first.
+  await page.locator('.part.statusbar').click({ position: { x: 600, y: 5 } });
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
+  await input.waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error('F1 did not open the command palette');
+  });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error(`the command palette does not offer "${title}"`);
+  });
   await page.keyboard.press('Enter');
 }
 
