@@ -31,8 +31,6 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
-    // validate.ts counts bytes with Buffer; the browser gets a TextEncoder-based stand-in.
-    inject: ['src/webview/bufferShim.ts'],
   },
 ];
 

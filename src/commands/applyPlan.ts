@@ -91,7 +91,7 @@ export async function executePlan(
     }
     logPlan(ctx, session, plan, 'no guard');
     const r = await applyPlan(session.getExecutor(), plan, { signal });
-    if (r.ok) return { kind: 'applied', message: `${plan.title}: applied on ${where} (${plan.steps.length} steps in ${r.durationMs} ms).`, detail: '' };
+    if (r.ok) return { kind: 'applied', message: `${plan.title}: applied on ${where} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} in ${r.durationMs} ms).`, detail: '' };
     if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled; the host undid the steps it had done.`, detail: r.stderr.trim() };
     return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were undone.`, detail: r.stderr.trim() };
   } catch (err) {

@@ -3,12 +3,15 @@
  * returns null when the value is acceptable, else one sentence saying what is wrong.
  */
 
+// TextEncoder exists in Node and in browsers: the webview form runs these same checks.
+const utf8 = new TextEncoder();
+
 /** Linux interface names: 1-15 bytes, no '/', whitespace, ':' or NUL, not '.' or '..'. */
 export function checkIfName(name: string, what = 'interface name'): string | null {
   if (name.length === 0) {
     return `the ${what} is empty`;
   }
-  const bytes = Buffer.byteLength(name, 'utf8');
+  const bytes = utf8.encode(name).length;
   if (bytes > 15) {
     return `the ${what} "${name}" is ${bytes} bytes long; Linux allows at most 15`;
   }

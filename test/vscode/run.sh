@@ -2,8 +2,8 @@
 # VS Code tiers of test/run-all.sh, in the real VS Code server 1.100.3 + Debian's chromium:
 #   run.sh suite   the extension-host mocha suite (test/vscode/suite/) against a seeded lab host,
 #                  then the same suite through run-electron.ts (skips without a desktop VS Code)
-#   run.sh ui      the Playwright UI test of the tree (test/vscode/ui/tree.ui.ts) against a seeded
-#                  lab host, then the vsix check (test/vscode/vsix/check.sh: package, install,
+#   run.sh ui      the Playwright UI tests of the tree and the bridge form (test/vscode/ui/tree.ui.ts,
+#                  form.ui.ts) against a seeded lab host, then the vsix check (test/vscode/vsix/check.sh: package, install,
 #                  activate) and the `npm start` check (test/vscode/ui/start.ui.ts)
 # Exit 0 passed, 77 skipped (reason on the last line), anything else failed.
 set -uo pipefail
@@ -80,6 +80,7 @@ else
     [[ $src == 0 ]] || { echo "$what failed (exit $src)"; [[ $rc != 0 ]] || rc=$src; }
   }
   step "UI test of the tree" node --import tsx test/vscode/ui/tree.ui.ts
+  step "UI test of the bridge form" node --import tsx test/vscode/ui/form.ui.ts
   lab_down # the other checks need no lab host
   step "vsix check" bash test/vscode/vsix/check.sh
   step "npm start check" node --import tsx test/vscode/ui/start.ui.ts

@@ -138,7 +138,9 @@ async function run(page: Page, dest: string): Promise<void> {
   await check(`Delete Bridge from ${BRIDGE}'s context menu, answered Apply, takes it away`, async () => {
     const row = await waitRow(page, (r) => r.level === 3 && r.label === BRIDGE, 15_000, BRIDGE);
     await page.locator(`${ROWS}[data-index="${row.index}"]`).click({ button: 'right' });
-    await page.getByRole('menuitem', { name: 'Delete Bridge' }).click({ timeout: 10_000 });
+    // VS Code's menus act on the highlighted item: hover it, then Enter.
+    await page.getByRole('menuitem', { name: 'Delete Bridge' }).hover({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 10_000 });
     const detail = await dialog.innerText();
@@ -152,30 +154,44 @@ async function run(page: Page, dest: string): Promise<void> {
     }
   });
 
-  // The form in each kind of theme; the screenshots are looked at, the checks only see colours change.
-  let lastBackground = '';
-  for (const [theme, file] of [
-    ['Light Modern', 'form-light.png'],
-    ['Dark High Contrast', 'form-hc.png'],
-    ['Dark Modern', 'form-dark.png'],
+  // The form in each kind of theme, switched by commands without pickers: the workbench starts
+  // light here (headless chromium prefers light). The shots are looked at; the checks see the
+  // form's background follow the theme.
+  const seen: string[] = [];
+  for (const [theme, command, file, dark] of [
+    ['light', null, 'form-light.png', false],
+    ['dark', 'Preferences: Toggle between Light/Dark Themes', 'form-dark.png', true],
+    ['high contrast', 'Preferences: Color Theme', 'form-hc.png', true],
   ] as const) {
     await check(`the form follows the ${theme} theme`, async () => {
-      await runCommand(page, 'Preferences: Color Theme');
-      await page.keyboard.type(theme);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(() => {
-        throw new Error(`the theme picker does not offer "${theme}"`);
-      });
-      await page.keyboard.press('Enter');
+      if (command) await runCommand(page, command);
+      if (theme === 'high contrast') await pickTheme(page, 'Dark High Contrast');
       await sleep(1_000);
-      // Back to a valid draft, so the shot shows a preview.
+      // A valid draft, so the shot shows a preview.
       await bridgeInput.fill('br20');
       await form.locator('#plan-steps').waitFor({ timeout: 15_000 });
       const bg = await form.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
-      if (bg === lastBackground) throw new Error(`the background stayed ${bg}`);
-      lastBackground = bg;
+      const rgb = (bg.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+      const isDark = rgb.reduce((a, b) => a + b, 0) < 384;
+      if (isDark !== dark || seen.includes(bg)) throw new Error(`background ${bg} after switching to ${theme} (before: ${seen.join(', ')})`);
+      seen.push(bg);
       await page.screenshot({ path: path.join(OUT, file) });
     });
   }
+}
+
+/** Picks `theme` in the color theme picker that "Preferences: Color Theme" opened. */
+async function pickTheme(page: Page, theme: string): Promise<void> {
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  // The picker replaces the palette's list: wait for a theme to show before filtering.
+  await rows.filter({ hasText: /Modern/ }).first().waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error('the color theme picker did not open');
+  });
+  await page.locator('.quick-input-widget input').fill(theme);
+  await rows.filter({ hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error(`the theme picker does not offer "${theme}"`);
+  });
+  await page.keyboard.press('Enter');
 }
 
 /** Runs a command from the command palette by its title. */
@@ -188,10 +204,14 @@ async function runCommand(page: Page, title: string): Promise<void> {
     throw new Error('F1 did not open the command palette');
   });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 }).catch(() => {
+  // Click the row with exactly this title: Enter takes the top row, which may be a recently used
+  // command that also matches.
+  const label = page.locator('.label-name').filter({ hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: label }).first();
+  await row.waitFor({ timeout: 10_000 }).catch(() => {
     throw new Error(`the command palette does not offer "${title}"`);
   });
-  await page.keyboard.press('Enter');
+  await row.click();
 }
 
 async function waitText(loc: Locator, want: RegExp, timeoutMs = 15_000): Promise<void> {
