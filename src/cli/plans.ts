@@ -11,14 +11,11 @@ import { shJoin } from '../core/exec/quote';
 import type { HostModel } from '../core/model/types';
 import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
-import { applyGuarded } from '../core/ops/guard';
+import { applyGuarded, automaticRollbackSeconds } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
 import { isPersistBackend, persistIntentForBridge, persistIntentForUplink, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistIntent, type PersistResult } from '../core/ops/persist/index';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stderrLog, UsageError } from './common';
 import { askPasswordOnTty } from './password';
 
@@ -98,26 +95,17 @@ export const PLANNERS: Record<string, Planner> = {
   },
 };
 
-/** Above STP's listening+learning time (2 x forward delay) and a DHCP exchange, with margin. */
 function defaultRollbackSeconds(values: { stp?: string; 'forward-delay'?: string; dhcp?: boolean }): number {
-  const stp = values.stp === 'on' ? 2 * Number(values['forward-delay'] ?? 15) : 0;
-  return Math.max(30, stp + (values.dhcp ? 30 : 0) + 20);
+  return automaticRollbackSeconds({ stp: values.stp === 'on', forwardDelay: values['forward-delay'] === undefined ? undefined : Number(values['forward-delay']), dhcp: values.dhcp });
 }
 
 /** Exit 0 confirmed; 1 a step failed (undone) or the host stayed unreachable; 3 rolled back. */
-async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: number, configFile: string | undefined, verbose: boolean): Promise<number> {
-  const dirs: string[] = [];
+async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: number): Promise<number> {
   const outcome = await applyGuarded(executor, plan, {
     rollbackSeconds,
-    // A separate control folder: the check must not ride the old session's master connection.
-    freshExecutor: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'virtnet-fresh-'));
-      dirs.push(dir);
-      return new SshExecutor(executor.destination, { configFile, controlDir: dir, connectTimeoutSec: 5, log: verbose ? stderrLog : undefined });
-    },
+    freshExecutor: () => executor.freshConnection(),
     log: (m) => process.stderr.write(`virtnet: ${m}\n`),
   });
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
   switch (outcome.kind) {
     case 'confirmed':
       process.stderr.write(`virtnet: applied in ${outcome.applyMs} ms; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed\n`);
@@ -238,7 +226,7 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
       return 2;
     }
     if (guarded) {
-      return await runGuarded(executor as SshExecutor, plan, rollbackSeconds, values['ssh-config'], values.verbose === true);
+      return await runGuarded(executor as SshExecutor, plan, rollbackSeconds);
     }
     const result = await applyPlan(executor, plan);
     if (result.ok) {

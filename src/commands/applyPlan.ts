@@ -3,9 +3,6 @@
  * happened into one Outcome that a message or the form can show. Shared by the commands and the
  * bridge form, so both apply the same way and log the same lines.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
 import { shJoin } from '../core/exec/quote';
@@ -57,36 +54,20 @@ export async function executePlan(
       if (!canGuard(session)) throw new Error('the rollback guard needs an SSH host: this host cannot be checked from outside');
       logPlan(ctx, session, plan, `guarded, rollback in ${seconds} s`);
       const ssh = session.getExecutor() as SshExecutor;
-      const dirs: string[] = [];
-      try {
-        const outcome = await applyGuarded(ssh, plan, {
-          rollbackSeconds: seconds,
-          // Its own control folder: the check must not ride the old session's master connection.
-          freshExecutor: () => {
-            const dir = mkdtempSync(join(tmpdir(), 'virtnet-fresh-'));
-            dirs.push(dir);
-            return new SshExecutor(ssh.destination, {
-              configFile: session.options.sshConfigFile,
-              controlDir: dir,
-              connectTimeoutSec: 5,
-              log: session.options.log,
-              askPassword: session.options.askPassword,
-            });
-          },
-          log: (m) => ctx.log.info(`[${session.dest}] guard: ${m}`),
-        });
-        switch (outcome.kind) {
-          case 'confirmed':
-            return { kind: 'applied', message: `${plan.title}: applied on ${where}; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
-          case 'failed':
-            return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
-          case 'rolled-back':
-            return { kind: 'rolled-back', message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`, detail: outcome.detail };
-          case 'unreachable':
-            return { kind: 'unreachable', message: `${plan.title}: ${where} is not reachable: ${outcome.detail}`, detail: '' };
-        }
-      } finally {
-        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      const outcome = await applyGuarded(ssh, plan, {
+        rollbackSeconds: seconds,
+        freshExecutor: () => ssh.freshConnection(),
+        log: (m) => ctx.log.info(`[${session.dest}] guard: ${m}`),
+      });
+      switch (outcome.kind) {
+        case 'confirmed':
+          return { kind: 'applied', message: `${plan.title}: applied on ${where}; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
+        case 'failed':
+          return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
+        case 'rolled-back':
+          return { kind: 'rolled-back', message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`, detail: outcome.detail };
+        case 'unreachable':
+          return { kind: 'unreachable', message: `${plan.title}: ${where} is not reachable: ${outcome.detail}`, detail: '' };
       }
     }
     logPlan(ctx, session, plan, 'no guard');

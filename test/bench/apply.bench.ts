@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       const t = performance.now();
       const outcome = await applyGuarded(ex, plan, {
         rollbackSeconds: 30,
-        freshExecutor: () => new SshExecutor(dest, { configFile: file, controlDir: mkdtempSync(join(work, 'f')), log: counter }),
+        freshExecutor: () => ex.freshConnection(),
       });
       guarded.push(performance.now() - t);
       guardedCommands = commands;

@@ -7,9 +7,6 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { planCreateBridge } from '../../src/core/ops/bridge';
@@ -106,18 +103,16 @@ test('the connection killed in the middle of apply: nobody confirms, the host ro
 test('a step failing under the guard: undone at once, guard disarmed, nothing left', opts, async () => {
   assert.equal((await host.exec(['ip', 'tuntap', 'add', 'dev', 'gone0', 'mode', 'tap'])).code, 0);
   const ex = new SshExecutor(host.dest, { configFile: host.sshConfig });
-  const dir = mkdtempSync(join(tmpdir(), 'virtnet-guard-test-'));
   try {
     const plan = planCreateBridge(await collectInventory(ex), { name: 'br13', stp: false, ports: ['gone0'] });
     assert.equal((await host.exec(['ip', 'tuntap', 'del', 'dev', 'gone0', 'mode', 'tap'])).code, 0);
-    const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 10, freshExecutor: () => new SshExecutor(host.dest, { configFile: host.sshConfig, controlDir: dir }) });
+    const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 10, freshExecutor: () => ex.freshConnection() });
     assert.equal(outcome.kind, 'failed');
     assert.equal(outcome.kind === 'failed' && outcome.failedStep, 2);
     assert.equal(await state(), baseline);
     assert.equal(await leftovers(), '');
   } finally {
     await ex.dispose();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

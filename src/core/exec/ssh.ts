@@ -4,7 +4,7 @@
  * host stays up between calls; each command is a channel on it. The executor is only a prefix:
  * `ssh [options] -- <destination> <one quoted command line>`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseExecutor, type ExecutorOptions } from './executor';
@@ -55,6 +55,8 @@ function controlDirectory(): string {
 export class SshExecutor extends BaseExecutor {
   readonly kind = 'ssh' as const;
   private readonly controlPath: string;
+  /** A control folder this executor made for itself (fresh connections) and removes on dispose. */
+  private ownDir: string | undefined;
 
   constructor(
     readonly destination: string,
@@ -111,10 +113,25 @@ export class SshExecutor extends BaseExecutor {
     return 'the OpenSSH client (ssh) is not installed on this machine';
   }
 
+  /**
+   * The same destination and options over a brand-new connection (its own control socket, so a
+   * new TCP connection and handshake): what the connectivity guard needs to prove the host is
+   * still reachable after a change.
+   */
+  freshConnection(): SshExecutor {
+    const dir = mkdtempSync(join(tmpdir(), 'virtnet-fresh-'));
+    const fresh = new SshExecutor(this.destination, { ...this.ssh, controlDir: dir, connectTimeoutSec: Math.min(this.ssh.connectTimeoutSec ?? 10, 5) });
+    fresh.ownDir = dir;
+    return fresh;
+  }
+
   async dispose(): Promise<void> {
     this.forgetPassword();
     // Stops the master by asking it to exit; harmless when none is running.
     await spawnArgv(['ssh', ...this.baseOptions(), '-O', 'exit', '--', this.destination], { timeoutMs: 5000 });
+    if (this.ownDir) {
+      rmSync(this.ownDir, { recursive: true, force: true });
+    }
   }
 }
 

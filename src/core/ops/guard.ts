@@ -92,6 +92,20 @@ export interface GuardOptions {
   log?: (message: string) => void;
 }
 
+/** What a change's settling time depends on: STP's listening+learning and a DHCP exchange. */
+export interface Settle {
+  stp?: boolean;
+  /** Seconds; the kernel's default of 15 when unknown. */
+  forwardDelay?: number;
+  dhcp?: boolean;
+}
+
+/** Rollback time above 2 x forward delay with STP, plus a DHCP exchange, with margin; at least 30 s. */
+export function automaticRollbackSeconds(settle: Settle): number {
+  const stp = settle.stp ? 2 * (settle.forwardDelay ?? 15) : 0;
+  return Math.max(30, stp + (settle.dhcp ? 30 : 0) + 20);
+}
+
 /** The undo steps of the whole plan, newest first, each allowed to fail. */
 export function undoScript(plan: Plan): string {
   const lines = ['#!/bin/sh', `# Rollback of: ${plan.title.replace(/\n/g, ' ')}`];
