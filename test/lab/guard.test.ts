@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { planCreateBridge } from '../../src/core/ops/bridge';
@@ -71,6 +74,36 @@ test('a wrong address on the new bridge: rolled back, exit 3', opts, async () =>
   assert.equal(r.code, 3, r.stderr);
   assert.equal(await state(), baseline);
   assert.equal(await leftovers(), '');
+});
+
+test('a wrong gateway: the session (off-link, through the gateway) is cut, rolled back, exit 3', opts, async () => {
+  // The client must be off-link for the gateway to matter: a second address on the lab's own
+  // root-side veth (removed again below, and with the veth at down), used as ssh's source.
+  const veth = `vn-${host.name}`;
+  const client = `10.232.${host.index}.1`;
+  await run('ip', ['addr', 'add', `${client}/24`, 'dev', veth]);
+  try {
+    const text = readFileSync(host.sshConfig, 'utf8');
+    const block = text.slice(text.indexOf(`Host ${host.dest}\n`)).split(/\n(?=Host |# END)/)[0]!;
+    const cfg = join(tmpdir(), `virtnet-offlink-${process.pid}.config`);
+    writeFileSync(cfg, `${block.replace(`Host ${host.dest}`, 'Host offlink')}\n  BindAddress ${client}\n`);
+    try {
+      const inv = JSON.parse((await run('node', [CLI, 'inventory', '--json', '--host', 'offlink', '--ssh-config', cfg])).stdout);
+      assert.equal(inv.connection.clientAddress, client);
+      assert.equal(inv.connection.gateway, `10.231.${host.index}.1`, 'the session rides the default gateway');
+      const r = await run('node', [CLI, 'bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', `10.231.${host.index}.99`, '--rollback-seconds', '10', '--host', 'offlink', '--ssh-config', cfg, '--yes']).then(
+        (x) => ({ code: 0, stderr: x.stderr }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(await state(), baseline);
+      assert.equal(await leftovers(), '');
+    } finally {
+      rmSync(cfg, { force: true });
+    }
+  } finally {
+    await run('ip', ['addr', 'del', `${client}/24`, 'dev', veth]);
+  }
 });
 
 test('the connection killed in the middle of apply: nobody confirms, the host rolls back', opts, async () => {
