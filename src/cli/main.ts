@@ -22,6 +22,7 @@ Commands:
   bridge remove-port <bridge> <ifname>
   bridge stp <bridge> on|off
   bridge delete <bridge> [--force]
+  bridge address <ifname> [--add <cidr>]... [--del <cidr>]... [--clear] [--dhcp]
   bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>])
         [--stp on|off] [--forward-delay S] [--rollback-seconds N]
                                          Move the host's addresses and routes from a NIC onto

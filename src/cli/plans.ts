@@ -14,6 +14,7 @@ import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDel
 import { applyGuarded, automaticRollbackSeconds } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
 import { isPersistBackend, persistIntentForBridge, persistIntentForUplink, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistIntent, type PersistResult } from '../core/ops/persist/index';
+import { planAddresses } from '../core/ops/address';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
 import { stderrLog, UsageError } from './common';
@@ -28,6 +29,9 @@ interface Planned {
 type Planner = (model: HostModel, positionals: string[], flags: Flags) => Planned;
 
 interface Flags {
+  add?: string[];
+  del?: string[];
+  clear?: boolean;
   dhcp?: boolean;
   address?: string;
   gateway?: string;
@@ -84,6 +88,10 @@ export const PLANNERS: Record<string, Planner> = {
     const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
     const intent = { nic: nic!, bridge: f.bridge, stp: f.stp === undefined ? false : onOff(f.stp, usage), forwardDelay: delay, dhcp: f.dhcp, address: f.address, gateway: f.gateway };
     return { plan: planUplink(m, intent), persist: persistIntentForUplink(m, intent) };
+  },
+  'bridge address': (m, p, f) => {
+    const [ifname] = want(p, 1, 'bridge address <bridge> [--add <cidr>]... [--del <cidr>]... [--clear] [--dhcp]');
+    return { plan: planAddresses(m, { ifname: ifname!, add: f.add ?? [], remove: f.del ?? [], clear: f.clear, dhcp: f.dhcp }), persist: null };
   },
   'tap create': (m, p, f) => {
     const [name] = want(p, 1, 'tap create <name> [--bridge <bridge>]');
@@ -170,6 +178,9 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
       bridge: { type: 'string' },
       force: { type: 'boolean', default: false },
       dhcp: { type: 'boolean', default: false },
+      add: { type: 'string', multiple: true },
+      del: { type: 'string', multiple: true },
+      clear: { type: 'boolean', default: false },
       address: { type: 'string' },
       gateway: { type: 'string' },
       'rollback-seconds': { type: 'string' },

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildHostModel } from '../../../../src/core/collect/build';
 import { undoScript } from '../../../../src/core/ops/guard';
+import { planAddresses } from '../../../../src/core/ops/address';
 import { planUplink } from '../../../../src/core/ops/uplink';
 
 // A lab host as it comes up: enp3s1 holds 10.231.2.2/24, default via 10.231.2.1 (fixture README).
@@ -50,4 +51,13 @@ test('uplink input is refused with every reason', () => {
   if (!model.info.tools.dhclient && !model.info.tools.dhcpcd && !model.info.tools.udhcpc) {
     assert.throws(() => planUplink(model, { nic: 'enp3s1', bridge: 'br9', stp: false, dhcp: true }), /no DHCP client/);
   }
+});
+
+test('addresses: clearing the last one moves the routes through it first, so undo restores them', () => {
+  const plan = planAddresses(model, { ifname: 'enp3s1', clear: true });
+  assert.deepEqual(plan.steps.map((s) => s.argv.join(' ')), ['ip route del default via 10.231.2.1 dev enp3s1', 'ip addr del 10.231.2.2/24 dev enp3s1']);
+  assert.ok(plan.steps.every((s) => s.touchesConnection));
+  assert.deepEqual(undoScript(plan).split('\n').filter((l) => l.startsWith('ip')), ['ip addr add 10.231.2.2/24 dev enp3s1 || true', 'ip route add default via 10.231.2.1 dev enp3s1 || true']);
+  assert.throws(() => planAddresses(model, { ifname: 'enp3s1', add: ['10.231.2.2/24'] }), /already has/);
+  assert.throws(() => planAddresses(model, { ifname: 'enp3s1' }), /nothing to do/);
 });

@@ -1,0 +1,60 @@
+/**
+ * Addresses on an interface (a bridge, usually): add, remove, clear, or ask DHCP, as the guide
+ * does with `ip addr` and `dhclient br9`. Each step has its undo; a step on the interface that
+ * carries the session is flagged, so the change runs under the connectivity guard.
+ */
+import type { HostModel } from '../model/types';
+import { checkCidr, checkIfName } from '../validate';
+import { touchesConnection } from './connection';
+import { PlanInputError, step, type Plan, type Step } from './plan';
+
+export interface AddressIntent {
+  ifname: string;
+  add?: string[];
+  remove?: string[];
+  /** Remove every address the interface has now (the inventory's list). */
+  clear?: boolean;
+  dhcp?: boolean;
+}
+
+export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
+  const errs: string[] = [];
+  const nameErr = checkIfName(intent.ifname);
+  if (nameErr) errs.push(nameErr);
+  const link = model.links.find((l) => l.name === intent.ifname);
+  if (!nameErr && !link) errs.push(`there is no interface "${intent.ifname}" on ${model.info.hostname}`);
+  if (link?.master) errs.push(`"${intent.ifname}" is a port of "${link.master}": addresses belong on the bridge`);
+  const add = intent.add ?? [];
+  const remove = intent.clear ? [...(link?.addresses ?? [])] : intent.remove ?? [];
+  for (const a of [...add, ...(intent.remove ?? [])]) {
+    const e = checkCidr(a);
+    if (e) errs.push(e);
+  }
+  for (const a of intent.remove ?? []) {
+    if (link && !link.addresses.includes(a)) errs.push(`"${intent.ifname}" has no address ${a} (it has ${link.addresses.join(', ') || 'none'})`);
+  }
+  for (const a of add) {
+    if (link?.addresses.includes(a)) errs.push(`"${intent.ifname}" already has ${a}`);
+  }
+  const tools = model.info.tools;
+  const dhcp = !intent.dhcp ? null : tools.dhclient ? ['dhclient', '-1', intent.ifname] : tools.dhcpcd ? ['dhcpcd', '-1', '-4', intent.ifname] : tools.udhcpc ? ['udhcpc', '-i', intent.ifname, '-n', '-q'] : undefined;
+  if (dhcp === undefined) errs.push('no DHCP client on the host (dhclient, dhcpcd or udhcpc)');
+  if (!add.length && !remove.length && !intent.dhcp) errs.push('nothing to do: give --add, --del, --clear or --dhcp');
+  if (errs.length) {
+    throw new PlanInputError(errs);
+  }
+  const flags = { touchesConnection: touchesConnection(model, intent.ifname) };
+  // Taking the last address off drops the routes through it (the default gateway too); take them
+  // off explicitly first so that undo, or the guard's rollback, puts them back.
+  const emptied = remove.length > 0 && link!.addresses.every((a) => remove.includes(a)) && add.length === 0;
+  const routes = emptied ? model.routes.filter((r) => r.dev === intent.ifname && r.protocol !== 'kernel' && r.family === 'ipv4') : [];
+  const routeArgs = (r: (typeof routes)[number]) => [r.dst, ...(r.gateway ? ['via', r.gateway] : []), 'dev', intent.ifname, ...(r.metric !== null ? ['metric', String(r.metric)] : [])];
+  const steps: Step[] = [
+    ...routes.map((r) => step(['ip', 'route', 'del', ...routeArgs(r)], `take the route ${r.dst} off ${intent.ifname}`, ['ip', 'route', 'add', ...routeArgs(r)], flags)),
+    ...remove.map((a) => step(['ip', 'addr', 'del', a, 'dev', intent.ifname], `take ${a} off ${intent.ifname}`, ['ip', 'addr', 'add', a, 'dev', intent.ifname], flags)),
+    ...add.map((a) => step(['ip', 'addr', 'add', a, 'dev', intent.ifname], `give ${intent.ifname} the address ${a}`, ['ip', 'addr', 'del', a, 'dev', intent.ifname], flags)),
+    ...(dhcp ? [step(dhcp, `ask DHCP for ${intent.ifname}'s address (${dhcp[0]})`, dhcp[0] === 'dhclient' ? ['dhclient', '-r', intent.ifname] : dhcp[0] === 'dhcpcd' ? ['dhcpcd', '-k', intent.ifname] : null, flags)] : []),
+  ];
+  const what = [add.length ? `add ${add.join(', ')}` : '', remove.length ? `remove ${remove.join(', ')}` : '', intent.dhcp ? 'DHCP' : ''].filter(Boolean).join(', ');
+  return { title: `Addresses of ${intent.ifname}: ${what}`, steps, warnings: remove.length && !add.length && !intent.dhcp && link?.addresses.length === remove.length ? [`${intent.ifname} will have no address left`] : [] };
+}
