@@ -3,16 +3,14 @@
  * carries the session, which the guard must roll back.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
+import { onLab } from './cli';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
-const run = promisify(execFile);
 const skip = labSkipReason();
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
+const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 
 before(async () => {
   if (skip) return;
@@ -25,15 +23,6 @@ after(async () => {
   if (!skip) await host?.down();
 }, { timeout: 120_000 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run('node', [CLI, ...args, '--host', host.dest, '--ssh-config', host.sshConfig, '--yes'], { timeout: 110_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 async function addrs(ifname: string): Promise<string[]> {
   const j = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', ifname])).stdout) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[];

@@ -3,20 +3,18 @@
  * a step failing mid-plan leaves the host as it was; hostile names stay names.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { applyPlan } from '../../src/core/ops/apply';
 import { planCreateBridge } from '../../src/core/ops/bridge';
+import { onLab } from './cli';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
-const run = promisify(execFile);
 const skip = labSkipReason();
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
+const cli = (...args: string[]) => onLab(host)(...args);
 
 before(async () => {
   if (skip) return;
@@ -27,15 +25,6 @@ after(async () => {
   if (!skip) await host?.down();
 }, { timeout: 120_000 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run('node', [CLI, ...args, '--host', host.dest, '--ssh-config', host.sshConfig]);
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 async function link(name: string): Promise<Record<string, any> | null> {
   const r = await host.exec(['ip', '-j', '-d', 'link', 'show', 'dev', name]);

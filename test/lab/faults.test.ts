@@ -13,11 +13,11 @@ import { promisify } from 'node:util';
 import { CommandError } from '../../src/core/exec/errors';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import type { HostModel } from '../../src/core/model/types';
+import { virtnet as cli } from './cli';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
 const run = promisify(execFile);
 const skip = labSkipReason();
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const opts = { skip: skip ?? false, timeout: 120_000 };
 
 let host: LabHost;
@@ -35,23 +35,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 }, { timeout: 120_000 });
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
-async function cli(args: string[]): Promise<CliResult> {
-  const t = performance.now();
-  try {
-    const r = await run('node', [CLI, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '', ms: performance.now() - t };
-  }
-}
 
 /** The lab host's ssh config block, rewritten under a new alias with extra/overridden options. */
 function variantConfig(alias: string, overrides: Record<string, string>): string {

@@ -14,13 +14,14 @@ import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
+import { CLI, onLab, virtnet } from './cli';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
 const run = promisify(execFile);
 const skip = labSkipReason();
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
+const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 let baseline = '';
 
 before(async () => {
@@ -50,16 +51,6 @@ async function leftovers(): Promise<string> {
   return r.stdout.trim();
 }
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t = Date.now();
-  try {
-    const r = await run('node', [CLI, ...args, '--host', host.dest, '--ssh-config', host.sshConfig, '--yes'], { timeout: 110_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr, ms: Date.now() - t };
-  }
-}
 
 test('enslaving the uplink without moving its address: cut off, rolled back, exit 3', opts, async () => {
   const r = await cli('bridge', 'create', 'br11', '--port', 'enp3s1', '--rollback-seconds', '10');
@@ -91,10 +82,7 @@ test('a wrong gateway: the session (off-link, through the gateway) is cut, rolle
       const inv = JSON.parse((await run('node', [CLI, 'inventory', '--json', '--host', 'offlink', '--ssh-config', cfg])).stdout);
       assert.equal(inv.connection.clientAddress, client);
       assert.equal(inv.connection.gateway, `10.231.${host.index}.1`, 'the session rides the default gateway');
-      const r = await run('node', [CLI, 'bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', `10.231.${host.index}.99`, '--rollback-seconds', '10', '--host', 'offlink', '--ssh-config', cfg, '--yes']).then(
-        (x) => ({ code: 0, stderr: x.stderr }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
+      const r = await virtnet(['bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', `10.231.${host.index}.99`, '--rollback-seconds', '10', '--host', 'offlink', '--ssh-config', cfg, '--yes']);
       assert.equal(r.code, 3, r.stderr);
       assert.equal(await state(), baseline);
       assert.equal(await leftovers(), '');
