@@ -12,15 +12,12 @@
  * Without VIRTNET_TEST_HOST it brings up and seeds its own lab host (vsc-form, index 41).
  * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { labUp, type LabHost } from '../../lab/lab';
-import { REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from '../server';
+import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
+import { OUT, withLabWorkbench } from './workbench';
 
-const OUT = path.join(REPO_ROOT, 'test-results/ui');
 const VIEW = '[id="workbench.view.extension.virtnet"]';
 const ROWS = `${VIEW} .monaco-list-row`;
 const BRIDGE = 'brui';
@@ -29,35 +26,7 @@ const checks = new Checks();
 let shots = 0;
 
 async function main(): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
-  ensureServerInstalled();
-  let lab: LabHost | undefined;
-  let server: VsServer | undefined;
-  let browser: LaunchedBrowser | undefined;
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'virtnet-form-ws-'));
-  writeFileSync(path.join(folder, 'README.md'), '# VirtNet form UI test workspace\n');
-  try {
-    let dest = process.env.VIRTNET_TEST_HOST;
-    let sshConfig = process.env.VIRTNET_TEST_SSH_CONFIG;
-    if (!dest || !sshConfig) {
-      lab = await labUp('vsc-form', 41);
-      await lab.seed();
-      ({ dest, sshConfig } = lab);
-    }
-    server = await startServer({ settings: { 'virtnet.hosts': [dest], 'virtnet.sshConfigFile': sshConfig, 'virtnet.showThisHost': false } });
-    browser = await launchBrowser();
-    const page = await browser.browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: REPO_ROOT }));
-    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    await run(page, dest);
-  } catch (e) {
-    checks.fail('the test could run', String((e as Error).stack ?? e));
-  } finally {
-    await browser?.close();
-    if (server) await stopServer(server);
-    await lab?.down();
-    rmSync(folder, { recursive: true, force: true });
-  }
+  await withLabWorkbench(checks, { lab: { name: 'vsc-form', index: 41 }, settings: { 'virtnet.showThisHost': false }, viewport: { width: 1400, height: 900 } }, run);
 }
 
 async function run(page: Page, dest: string): Promise<void> {

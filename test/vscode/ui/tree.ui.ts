@@ -11,18 +11,13 @@
  * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
  * --readme-shot also copies the tree screenshot to media/screenshot-tree.png.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { labUp, type LabHost } from '../../lab/lab';
-import {
-  REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl,
-  type LaunchedBrowser, type VsServer,
-} from '../server';
+import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
+import { OUT, withLabWorkbench } from './workbench';
 
-const OUT = path.join(REPO_ROOT, 'test-results/ui');
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
 const VIEW = '[id="workbench.view.extension.virtnet"]';
 const ROWS = `${VIEW} .monaco-list-row`;
@@ -39,46 +34,16 @@ interface Row {
 const checks = new Checks();
 let shots = 0;
 
-async function main(): Promise<number> {
+async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   // Failure screenshots of an earlier run would read as this run's.
   for (const f of readdirSync(OUT)) if (/^failure-\d+\.png$/.test(f)) rmSync(path.join(OUT, f));
-  ensureServerInstalled();
-  let lab: LabHost | undefined;
-  let server: VsServer | undefined;
-  let browser: LaunchedBrowser | undefined;
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'virtnet-ui-ws-'));
-  writeFileSync(path.join(folder, 'README.md'), '# VirtNet UI test workspace\n');
-  try {
-    let dest = process.env.VIRTNET_TEST_HOST;
-    let sshConfig = process.env.VIRTNET_TEST_SSH_CONFIG;
-    if (!dest || !sshConfig) {
-      lab = await labUp('vsc-uiself', 33);
-      await lab.seed();
-      ({ dest, sshConfig } = lab);
-    }
-    server = await startServer({
-      settings: {
-        'virtnet.hosts': [dest],
-        'virtnet.sshConfigFile': sshConfig,
-        // Tooltips open sooner than the default, so each hover check waits less.
-        'workbench.hover.delay': 300,
-      },
-    });
-    browser = await launchBrowser();
-    const page = await browser.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: REPO_ROOT }));
-    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    await run(page, dest);
-  } catch (e) {
-    checks.fail('the test could run', String((e as Error).stack ?? e));
-  } finally {
-    await browser?.close();
-    if (server) await stopServer(server);
-    await lab?.down();
-    rmSync(folder, { recursive: true, force: true });
-  }
-  return checks.finish();
+  await withLabWorkbench(
+    checks,
+    // Tooltips open sooner than the default, so each hover check waits less.
+    { lab: { name: 'vsc-uiself', index: 33 }, settings: { 'workbench.hover.delay': 300 }, viewport: { width: 1280, height: 800 } },
+    run,
+  );
 }
 
 async function run(page: Page, dest: string): Promise<void> {
@@ -302,10 +267,4 @@ async function sideBarClip(page: Page): Promise<{ x: number; y: number; width: n
   return { x: 0, y: Math.round(box.y), width: Math.round(box.x + box.width), height: Math.round(height) };
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+checks.exitAfter(main);
