@@ -16,10 +16,8 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, withLabWorkbench } from './workbench';
+import { OUT, ROWS, visibleRows, withLabWorkbench, type Row } from './workbench';
 
-const VIEW = '[id="workbench.view.extension.virtnet"]';
-const ROWS = `${VIEW} .monaco-list-row`;
 const BRIDGE = 'brui';
 
 const checks = new Checks();
@@ -204,24 +202,7 @@ async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
   }
 }
 
-interface Row {
-  index: number;
-  level: number;
-  expanded: string | null;
-  label: string;
-}
 
-async function visibleRows(page: Page): Promise<Row[]> {
-  const rows = await page.locator(ROWS).evaluateAll((els) =>
-    els.map((e) => ({
-      index: Number(e.getAttribute('data-index')),
-      level: Number(e.getAttribute('aria-level')),
-      expanded: e.getAttribute('aria-expanded'),
-      label: e.querySelector('.label-name')?.textContent?.trim() ?? '',
-    })),
-  );
-  return rows.sort((a, b) => a.index - b.index);
-}
 
 async function waitRow(page: Page, pred: (r: Row) => boolean, timeoutMs: number, what: string): Promise<Row> {
   const deadline = Date.now() + timeoutMs;

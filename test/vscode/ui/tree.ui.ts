@@ -16,20 +16,11 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, withLabWorkbench } from './workbench';
+import { OUT, ROWS, VIEW, visibleRows, withLabWorkbench, type Row } from './workbench';
 
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
-const VIEW = '[id="workbench.view.extension.virtnet"]';
-const ROWS = `${VIEW} .monaco-list-row`;
 const LEASE_IP = /^192\.168\.122\.\d{1,3}$/;
 
-interface Row {
-  index: number;
-  level: number;
-  expanded: string | null;
-  label: string;
-  description: string;
-}
 
 const checks = new Checks();
 let shots = 0;
@@ -163,19 +154,6 @@ async function run(page: Page, dest: string): Promise<void> {
   });
 }
 
-/** The rows the tree has drawn (it is virtual: only rows in view exist), in display order. */
-async function visibleRows(page: Page): Promise<Row[]> {
-  const rows = await page.locator(ROWS).evaluateAll((els) =>
-    els.map((e) => ({
-      index: Number(e.getAttribute('data-index')),
-      level: Number(e.getAttribute('aria-level')),
-      expanded: e.getAttribute('aria-expanded'),
-      label: e.querySelector('.label-name')?.textContent?.trim() ?? '',
-      description: e.querySelector('.label-description')?.textContent?.trim() ?? '',
-    })),
-  );
-  return rows.sort((a, b) => a.index - b.index);
-}
 
 /** The rows below `host` up to the next root. */
 function under(rows: Row[], host: Row): Row[] {

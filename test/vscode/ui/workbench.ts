@@ -51,3 +51,29 @@ export async function withLabWorkbench(checks: Checks, options: WorkbenchOptions
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/** The VirtNet tree's rows in the workbench DOM. */
+export const VIEW = '[id="workbench.view.extension.virtnet"]';
+export const ROWS = `${VIEW} .monaco-list-row`;
+
+export interface Row {
+  index: number;
+  level: number;
+  expanded: string | null;
+  label: string;
+  description: string;
+}
+
+/** The rows the tree has drawn (it is virtual: only rows in view exist), in display order. */
+export async function visibleRows(page: Page): Promise<Row[]> {
+  const rows = await page.locator(ROWS).evaluateAll((els) =>
+    els.map((e) => ({
+      index: Number(e.getAttribute('data-index')),
+      level: Number(e.getAttribute('aria-level')),
+      expanded: e.getAttribute('aria-expanded'),
+      label: e.querySelector('.label-name')?.textContent?.trim() ?? '',
+      description: e.querySelector('.label-description')?.textContent?.trim() ?? '',
+    })),
+  );
+  return rows.sort((a, b) => a.index - b.index);
+}
