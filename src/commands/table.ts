@@ -1,5 +1,6 @@
 /** Every VirtNet command, in one table; package.json contributes exactly these ids. */
 import { addPort, createTap, deleteBridge, deleteTap, openForm, removePort, setStp } from './bridgeOps';
+import { addAddress, dhcpAddress, removeAddress } from './addressOps';
 import { addHost, removeHost } from './hostList';
 import { copyInventory, showReadiness } from './inventory';
 import { openXml } from './openXml';
@@ -22,6 +23,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'virtnet.stpOn', run: (ctx, ...args) => setStp(ctx, true, ...args) },
   { id: 'virtnet.stpOff', run: (ctx, ...args) => setStp(ctx, false, ...args) },
   { id: 'virtnet.deleteBridge', run: (ctx, ...args) => deleteBridge(ctx, ...args) },
+  { id: 'virtnet.addAddress', run: (ctx, ...args) => addAddress(ctx, ...args) },
+  { id: 'virtnet.removeAddress', run: (ctx, ...args) => removeAddress(ctx, ...args) },
+  { id: 'virtnet.dhcpAddress', run: (ctx, ...args) => dhcpAddress(ctx, ...args) },
   { id: 'virtnet.createTap', run: (ctx, ...args) => createTap(ctx, ...args) },
   { id: 'virtnet.deleteTap', run: (ctx, ...args) => deleteTap(ctx, ...args) },
 ];

@@ -45,8 +45,8 @@ export class BridgeNode extends HostChildNode {
     return makeItem(this, b.name, {
       icon: icon('type-hierarchy-sub', b.up ? colors.up : colors.down),
       description: facts.join(' · '),
-      // The STP part lets the menu offer only the switch that changes something.
-      contextValue: `bridge:${b.up ? 'up' : 'down'}:stp-${b.stp ? 'on' : 'off'}`,
+      // The STP and address parts let the menu offer only what changes something.
+      contextValue: `bridge:${b.up ? 'up' : 'down'}:stp-${b.stp ? 'on' : 'off'}:addr-${b.addresses.length ? 'yes' : 'no'}`,
       collapsible: b.ports.length > 0,
     });
   }

@@ -93,7 +93,7 @@ suite('bridge commands: lab host', function () {
     assert.ok(session.model?.links.some((l) => l.name === TAP), 'the host was refreshed after apply');
   });
 
-  test('Add Port, STP on, Remove Port on a bridge of our own', async () => {
+  test('Add Port, STP on, Add and Clear Address, Remove Port on a bridge of our own', async () => {
     // The fixture bridge comes straight from the test's connection: the form creates bridges,
     // and the form has its own UI test.
     await truth.run(['ip', 'link', 'add', 'name', BR, 'type', 'bridge'], { root: true });
@@ -106,12 +106,23 @@ suite('bridge commands: lab host', function () {
     const host = await tree.host(H);
     const bridges = await tree.child(host.node, `host:${H}/bridges`);
     const br = await tree.child(bridges.node, `host:${H}/bridge/${BR}`);
-    assert.equal(br.item.contextValue, 'bridge:down:stp-off');
+    assert.equal(br.item.contextValue, 'bridge:down:stp-off:addr-no');
     assert.ok((await tree.children(br.node)).some((p) => p.item.id === `host:${H}/bridge/${BR}/port/${TAP}`));
 
     r = await run('Apply', 'virtnet.stpOn', BR);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true);
+
+    r = await run('Apply', 'virtnet.addAddress', BR, '10.231.99.1/24');
+    assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
+    assert.deepEqual((await link(BR))?.addresses, ['10.231.99.1/24']);
+    assert.match(r.stub.modals()[0].detail, /\$ ip addr add 10\.231\.99\.1\/24 dev brtest/);
+    r = await run('Apply', 'virtnet.addAddress', BR, '10.231.99.1/24');
+    assert.match(r.stub.errors()[0]?.message ?? '', /already has 10\.231\.99\.1\/24/, 'a second add of the same address is refused');
+    r = await run('Apply', 'virtnet.removeAddress', BR, 'all');
+    assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
+    assert.match(r.stub.modals()[0].message, /Clear the addresses of brtest/);
+    assert.deepEqual((await link(BR))?.addresses, []);
 
     r = await run('Apply', 'virtnet.removePort', BR, TAP);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
