@@ -12,6 +12,7 @@ import { applyGuarded } from '../core/ops/guard';
 import type { Plan } from '../core/ops/plan';
 import type { Outcome } from '../forms/protocol';
 import type { HostSession } from '../hosts/session';
+import { windowConfirmedExecutor } from './clientGuard';
 import { hostLabel } from './pickHost';
 import type { CommandContext } from './context';
 
@@ -22,12 +23,18 @@ export function touchesConnection(plan: Plan): boolean {
 }
 
 /**
- * Whether a fresh connection can confirm the host from here: only for SSH hosts. "This host" is
- * where the extension runs (the remote side under Remote-SSH), so nothing here can reach it from
- * outside.
+ * How a guarded apply on `session` is confirmed, or null when it cannot be: an SSH host by a
+ * fresh SSH connection; "this host" under a remote window (Remote-SSH, a VS Code server) by a
+ * round trip to that window, and only when the inventory found the connection's path (otherwise
+ * nothing is flagged anyway). A local window changing its own machine has nothing to lose.
  */
-export function canGuard(session: HostSession): boolean {
-  return !session.isThisHost && session.getExecutor().kind === 'ssh';
+export function guardKind(ctx: CommandContext, session: HostSession): 'ssh' | 'window' | null {
+  if (!session.isThisHost) return session.getExecutor().kind === 'ssh' ? 'ssh' : null;
+  return ctx.registry.place.remote ? 'window' : null;
+}
+
+export function canGuard(ctx: CommandContext, session: HostSession): boolean {
+  return guardKind(ctx, session) !== null;
 }
 
 function logPlan(ctx: CommandContext, session: HostSession, plan: Plan, how: string): void {
@@ -51,17 +58,23 @@ export async function executePlan(
   const where = hostLabel(session);
   try {
     if (mode === 'guarded') {
-      if (!canGuard(session)) throw new Error('the rollback guard needs an SSH host: this host cannot be checked from outside');
-      logPlan(ctx, session, plan, `guarded, rollback in ${seconds} s`);
-      const ssh = session.getExecutor() as SshExecutor;
-      const outcome = await applyGuarded(ssh, plan, {
+      const how = guardKind(ctx, session);
+      if (!how) throw new Error('the rollback guard needs an SSH host or a remote VS Code window: nothing can check this host from outside');
+      logPlan(ctx, session, plan, `guarded, rollback in ${seconds} s, confirmed by ${how === 'ssh' ? 'a fresh SSH connection' : 'the VS Code window'}`);
+      const executor = session.getExecutor();
+      const say = (m: string) => ctx.log.info(`[${session.dest}] guard: ${m}`);
+      // The guard's own deadline starts when it arms; this one starts a moment earlier, so the
+      // window check never outlives the host's rollback.
+      const deadline = Date.now() + seconds * 1000;
+      const outcome = await applyGuarded(executor, plan, {
         rollbackSeconds: seconds,
-        freshExecutor: () => ssh.freshConnection(),
-        log: (m) => ctx.log.info(`[${session.dest}] guard: ${m}`),
+        freshExecutor: how === 'ssh' ? () => (executor as SshExecutor).freshConnection() : () => windowConfirmedExecutor(executor, deadline, say),
+        log: say,
       });
+      const proof = how === 'ssh' ? 'a fresh connection' : 'your VS Code window';
       switch (outcome.kind) {
         case 'confirmed':
-          return { kind: 'applied', message: `${plan.title}: applied on ${where}; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
+          return { kind: 'applied', message: `${plan.title}: applied on ${where}; ${proof} got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
         case 'failed':
           return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
         case 'rolled-back':

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { shJoin } from '../core/exec/quote';
 import { planToScript, type Plan } from '../core/ops/plan';
 import type { HostSession } from '../hosts/session';
-import { canGuard, touchesConnection, type ApplyMode } from './applyPlan';
+import { canGuard, guardKind, touchesConnection, type ApplyMode } from './applyPlan';
 import { Cancelled, type CommandContext } from './context';
 import { hostLabel } from './pickHost';
 
@@ -26,11 +26,15 @@ export function planDetail(plan: Plan): string {
   return lines.join('\n');
 }
 
-function guardNote(session: HostSession, seconds: number): string {
-  if (canGuard(session)) {
-    return `This plan changes the interface or route that carries the connection to the host. With the guard, a rollback in ${seconds} s is armed on the host first, and a fresh connection must confirm the host is still reachable before it is disarmed.`;
+function guardNote(ctx: CommandContext, session: HostSession, seconds: number): string {
+  switch (guardKind(ctx, session)) {
+    case 'ssh':
+      return `This plan changes the interface or route that carries the connection to the host. With the guard, a rollback in ${seconds} s is armed on the host first, and a fresh connection must confirm the host is still reachable before it is disarmed.`;
+    case 'window':
+      return `This plan changes the interface or route that carries your VS Code window's connection to this host (${ctx.registry.place.how}). With the guard, a rollback in ${seconds} s is armed on the host first, and your window must still reach the host (VS Code reconnects by itself if the old connection broke) before it is disarmed.`;
+    default:
+      return 'WARNING: this plan changes the interface or route that carries the connection to this host, and nothing here can check it from outside: no rollback guard is possible. If the change cuts the connection, you must repair the host from its console.';
   }
-  return 'WARNING: this plan changes the interface or route that carries the connection to this host. VS Code runs on this host, so nothing here can check it from outside: no rollback guard is possible. If the change cuts the connection, you must repair the host from its console.';
 }
 
 /**
@@ -40,8 +44,8 @@ function guardNote(session: HostSession, seconds: number): string {
 export async function confirmPlan(ctx: CommandContext, session: HostSession, plan: Plan, seconds: number, options: { skipIfSafe?: boolean } = {}): Promise<ApplyMode | undefined> {
   const touches = touchesConnection(plan);
   if (options.skipIfSafe && !touches) return 'plain';
-  const buttons = !touches ? [APPLY] : canGuard(session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
-  const detail = [planDetail(plan), ...(touches ? ['', guardNote(session, seconds)] : [])].join('\n');
+  const buttons = !touches ? [APPLY] : canGuard(ctx, session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
+  const detail = [planDetail(plan), ...(touches ? ['', guardNote(ctx, session, seconds)] : [])].join('\n');
   // A test seam too: the extension-host suite answers this modal by stubbing showWarningMessage.
   const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT);
   switch (choice) {

@@ -172,7 +172,7 @@ class BridgeForm {
       const outcome = await applyWithProgress(this.ctx, this.session, plan, mode, seconds, this.applying.signal);
       reportOutcome(this.ctx, this.session, outcome);
       finish(outcome);
-      this.ctx.log.debug(`[${this.session.dest}] form apply: ${outcome.kind}${canGuard(this.session) ? '' : ' (no guard possible on this host)'}`);
+      this.ctx.log.debug(`[${this.session.dest}] form apply: ${outcome.kind}${canGuard(this.ctx, this.session) ? '' : ' (no guard possible on this host)'}`);
     } finally {
       this.applying = undefined;
     }
