@@ -13,17 +13,20 @@ import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
 import { applyGuarded, automaticRollbackSeconds } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
-import { isPersistBackend, persistIntentForBridge, persistIntentForUplink, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistIntent, type PersistResult } from '../core/ops/persist/index';
+import { isPersistBackend, persistIntentFor, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistOp, type PersistResult } from '../core/ops/persist/index';
 import { planAddresses } from '../core/ops/address';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
 import { stderrLog, UsageError } from './common';
 import { askPasswordOnTty } from './password';
 
-/** The runtime plan, and what the change means for the host's saved configuration (null: nothing to save). */
+/**
+ * The runtime plan, and the operation as persistence sees it: turned into what to save only
+ * when --persist asks for it (an edit of an existing bridge reads the bridge's whole state).
+ */
 interface Planned {
   plan: Plan;
-  persist: PersistIntent | null;
+  persist: PersistOp;
 }
 
 type Planner = (model: HostModel, positionals: string[], flags: Flags) => Planned;
@@ -61,25 +64,24 @@ export const PLANNERS: Record<string, Planner> = {
     const [name] = want(p, 1, 'bridge create <name> [--stp on|off] [--forward-delay S] [--port <ifname>]...');
     const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
     const intent = { name: name!, stp: f.stp === undefined ? false : onOff(f.stp, 'bridge create <name> --stp on|off'), forwardDelay: delay, ports: f.port ?? [] };
-    return { plan: planCreateBridge(m, intent), persist: persistIntentForBridge(intent) };
+    return { plan: planCreateBridge(m, intent), persist: { op: 'create-bridge', intent } };
   },
   'bridge add-port': (m, p) => {
     const [bridge, port] = want(p, 2, 'bridge add-port <bridge> <ifname>');
-    return { plan: planAddPort(m, bridge!, port!), persist: null };
+    return { plan: planAddPort(m, bridge!, port!), persist: { op: 'add-port', bridge: bridge!, port: port! } };
   },
   'bridge remove-port': (m, p) => {
     const [bridge, port] = want(p, 2, 'bridge remove-port <bridge> <ifname>');
-    return { plan: planRemovePort(m, bridge!, port!), persist: null };
+    return { plan: planRemovePort(m, bridge!, port!), persist: { op: 'remove-port', bridge: bridge!, port: port! } };
   },
   'bridge stp': (m, p) => {
     const [bridge, state] = want(p, 2, 'bridge stp <bridge> on|off');
-    return { plan: planSetStp(m, bridge!, onOff(state, 'bridge stp <bridge> on|off')), persist: null };
+    const on = onOff(state, 'bridge stp <bridge> on|off');
+    return { plan: planSetStp(m, bridge!, on), persist: { op: 'stp', bridge: bridge!, on } };
   },
   'bridge delete': (m, p, f) => {
     const [bridge] = want(p, 1, 'bridge delete <bridge> [--force]');
-    const plan = planDeleteBridge(m, bridge!, f.force === true);
-    const ports = m.bridges.find((b) => b.name === bridge)?.ports.map((x) => x.name) ?? [];
-    return { plan, persist: { kind: 'delete-bridge', bridge: bridge!, ports } };
+    return { plan: planDeleteBridge(m, bridge!, f.force === true), persist: { op: 'delete-bridge', bridge: bridge! } };
   },
   'bridge uplink': (m, p, f) => {
     const usage = 'bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>]) [--stp on|off] [--forward-delay S] [--rollback-seconds N]';
@@ -87,19 +89,20 @@ export const PLANNERS: Record<string, Planner> = {
     if (!f.bridge) throw new UsageError(`--bridge is required: virtnet ${usage}`);
     const delay = f['forward-delay'] === undefined ? undefined : Number(f['forward-delay']);
     const intent = { nic: nic!, bridge: f.bridge, stp: f.stp === undefined ? false : onOff(f.stp, usage), forwardDelay: delay, dhcp: f.dhcp, address: f.address, gateway: f.gateway };
-    return { plan: planUplink(m, intent), persist: persistIntentForUplink(m, intent) };
+    return { plan: planUplink(m, intent), persist: { op: 'uplink', intent } };
   },
   'bridge address': (m, p, f) => {
     const [ifname] = want(p, 1, 'bridge address <bridge> [--add <cidr>]... [--del <cidr>]... [--clear] [--dhcp]');
-    return { plan: planAddresses(m, { ifname: ifname!, add: f.add ?? [], remove: f.del ?? [], clear: f.clear, dhcp: f.dhcp }), persist: null };
+    const intent = { ifname: ifname!, add: f.add ?? [], remove: f.del ?? [], clear: f.clear, dhcp: f.dhcp };
+    return { plan: planAddresses(m, intent), persist: { op: 'address', intent } };
   },
   'tap create': (m, p, f) => {
     const [name] = want(p, 1, 'tap create <name> [--bridge <bridge>]');
-    return { plan: planCreateTap(m, name!, f.bridge), persist: { kind: 'tap', name: name!, ...(f.bridge ? { bridge: f.bridge } : {}) } };
+    return { plan: planCreateTap(m, name!, f.bridge), persist: { op: 'create-tap', name: name!, ...(f.bridge ? { bridge: f.bridge } : {}) } };
   },
   'tap delete': (m, p) => {
     const [name] = want(p, 1, 'tap delete <name>');
-    return { plan: planDeleteTap(m, name!), persist: null };
+    return { plan: planDeleteTap(m, name!), persist: { op: 'delete-tap', name: name! } };
   },
 };
 
@@ -202,10 +205,7 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
       const planned = planner(model, positionals, values as Flags);
       plan = planned.plan;
       if (backend !== 'none') {
-        if (!planned.persist) {
-          throw new PlanInputError([`"${key}" changes an existing bridge's configuration, which VirtNet does not edit yet: use --persist none and change the saved configuration by hand`]);
-        }
-        const persisted = persistSteps(model, planned.persist, backend);
+        const persisted = persistSteps(model, persistIntentFor(model, planned.persist), backend);
         plan = withPersistence(plan, persisted);
         files = persisted.files;
       }

@@ -31,7 +31,7 @@ interface IpLinkJson {
 
 interface IpAddrJson {
   ifname?: string;
-  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
+  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string; dynamic?: boolean }[];
 }
 
 interface IpRouteJson {
@@ -96,17 +96,20 @@ export function parseLinks(linkJson: string, addrJson: string, sysfs: NetdevSysf
   const addrs = parseJsonArray<IpAddrJson>(addrJson, 'ip -j addr');
   const byName = new Map(sysfs.map((s) => [s.name, s]));
   const addressesOf = new Map<string, string[]>();
+  const dynamicOf = new Map<string, string[]>();
   for (const a of addrs) {
     if (!a.ifname) {
       continue;
     }
-    const list = (a.addr_info ?? [])
+    const infos = (a.addr_info ?? [])
       .filter((i) => i.local && i.prefixlen !== undefined)
       // IPv4 first, then global IPv6; link-local IPv6 adds noise without helping anyone.
       .filter((i) => !(i.family === 'inet6' && i.scope === 'link'))
-      .sort((x, y) => (x.family === y.family ? 0 : x.family === 'inet' ? -1 : 1))
-      .map((i) => `${i.local}/${i.prefixlen}`);
-    addressesOf.set(a.ifname, list);
+      .sort((x, y) => (x.family === y.family ? 0 : x.family === 'inet' ? -1 : 1));
+    addressesOf.set(a.ifname, infos.map((i) => `${i.local}/${i.prefixlen}`));
+    // iproute2 marks addresses with a finite lifetime (leases, SLAAC) "dynamic".
+    const dyn = infos.filter((i) => i.dynamic === true).map((i) => `${i.local}/${i.prefixlen}`);
+    if (dyn.length) dynamicOf.set(a.ifname, dyn);
   }
   return links
     .filter((l): l is IpLinkJson & { ifname: string } => typeof l.ifname === 'string')
@@ -123,6 +126,7 @@ export function parseLinks(linkJson: string, addrJson: string, sysfs: NetdevSysf
         mtu: typeof l.mtu === 'number' ? l.mtu : null,
         master: l.master ?? null,
         addresses: addressesOf.get(l.ifname) ?? [],
+        ...(dynamicOf.has(l.ifname) ? { dynamicAddresses: dynamicOf.get(l.ifname)! } : {}),
         infoData,
         slaveData: l.linkinfo?.info_slave_data ?? {},
       };

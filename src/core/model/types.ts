@@ -45,6 +45,11 @@ export interface Link {
   mtu: number | null;
   master: string | null;
   addresses: string[];
+  /**
+   * The subset of `addresses` the kernel will expire (DHCP leases, SLAAC): not configuration.
+   * Absent when there are none.
+   */
+  dynamicAddresses?: string[];
 }
 
 export interface Route {

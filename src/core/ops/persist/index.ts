@@ -4,8 +4,6 @@
  */
 import type { HostModel } from '../../model/types';
 import { checkCidr, checkIfName, checkIp, checkMac } from '../../validate';
-import type { UplinkIntent } from '../uplink';
-import type { CreateBridgeIntent } from '../bridge';
 import { touchesConnection } from '../connection';
 import { PlanInputError, type Plan } from '../plan';
 import type { PersistContext } from './context';
@@ -22,6 +20,7 @@ export { persistNetplan } from './netplan';
 export { persistNetworkd } from './networkd';
 export { persistNetworkManager } from './networkmanager';
 export type { PersistContext } from './context';
+export * from './intents';
 
 const LABEL: Record<PersistBackend, string> = {
   none: 'runtime only',
@@ -60,7 +59,7 @@ export function persistProblems(model: HostModel, intent: PersistIntent, backend
     return [`"${String(backend)}" is not a persistence backend (choose ${PERSIST_BACKENDS.join(', ')})`];
   }
   const push = (e: string | null) => e && errs.push(e);
-  if (intent.kind === 'tap') {
+  if (intent.kind === 'tap' || intent.kind === 'delete-tap') {
     push(nameProblem(intent.name, 'tap name'));
     if (intent.bridge !== undefined) push(nameProblem(intent.bridge, 'bridge name'));
   } else {
@@ -70,13 +69,14 @@ export function persistProblems(model: HostModel, intent: PersistIntent, backend
     if (intent.ports.includes(intent.bridge)) errs.push(`${intent.bridge} cannot be a port of itself`);
   }
   if (intent.kind === 'bridge') {
-    if (intent.address) push(checkCidr(intent.address));
+    for (const a of intent.addresses) push(checkCidr(a));
+    if (new Set(intent.addresses).size !== intent.addresses.length) errs.push('an address is listed twice');
     if (intent.gateway) {
       push(checkIp(intent.gateway));
-      if (!intent.address) errs.push('a gateway goes with a static address');
-      else if (isV6(intent.gateway) !== isV6(intent.address)) errs.push(`the gateway ${intent.gateway} and the address ${intent.address} are of different IP families`);
+      const six = isV6(intent.gateway);
+      if (!intent.addresses.length) errs.push('a gateway goes with a static address');
+      else if (!intent.addresses.some((a) => isV6(a) === six)) errs.push(`the gateway ${intent.gateway} has no address of its IP family among ${intent.addresses.join(', ')}`);
     }
-    if (intent.dhcp && intent.address) errs.push('choose either DHCP or a static address, not both');
     if (intent.mac) push(checkMac(intent.mac));
     if (intent.forwardDelay !== undefined && (!Number.isInteger(intent.forwardDelay) || intent.forwardDelay < 2 || intent.forwardDelay > 30)) {
       errs.push(`forward delay must be a whole number of seconds from 2 to 30, not ${intent.forwardDelay}`);
@@ -92,7 +92,12 @@ export function persistProblems(model: HostModel, intent: PersistIntent, backend
   if (detected !== 'none' && detected !== backend) {
     errs.push(`${model.info.hostname}'s network is managed by ${LABEL[detected]}, not ${LABEL[backend]}: use --persist ${detected}`);
   }
-  if (backend === 'netplan' && intent.kind === 'tap') {
+  if (intent.kind !== 'tap' && intent.kind !== 'delete-tap') {
+    // libvirt re-creates its network's bridge from the network's XML; a second definition fights it.
+    const net = model.networks.find((n) => n.bridge === intent.bridge);
+    if (net) errs.push(`${intent.bridge} belongs to the libvirt network "${net.name}": libvirt brings it up from the network's definition (virsh net-edit ${net.name}), so VirtNet does not persist it`);
+  }
+  if (backend === 'netplan' && (intent.kind === 'tap' || intent.kind === 'delete-tap')) {
     errs.push('netplan has no tap devices: persist the tap with --persist networkd or networkmanager, or keep it runtime only');
   }
   if (backend === 'networkmanager' && detected !== 'networkmanager') {
@@ -109,51 +114,43 @@ export function persistSteps(model: HostModel, intent: PersistIntent, backend: P
   const errs = persistProblems(model, intent, backend);
   if (errs.length) throw new PlanInputError(errs);
   if (backend === 'none') {
-    return { backend, steps: [], files: [], removes: [], warnings: ['runtime only: the change is lost at the next reboot'] };
+    return { backend, checks: [], steps: [], files: [], removes: [], warnings: ['runtime only: the change is lost at the next reboot'] };
   }
-  const names = intent.kind === 'tap' ? [intent.name, ...(intent.bridge ? [intent.bridge] : [])] : [intent.bridge, ...intent.ports];
+  const names = intent.kind === 'tap' || intent.kind === 'delete-tap' ? [intent.name, ...(intent.bridge ? [intent.bridge] : [])] : [intent.bridge, ...intent.ports];
   const ctx: PersistContext = {
     now: opts.now ?? new Date(),
     running: model.info.networkManager === backend,
     touchesConnection: names.some((n) => touchesConnection(model, n)),
-    tapPorts: intent.kind === 'tap' ? [] : intent.ports.filter((p) => model.links.find((l) => l.name === p)?.kind === 'tun'),
+    tapPorts: intent.kind === 'bridge' ? intent.ports.filter((p) => model.links.find((l) => l.name === p)?.kind === 'tun') : [],
     brctl: model.info.tools.brctl === true,
   };
+  const r = backendFor(backend)(intent, ctx);
+  return { ...r, warnings: [...(intent.notes ?? []), ...r.warnings] };
+}
+
+function backendFor(backend: Exclude<PersistBackend, 'none'>): (intent: PersistIntent, ctx: PersistContext) => PersistResult {
   switch (backend) {
     case 'networkd':
-      return persistNetworkd(intent, ctx);
+      return persistNetworkd;
     case 'ifupdown':
-      return persistIfupdown(intent, ctx);
+      return persistIfupdown;
     case 'netplan':
-      return persistNetplan(intent, ctx);
+      return persistNetplan;
     case 'networkmanager':
-      return persistNetworkManager(intent, ctx);
+      return persistNetworkManager;
   }
 }
 
-/** The bridge "bridge my uplink" leaves behind, with the NIC's MAC so DHCP leases survive. */
-export function persistIntentForUplink(model: HostModel, u: UplinkIntent): PersistIntent {
-  const mac = model.links.find((l) => l.name === u.nic)?.mac ?? undefined;
-  return {
-    kind: 'bridge', bridge: u.bridge, stp: u.stp, ports: [u.nic],
-    ...(u.forwardDelay !== undefined ? { forwardDelay: u.forwardDelay } : {}),
-    ...(u.address ? { address: u.address } : {}),
-    ...(u.gateway ? { gateway: u.gateway } : {}),
-    ...(u.dhcp ? { dhcp: true } : {}),
-    ...(mac ? { mac } : {}),
-  };
-}
-
-export function persistIntentForBridge(b: CreateBridgeIntent): PersistIntent {
-  return { kind: 'bridge', bridge: b.name, stp: b.stp, ports: b.ports ?? [], ...(b.forwardDelay !== undefined ? { forwardDelay: b.forwardDelay } : {}) };
-}
-
-/** The runtime plan followed by the persistence steps, warnings merged: one preview, one apply. */
+/**
+ * The runtime plan with the persistence steps, warnings merged: one preview, one apply. The
+ * read-only checks go first, so a conflict found on the host stops the plan before it changes
+ * anything; the writes go last, once the runtime change has worked.
+ */
 export function withPersistence(plan: Plan, persisted: PersistResult): Plan {
   if (persisted.backend === 'none') return { ...plan, warnings: [...plan.warnings, ...persisted.warnings] };
   return {
     title: `${plan.title}, persisted with ${LABEL[persisted.backend]}`,
-    steps: [...plan.steps, ...persisted.steps],
+    steps: [...persisted.checks, ...plan.steps, ...persisted.steps],
     warnings: [...plan.warnings, ...persisted.warnings],
   };
 }

@@ -5,6 +5,7 @@
  * file fails the plan, and the backup comes back) and renders it for the next boot.
  */
 import { step, type Step } from '../plan';
+import { netplanConflictCheck } from './conflicts';
 import type { PersistContext } from './context';
 import { HEADER, backupPath, removeFileSteps, stamp, writeFileSteps } from './files';
 import type { PersistFile, PersistIntent, PersistResult } from './types';
@@ -30,17 +31,14 @@ function yaml(intent: Extract<PersistIntent, { kind: 'bridge' }>): string {
   if (intent.mac) lines.push(`      macaddress: ${q(intent.mac)}`);
   lines.push('      parameters:', `        stp: ${intent.stp}`);
   if (intent.forwardDelay !== undefined) lines.push(`        forward-delay: ${intent.forwardDelay}`);
-  if (intent.address) {
-    lines.push(`      addresses: [${q(intent.address)}]`);
-    if (intent.gateway) lines.push('      routes:', '        - to: default', `          via: ${q(intent.gateway)}`);
-  } else {
-    lines.push(`      dhcp4: ${intent.dhcp ? 'true' : 'false'}`);
-  }
+  if (intent.addresses.length) lines.push(`      addresses: [${intent.addresses.map(q).join(', ')}]`);
+  if (intent.gateway) lines.push('      routes:', '        - to: default', `          via: ${q(intent.gateway)}`);
+  if (!intent.addresses.length || intent.dhcp) lines.push(`      dhcp4: ${intent.dhcp ? 'true' : 'false'}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function persistNetplan(intent: PersistIntent, ctx: PersistContext): PersistResult {
-  if (intent.kind === 'tap') {
+  if (intent.kind === 'tap' || intent.kind === 'delete-tap') {
     // Checked by the dispatcher too; kept here so the function is safe on its own.
     throw new Error('netplan has no tap devices');
   }
@@ -49,7 +47,7 @@ export function persistNetplan(intent: PersistIntent, ctx: PersistContext): Pers
   const bak = backupPath(p, ts);
   const generate = step(['netplan', 'generate'], 'have netplan validate the YAML and render it for the next boot (netplan apply is not needed: the change is already live)', null, { persistent: true });
   if (intent.kind === 'delete-bridge') {
-    return { backend: 'netplan', steps: [...removeFileSteps(p, bak), generate], files: [], removes: [p], warnings: [] };
+    return { backend: 'netplan', checks: [], steps: [...removeFileSteps(p, bak), generate], files: [], removes: [p], warnings: [] };
   }
   // netplan warns about (and future versions refuse) YAML that others can read.
   const file: PersistFile = { path: p, contents: yaml(intent), mode: '600' };
@@ -57,5 +55,7 @@ export function persistNetplan(intent: PersistIntent, ctx: PersistContext): Pers
   const warnings = intent.ports.length
     ? [`if another file in ${NETPLAN_DIR} configures ${intent.ports.join(', ')} under another id (match: macaddress), remove its addresses there: netplan would apply both`]
     : [];
-  return { backend: 'netplan', steps, files: [file], removes: [], warnings };
+  // netplan has no key for it; networkd (its usual renderer) would need a drop-in VirtNet does not write.
+  if (intent.vlanFiltering) warnings.push(`netplan has no setting for VLAN filtering: ${intent.bridge} comes up at boot without it (set it again with ip link set dev ${intent.bridge} type bridge vlan_filtering 1)`);
+  return { backend: 'netplan', checks: [netplanConflictCheck(p, [intent.bridge])], steps, files: [file], removes: [], warnings };
 }

@@ -4,6 +4,7 @@
  * order, that matches a link, so ours start with 05- to win over the usual 10-/20-/50- files.
  */
 import { step, type Step } from '../plan';
+import { networkdConflictCheck } from './conflicts';
 import type { PersistContext } from './context';
 import { HEADER, backupPath, removeFileSteps, stamp, writeFileSteps } from './files';
 import type { PersistFile, PersistIntent, PersistResult } from './types';
@@ -11,8 +12,17 @@ import type { PersistFile, PersistIntent, PersistResult } from './types';
 export const NETWORKD_DIR = '/etc/systemd/network';
 const PRIO = '05';
 
+function stem(name: string): string {
+  return `${PRIO}-virtnet-${name}`;
+}
+
 function path(name: string, ext: 'netdev' | 'network'): string {
-  return `${NETWORKD_DIR}/${PRIO}-virtnet-${name}.${ext}`;
+  return `${NETWORKD_DIR}/${stem(name)}.${ext}`;
+}
+
+/** The per-port file of `port` on `bridge`. */
+function portPath(bridge: string, port: string): string {
+  return path(`${bridge}-${port}`, 'network');
 }
 
 function unit(sections: [string, string[]][], what: string): string {
@@ -31,24 +41,31 @@ function filesOf(intent: PersistIntent): PersistFile[] {
       f(path(intent.name, 'network'), unit([['Match', [`Name=${intent.name}`]], ['Network', [...(intent.bridge ? [`Bridge=${intent.bridge}`] : ['LinkLocalAddressing=no']), 'ConfigureWithoutCarrier=yes']]], what)),
     ];
   }
+  if (intent.kind === 'delete-tap') {
+    return [path(intent.name, 'netdev'), path(intent.name, 'network'), ...(intent.bridge ? [portPath(intent.bridge, intent.name)] : [])].map((p) => f(p, ''));
+  }
   if (intent.kind === 'delete-bridge') {
-    return [path(intent.bridge, 'netdev'), path(intent.bridge, 'network'), ...intent.ports.map((p) => path(`${intent.bridge}-${p}`, 'network'))].map((p) => f(p, ''));
+    return [path(intent.bridge, 'netdev'), path(intent.bridge, 'network'), ...intent.ports.map((p) => portPath(intent.bridge, p))].map((p) => f(p, ''));
   }
   const br = intent.bridge;
   const what = `bridge ${br}${intent.ports.length ? ` with ${intent.ports.join(', ')}` : ''}`;
   const net: string[] = [];
   if (intent.dhcp) net.push('DHCP=ipv4');
-  if (intent.address) net.push(`Address=${intent.address}`);
+  for (const a of intent.addresses) net.push(`Address=${a}`);
   if (intent.gateway) net.push(`Gateway=${intent.gateway}`);
   // Without it the address waits for a port with carrier; the runtime bridge has it at once.
   net.push('ConfigureWithoutCarrier=yes');
   return [
     f(path(br, 'netdev'), unit([
       ['NetDev', [`Name=${br}`, 'Kind=bridge', ...(intent.mac ? [`MACAddress=${intent.mac}`] : [])]],
-      ['Bridge', [`STP=${intent.stp ? 'yes' : 'no'}`, ...(intent.forwardDelay !== undefined ? [`ForwardDelaySec=${intent.forwardDelay}`] : [])]],
+      ['Bridge', [
+        `STP=${intent.stp ? 'yes' : 'no'}`,
+        ...(intent.forwardDelay !== undefined ? [`ForwardDelaySec=${intent.forwardDelay}`] : []),
+        ...(intent.vlanFiltering ? ['VLANFiltering=yes'] : []),
+      ]],
     ], what)),
     f(path(br, 'network'), unit([['Match', [`Name=${br}`]], ['Network', net]], what)),
-    ...intent.ports.map((p) => f(path(`${br}-${p}`, 'network'), unit([['Match', [`Name=${p}`]], ['Network', [`Bridge=${br}`]]], `port ${p} of bridge ${br}`))),
+    ...intent.ports.map((p) => f(portPath(br, p), unit([['Match', [`Name=${p}`]], ['Network', [`Bridge=${br}`]]], `port ${p} of bridge ${br}`))),
   ];
 }
 
@@ -57,15 +74,20 @@ export function persistNetworkd(intent: PersistIntent, ctx: PersistContext): Per
   const files = filesOf(intent);
   const steps: Step[] = [];
   const warnings: string[] = [];
+  const checks: Step[] = [];
   let written: PersistFile[] = [];
   let removes: string[] = [];
-  if (intent.kind === 'delete-bridge') {
+  if (intent.kind === 'delete-bridge' || intent.kind === 'delete-tap') {
     removes = files.map((f) => f.path);
-    for (const p of removes) steps.push(...removeFileSteps(p, backupPath(p, ts)));
   } else {
     written = files;
-    for (const f of written) steps.push(...writeFileSteps(f, backupPath(f.path, ts)));
+    const name = intent.kind === 'tap' ? intent.name : intent.bridge;
+    checks.push(networkdConflictCheck(stem(name), intent.kind === 'tap' ? [intent.name] : [name, ...intent.ports]));
+    // A rewritten bridge loses the per-port files of the ports it no longer has.
+    if (intent.kind === 'bridge') removes = (intent.rewrite?.dropPorts ?? []).filter((p) => !intent.ports.includes(p)).map((p) => portPath(intent.bridge, p));
   }
+  for (const f of written) steps.push(...writeFileSteps(f, backupPath(f.path, ts)));
+  for (const p of removes) steps.push(...removeFileSteps(p, backupPath(p, ts)));
   if (ctx.running) {
     // networkd re-reads its files and adopts the links the runtime plan already made.
     steps.push(step(['networkctl', 'reload'], 'have systemd-networkd re-read its configuration', null, { persistent: true, touchesConnection: ctx.touchesConnection }));
@@ -75,5 +97,5 @@ export function persistNetworkd(intent: PersistIntent, ctx: PersistContext): Per
   if (intent.kind === 'bridge' && intent.ports.length) {
     warnings.push(`networkd uses the first matching .network file: one sorting before ${PRIO}-virtnet-* that matches ${intent.ports.join(', ')} would win`);
   }
-  return { backend: 'networkd', steps, files: written, removes, warnings };
+  return { backend: 'networkd', checks, steps, files: written, removes, warnings };
 }

@@ -49,9 +49,9 @@ test('ifupdown: one interfaces.d file with bridge_* options and manual ports, ex
   assert.deepEqual(contents(r), {
     '/etc/network/interfaces.d/virtnet-br9': `# Written by VirtNet: bridge br9 with enp3s1\nauto br9\niface br9 inet static\n    bridge_ports enp3s1\n    bridge_stp on\n    bridge_fd 4\n    hwaddress ${mac}\n    address 10.231.2.2/24\n    gateway 10.231.2.1\n\niface enp3s1 inet manual\n`,
   });
-  // The check runs first and writes nothing; the backup is hidden from `source interfaces.d/*`.
-  assert.deepEqual(r.steps[0]!.argv.slice(3), ['virtnet-check', '/etc/network/interfaces.d/virtnet-br9', 'br9', 'enp3s1']);
-  assert.equal(r.steps[1]!.argv.at(-1), `/etc/network/interfaces.d/.virtnet-br9.virtnet-bak-${ts}`);
+  // The check is read-only and runs before anything; the backup is hidden from `source interfaces.d/*`.
+  assert.deepEqual(r.checks.map((s) => s.argv.slice(3)), [['virtnet-check', '/etc/network/interfaces.d/virtnet-br9', 'br9', 'enp3s1']]);
+  assert.equal(r.steps[0]!.argv.at(-1), `/etc/network/interfaces.d/.virtnet-br9.virtnet-bak-${ts}`);
   assert.doesNotMatch(r.warnings.join('\n'), /bridge-utils/);
 
   const d = persistSteps(hosts.ifupdown, cases.dhcp, 'ifupdown', { now });
@@ -96,9 +96,12 @@ test('NetworkManager: nmcli profiles with fixed UUIDs; undo deletes exactly thos
   assert.deepEqual(persistSteps(hosts.networkmanager, cases.static, 'networkmanager', { now }).steps, r.steps);
 
   const d = persistSteps(hosts.networkmanager, cases.dhcp, 'networkmanager', { now });
-  assert.deepEqual(d.steps[1]!.argv.slice(7), ['type', 'bridge', 'ifname', 'br9', 'bridge.stp', 'no', 'bridge.mac-address', mac, 'ipv4.method', 'auto']);
+  assert.deepEqual(d.steps[0]!.argv.slice(7), ['type', 'bridge', 'ifname', 'br9', 'bridge.stp', 'no', 'bridge.mac-address', mac, 'ipv4.method', 'auto']);
   const p = persistSteps(hosts.networkmanager, cases.plain, 'networkmanager', { now });
-  assert.deepEqual(p.steps[1]!.argv.slice(7), ['type', 'bridge', 'ifname', 'br7', 'bridge.stp', 'no', 'ipv4.method', 'disabled', 'ipv6.method', 'ignore']);
+  assert.deepEqual(p.steps[0]!.argv.slice(7), ['type', 'bridge', 'ifname', 'br7', 'bridge.stp', 'no', 'ipv4.method', 'disabled', 'ipv6.method', 'ignore']);
+  // Before anything runs: no profile of those names, and no foreign profile for the bridge.
+  assert.deepEqual(r.checks.map((s) => s.argv[3]), ['virtnet-check', 'virtnet-check-nm']);
+  assert.deepEqual(r.checks[1]!.argv.slice(4), ['br9']);
 });
 
 test('delete-bridge and tap intents', () => {
@@ -111,7 +114,15 @@ test('delete-bridge and tap intents', () => {
   assert.equal(itap.files[0]!.contents, '# Written by VirtNet: tap vnet7 on br9\nauto vnet7\niface vnet7 inet manual\n    pre-up ip tuntap add dev vnet7 mode tap\n    up ip link set dev vnet7 master br9\n    post-down ip tuntap del dev vnet7 mode tap\n');
   assert.throws(() => persistSteps(hosts.netplan, { kind: 'tap', name: 'vnet7' }, 'netplan', { now }), /netplan has no tap devices/);
   const nmdel = persistSteps(hosts.networkmanager, { kind: 'delete-bridge', bridge: 'br9', ports: ['enp3s1'] }, 'networkmanager', { now });
-  assert.deepEqual(nmdel.steps.map((s) => s.argv.at(-1)), ['virtnet-br9', 'virtnet-br9-enp3s1']);
+  // Each profile's file is saved first, so the delete has an undo that puts it back.
+  assert.deepEqual(nmdel.steps.map((s) => s.argv.slice(3)), [
+    ['virtnet-nm-save', 'virtnet-br9', `/var/lib/virtnet/nm-backup/virtnet-br9.${ts}`],
+    ['virtnet-nm-delete', 'virtnet-br9'],
+    ['virtnet-nm-save', 'virtnet-br9-enp3s1', `/var/lib/virtnet/nm-backup/virtnet-br9-enp3s1.${ts}`],
+    ['virtnet-nm-delete', 'virtnet-br9-enp3s1'],
+  ]);
+  assert.deepEqual(nmdel.steps[1]!.undo!.slice(3), ['virtnet-nm-restore', `/var/lib/virtnet/nm-backup/virtnet-br9.${ts}`, '']);
+  assert.doesNotMatch(nmdel.warnings.join('\n'), /cannot be undone/);
 });
 
 test('refusals: every reason at once, hostile names never planned', () => {
@@ -124,8 +135,8 @@ test('refusals: every reason at once, hostile names never planned', () => {
     }
     assert.fail('not refused');
   };
-  const probs = err(() => persistSteps(hosts.networkd, { kind: 'bridge', bridge: 'br0;reboot', stp: false, ports: ['$(id)', 'eth*'], address: '10.0.0.1', gateway: 'x', dhcp: true }, 'networkd', { now }));
-  assert.equal(probs.length, 6, probs.join('\n'));
+  const probs = err(() => persistSteps(hosts.networkd, { kind: 'bridge', bridge: 'br0;reboot', stp: false, ports: ['$(id)', 'eth*'], addresses: ['10.0.0.1'], gateway: 'x', dhcp: true }, 'networkd', { now }));
+  assert.equal(probs.length, 5, probs.join('\n'));
   assert.match(probs.join('\n'), /br0;reboot.*letters, digits/);
   assert.match(probs.join('\n'), /"\$\(id\)"/);
   assert.match(probs.join('\n'), /eth\*/);
@@ -143,11 +154,12 @@ test('refusals: every reason at once, hostile names never planned', () => {
   assert.match(none.warnings[0]!, /lost at the next reboot/);
 });
 
-test('withPersistence appends the steps after the runtime plan', () => {
+test('withPersistence: read-only checks first, then the runtime plan, then the writes', () => {
   const model = hostWith('networkd');
   const plan = withPersistence(planCreateBridge(model, { name: 'br7', stp: false }), persistSteps(model, cases.plain, 'networkd', { now }));
   assert.equal(plan.title, 'Create bridge br7, persisted with systemd-networkd');
-  assert.deepEqual(plan.steps.map((s) => s.argv[0]), ['ip', 'ip', 'sh', 'sh', 'sh', 'sh', 'networkctl']);
+  assert.deepEqual(plan.steps.map((s) => s.argv[0] === 'sh' ? s.argv[3] : s.argv[0]), ['virtnet-check-networkd', 'ip', 'ip', 'virtnet-backup', 'virtnet-write', 'virtnet-backup', 'virtnet-write', 'networkctl']);
+  assert.equal(plan.steps[0]!.undo, null);
 });
 
 // The write steps through a real sh: hostile bytes in contents and paths arrive exactly.

@@ -109,7 +109,7 @@ test('nmcli --offline accepts every connection VirtNet would add', { skip: which
   // --offline exists from NetworkManager 1.42 on; older nmcli has no way to check without a daemon.
   const probe = run('nmcli', ['--offline', 'connection', 'add', 'type', 'bridge', 'ifname', 'probe0']);
   assert.equal(probe.status, 0, `nmcli has no working --offline (needs NetworkManager 1.42+): ${probe.stderr}`);
-  const intents: PersistIntent[] = [...Object.values(cases), { kind: 'tap', name: 'vnet7', bridge: 'br9' }, { kind: 'tap', name: 'vnet8' }, { kind: 'bridge', bridge: 'br6', stp: true, ports: [], address: 'fd00::2/64', gateway: 'fd00::1' }];
+  const intents: PersistIntent[] = [...Object.values(cases), { kind: 'tap', name: 'vnet7', bridge: 'br9' }, { kind: 'tap', name: 'vnet8' }, { kind: 'bridge', bridge: 'br6', stp: true, ports: [], addresses: ['fd00::2/64'], gateway: 'fd00::1' }];
   let checked = 0;
   for (const intent of intents) {
     for (const s of persistSteps(hosts.networkmanager, intent, 'networkmanager', { now }).steps.filter((x) => x.argv[0] === 'nmcli')) {
