@@ -6,6 +6,7 @@
 import type { HostModel } from '../model/types';
 import { checkCidr, checkIfName } from '../validate';
 import { touchesConnection } from './connection';
+import { DHCP_WAIT_SECONDS, dhcpProblem, dhcpSteps } from './dhcp';
 import { PlanInputError, step, type Plan, type Step } from './plan';
 
 export interface AddressIntent {
@@ -36,9 +37,14 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
   for (const a of add) {
     if (link?.addresses.includes(a)) errs.push(`"${intent.ifname}" already has ${a}`);
   }
-  const tools = model.info.tools;
-  const dhcp = !intent.dhcp ? null : tools.dhclient ? ['dhclient', '-1', intent.ifname] : tools.dhcpcd ? ['dhcpcd', '-1', '-4', intent.ifname] : tools.udhcpc ? ['udhcpc', '-i', intent.ifname, '-n', '-q'] : undefined;
-  if (dhcp === undefined) errs.push('no DHCP client on the host (dhclient, dhcpcd or udhcpc)');
+  if (intent.dhcp) {
+    const noDhcp = dhcpProblem(model);
+    if (noDhcp) errs.push(noDhcp);
+    // The client owns the interface's IPv4 addresses: dhclient's release takes every one of them
+    // off (flush by label), so static ones beside a lease could not be put back by undo.
+    const kept = [...(link?.addresses ?? []).filter((a) => !remove.includes(a)), ...add].filter((a) => a.includes('.'));
+    if (link && kept.length) errs.push(`with --dhcp, "${intent.ifname}" must keep no static IPv4 address (${kept.join(', ')}): add --clear or --del them`);
+  }
   if (!add.length && !remove.length && !intent.dhcp) errs.push('nothing to do: give --add, --del, --clear or --dhcp');
   if (errs.length) {
     throw new PlanInputError(errs);
@@ -53,7 +59,8 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
     ...routes.map((r) => step(['ip', 'route', 'del', ...routeArgs(r)], `take the route ${r.dst} off ${intent.ifname}`, ['ip', 'route', 'add', ...routeArgs(r)], flags)),
     ...remove.map((a) => step(['ip', 'addr', 'del', a, 'dev', intent.ifname], `take ${a} off ${intent.ifname}`, ['ip', 'addr', 'add', a, 'dev', intent.ifname], flags)),
     ...add.map((a) => step(['ip', 'addr', 'add', a, 'dev', intent.ifname], `give ${intent.ifname} the address ${a}`, ['ip', 'addr', 'del', a, 'dev', intent.ifname], flags)),
-    ...(dhcp ? [step(dhcp, `ask DHCP for ${intent.ifname}'s address (${dhcp[0]})`, dhcp[0] === 'dhclient' ? ['dhclient', '-r', intent.ifname] : dhcp[0] === 'dhcpcd' ? ['dhcpcd', '-k', intent.ifname] : null, flags)] : []),
+    // A default route taken off by --clear must come back from DHCP, or the plan fails.
+    ...(intent.dhcp ? dhcpSteps(model, intent.ifname, { waitSeconds: DHCP_WAIT_SECONDS, expectDefaultRoute: routes.some((r) => r.dst === 'default'), touchesConnection: flags.touchesConnection }) : []),
   ];
   const what = [add.length ? `add ${add.join(', ')}` : '', remove.length ? `remove ${remove.join(', ')}` : '', intent.dhcp ? 'DHCP' : ''].filter(Boolean).join(', ');
   return { title: `Addresses of ${intent.ifname}: ${what}`, steps, warnings: remove.length && !add.length && !intent.dhcp && link?.addresses.length === remove.length ? [`${intent.ifname} will have no address left`] : [] };

@@ -8,6 +8,7 @@
 import type { HostModel, Route } from '../model/types';
 import { checkCidr, checkIfName, checkIp } from '../validate';
 import { touchesConnection } from './connection';
+import { DHCP_WAIT_SECONDS, dhcpProblem, dhcpSteps } from './dhcp';
 import { PlanInputError, step, type Plan, type Step } from './plan';
 
 export interface UplinkIntent {
@@ -20,15 +21,6 @@ export interface UplinkIntent {
   /** Default gateway for static addressing; without it the NIC's current default route moves. */
   gateway?: string;
   dhcp?: boolean;
-}
-
-/** The DHCP clients VirtNet knows how to run once in the foreground, in order of preference. */
-function dhcpArgv(model: HostModel, bridge: string): { run: string[]; release: string[] | null } | null {
-  const t = model.info.tools;
-  if (t.dhclient) return { run: ['dhclient', '-1', bridge], release: ['dhclient', '-r', bridge] };
-  if (t.dhcpcd) return { run: ['dhcpcd', '-1', '-4', bridge], release: ['dhcpcd', '-k', bridge] };
-  if (t.udhcpc) return { run: ['udhcpc', '-i', bridge, '-n', '-q'], release: null };
-  return null;
 }
 
 function routeArgs(r: Route, dev: string): string[] {
@@ -60,8 +52,8 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   if (intent.forwardDelay !== undefined && (!Number.isInteger(intent.forwardDelay) || intent.forwardDelay < 2 || intent.forwardDelay > 30)) {
     errs.push(`forward delay must be a whole number of seconds from 2 to 30, not ${intent.forwardDelay}`);
   }
-  const dhcp = intent.dhcp ? dhcpArgv(model, intent.bridge) : null;
-  if (intent.dhcp && !dhcp) errs.push('no DHCP client on the host (dhclient, dhcpcd or udhcpc): use --address');
+  const noDhcp = intent.dhcp ? dhcpProblem(model) : null;
+  if (noDhcp) errs.push(noDhcp);
   if (errs.length) {
     throw new PlanInputError(errs);
   }
@@ -91,8 +83,11 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
     for (const r of routes) {
       steps.push(step(['ip', 'route', 'add', ...routeArgs(r, br)], `route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} through ${br}`, ['ip', 'route', 'del', ...routeArgs(r, br)], guard));
     }
-  } else if (dhcp) {
-    steps.push(step(dhcp.run, `ask DHCP for ${br}'s address and routes (${dhcp.run[0]})`, dhcp.release, guard));
+  } else {
+    // With STP on, the new port passes nothing until listening and learning are over: the
+    // client's time includes them. A default route the NIC carried must come back from DHCP.
+    const settle = intent.stp ? 2 * (intent.forwardDelay ?? 15) : 0;
+    steps.push(...dhcpSteps(model, br, { waitSeconds: DHCP_WAIT_SECONDS + settle, expectDefaultRoute: moved.some((r) => r.dst === 'default'), touchesConnection: guard.touchesConnection }));
   }
   const warnings: string[] = [];
   if (intent.stp) {
