@@ -17,6 +17,9 @@ import { rollbackSeconds, type Settle } from './rollback';
 
 /** The model the user is looking at; read first when the host was never read. */
 export async function currentModel(ctx: CommandContext, session: HostSession): Promise<HostModel> {
+  // A read in flight (the one after the last change, say) is newer than the model we hold: a
+  // plan made from the older one could undo or repeat that change.
+  await session.settled();
   if (!session.model) await ctx.refreshHost(session);
   const model = session.model;
   if (!model) {

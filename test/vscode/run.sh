@@ -81,7 +81,8 @@ else
   }
   step "UI test of the tree" node --import tsx test/vscode/ui/tree.ui.ts
   step "UI test of the bridge form" node --import tsx test/vscode/ui/form.ui.ts
-  lab_down # the other checks need no lab host
+  lab_down # the other checks need no lab host (the guard test brings up its own)
+  step "UI test of the guard for this host under a remote window" node --import tsx test/vscode/ui/guard.ui.ts
   step "vsix check" bash test/vscode/vsix/check.sh
   step "npm start check" node --import tsx test/vscode/ui/start.ui.ts
   # In mocha's words, which test/run-all.sh counts.

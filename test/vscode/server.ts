@@ -54,6 +54,13 @@ export interface StartServerOptions {
   startTimeoutMs?: number;
   /** Keep the temp folder (user data, logs) after stopServer, to investigate a failure. */
   keepTemp?: boolean;
+  /**
+   * Start the server ON this host, the way Remote-SSH does: log in over SSH, start it in the
+   * background with its output in a file, and let it listen on the host's address. The server,
+   * and the extension host it forks, inherit that login's SSH_CONNECTION. Omitted: this machine,
+   * on 127.0.0.1.
+   */
+  overSsh?: { sshConfig: string; dest: string; address: string };
 }
 
 export interface VsServer {
@@ -64,7 +71,8 @@ export interface VsServer {
   /** http://127.0.0.1:<port> — use exactly this host, the authority must match the payload URIs. */
   url: string;
   pid: number;
-  process: ChildProcess;
+  /** The spawned server; undefined when it was started over SSH (then `pid` is its pid). */
+  process: ChildProcess | undefined;
   /** Temp folder holding user-data, server-data and extensions dirs. */
   tempDir: string;
   userDataDir: string;
@@ -100,9 +108,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
   env.EXTENSIONS_GALLERY = '{}';
   Object.assign(env, opts.env);
 
+  const listen = opts.overSsh?.address ?? '127.0.0.1';
   const args = [
     SERVER_MAIN,
-    '--host', '127.0.0.1',
+    '--host', listen,
     '--port', '0', // the server picks a free port and prints it: no race with a port we probed
     '--without-connection-token',
     '--accept-server-license-terms',
@@ -112,6 +121,17 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
     '--extensions-dir', path.join(tempDir, 'extensions'),
     '--log', opts.logLevel ?? 'info',
   ];
+  if (opts.overSsh) {
+    const port = await startOverSsh(opts.overSsh, tempDir, args, { EXTENSIONS_GALLERY: env.EXTENSIONS_GALLERY!, ...opts.env }, opts.startTimeoutMs ?? 60_000).catch((e) => {
+      if (!opts.keepTemp) rmSync(tempDir, { recursive: true, force: true });
+      throw e;
+    });
+    const authority = `${listen}:${port.port}`;
+    return {
+      host: listen, port: port.port, authority, url: `http://${authority}`, pid: port.pid, process: undefined,
+      tempDir, userDataDir, keepTemp: !!opts.keepTemp, output: port.output,
+    };
+  }
   // detached: own process group, so a Ctrl-C aimed at the test runner does not kill the server
   // before we stop it (by pid) in order.
   const child = spawn(process.execPath, args, { env, cwd: tempDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,6 +174,43 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
     host: '127.0.0.1', port, authority, url: `http://${authority}`, pid: child.pid!, process: child,
     tempDir, userDataDir, keepTemp: !!opts.keepTemp, output,
   };
+}
+
+/**
+ * Remote-SSH's way: one SSH login starts the server detached (nohup, output to a file, stdin
+ * closed), prints its pid and logs out; the server keeps running and keeps the login's
+ * environment. Lab hosts share this machine's pid and file namespaces, so the pid and the log
+ * file are readable here.
+ */
+async function startOverSsh(
+  target: { sshConfig: string; dest: string },
+  dir: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ port: number; pid: number; output: string[] }> {
+  const logFile = path.join(dir, 'server.log');
+  // Constant script; every value is a positional parameter. ssh joins its arguments with spaces
+  // for the remote shell, so the whole command travels as one quoted word list.
+  const script = 'cd "$1" && log=$2 && shift 2 && nohup env "$@" > "$log" 2>&1 < /dev/null & echo $!';
+  const words = ['sh', '-c', script, 'virtnet-server', dir, logFile, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, ...args];
+  const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('ssh', ['-F', target.sshConfig, target.dest, '--', quoted], { encoding: 'utf8', timeout: 30_000 });
+  const pid = Number(r.stdout.trim());
+  if (r.status !== 0 || !Number.isInteger(pid) || pid <= 0) {
+    throw new Error(`starting the VS Code server over ssh failed (status ${r.status}): ${r.stderr}`);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const output = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [];
+    const m = output.map((l) => /Extension host agent listening on (\d+)/.exec(l)).find(Boolean);
+    if (m) return { port: Number(m[1]), pid, output };
+    if (Date.now() > deadline) {
+      await killTree(pid);
+      throw new Error(`the VS Code server on ${target.dest} did not listen in time\n--- server output ---\n${output.join('\n')}`);
+    }
+    await sleep(250);
+  }
 }
 
 /** Stops the server and everything it started (extension host, pty host, watchers), by pid. */

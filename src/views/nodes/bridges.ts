@@ -36,7 +36,8 @@ export class BridgeNode extends HostChildNode {
     const b = this.bridge;
     const facts = [
       b.up ? undefined : 'down',
-      b.addresses[0],
+      // The first address, and how many more (the tooltip lists them all).
+      b.addresses.length > 1 ? `${b.addresses[0]} +${b.addresses.length - 1}` : b.addresses[0],
       b.stp ? 'STP' : undefined,
       b.vlanFiltering ? 'VLAN filtering' : undefined,
       `${b.ports.length} port${b.ports.length === 1 ? '' : 's'}`,

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, ROWS, visibleRows, withLabWorkbench, type Row } from './workbench';
+import { OUT, ROWS, runCommand, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
 
 const BRIDGE = 'brui';
 
@@ -161,37 +161,6 @@ async function pickTheme(page: Page, theme: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Runs a command from the command palette by its title. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  // Keys typed while a webview has focus go to its iframe: give the workbench the focus first.
-  await page.locator('.part.statusbar').click({ position: { x: 600, y: 5 } });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 }).catch(() => {
-    throw new Error('F1 did not open the command palette');
-  });
-  await input.fill(`>${title}`);
-  // Click the row with exactly this title: Enter takes the top row, which may be a recently used
-  // command that also matches.
-  const label = page.locator('.label-name').filter({ hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: label }).first();
-  await row.waitFor({ timeout: 10_000 }).catch(() => {
-    throw new Error(`the command palette does not offer "${title}"`);
-  });
-  await row.click();
-}
-
-async function waitText(loc: Locator, want: RegExp, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    last = await loc.innerText({ timeout: timeoutMs }).catch(() => '');
-    if (want.test(last)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${want}, saw ${JSON.stringify(last)}`);
-    await sleep(200);
-  }
-}
-
 async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -203,16 +172,6 @@ async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
 }
 
 
-
-async function waitRow(page: Page, pred: (r: Row) => boolean, timeoutMs: number, what: string): Promise<Row> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await visibleRows(page)).find(pred);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`not in the tree after ${timeoutMs / 1000} s: ${what}`);
-    await sleep(250);
-  }
-}
 
 async function expandBridges(page: Page): Promise<void> {
   const row = await waitRow(page, (r) => r.level === 2 && r.label === 'Bridges', 15_000, 'Bridges');

@@ -6,9 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { labUp, type LabHost } from '../../lab/lab';
-import { REPO_ROOT, ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from '../server';
+import { REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from '../server';
 import type { Checks } from './checks';
 
 export const OUT = path.join(REPO_ROOT, 'test-results/ui');
@@ -18,9 +18,15 @@ export interface WorkbenchOptions {
   lab: { name: string; index: number };
   settings?: Record<string, unknown>;
   viewport: { width: number; height: number };
+  /**
+   * Run the VS Code server ON a lab host of its own, started over SSH as Remote-SSH starts it,
+   * with the browser connecting over the lab link: "this host" is then the lab host, and the
+   * window's connection rides its network. `prepare` shapes the host first; no seed.
+   */
+  serverOnLab?: { prepare: (lab: LabHost) => Promise<void> };
 }
 
-export async function withLabWorkbench(checks: Checks, options: WorkbenchOptions, run: (page: Page, dest: string) => Promise<void>): Promise<void> {
+export async function withLabWorkbench(checks: Checks, options: WorkbenchOptions, run: (page: Page, dest: string, lab: LabHost | undefined) => Promise<void>): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   ensureServerInstalled();
   let lab: LabHost | undefined;
@@ -31,17 +37,27 @@ export async function withLabWorkbench(checks: Checks, options: WorkbenchOptions
   try {
     let dest = process.env.VIRTNET_TEST_HOST;
     let sshConfig = process.env.VIRTNET_TEST_SSH_CONFIG;
-    if (!dest || !sshConfig) {
-      lab = await labUp(options.lab.name, options.lab.index);
-      await lab.seed();
+    if (options.serverOnLab) {
+      lab = await labUp(options.lab.name, options.lab.index, { libvirt: false });
+      await options.serverOnLab.prepare(lab);
       ({ dest, sshConfig } = lab);
+      server = await startServer({
+        settings: { 'virtnet.hosts': [], ...options.settings },
+        overSsh: { sshConfig, dest, address: lab.address },
+      });
+    } else {
+      if (!dest || !sshConfig) {
+        lab = await labUp(options.lab.name, options.lab.index);
+        await lab.seed();
+        ({ dest, sshConfig } = lab);
+      }
+      server = await startServer({ settings: { 'virtnet.hosts': [dest], 'virtnet.sshConfigFile': sshConfig, ...options.settings } });
     }
-    server = await startServer({ settings: { 'virtnet.hosts': [dest], 'virtnet.sshConfigFile': sshConfig, ...options.settings } });
     browser = await launchBrowser();
     const page = await browser.browser.newPage({ viewport: options.viewport });
     await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: REPO_ROOT }));
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    await run(page, dest);
+    await run(page, dest, lab);
   } catch (e) {
     checks.fail('the test could run', String((e as Error).stack ?? e));
   } finally {
@@ -76,4 +92,55 @@ export async function visibleRows(page: Page): Promise<Row[]> {
     })),
   );
   return rows.sort((a, b) => a.index - b.index);
+}
+
+/** Polls the tree until a row matches `pred`. */
+export async function waitRow(page: Page, pred: (r: Row) => boolean, timeoutMs: number, what: string): Promise<Row> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await visibleRows(page)).find(pred);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`not in the tree after ${timeoutMs / 1000} s: ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Runs `item` from the context menu of `row`. */
+export async function contextMenu(page: Page, row: Row, item: string): Promise<void> {
+  await page.locator(`${ROWS}[data-index="${row.index}"]`).click({ button: 'right' });
+  // VS Code's menus act on the highlighted item: hover it, then Enter.
+  await page.getByRole('menuitem', { name: item }).hover({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Runs a command from the command palette by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  // Keys typed while a webview has focus go to its iframe: give the workbench the focus first.
+  await page.locator('.part.statusbar').click({ position: { x: 600, y: 5 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error('F1 did not open the command palette');
+  });
+  await input.fill(`>${title}`);
+  // Click the row with exactly this title: Enter takes the top row, which may be a recently used
+  // command that also matches.
+  const label = page.locator('.label-name').filter({ hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: label }).first();
+  await row.waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error(`the command palette does not offer "${title}"`);
+  });
+  await row.click();
+}
+
+/** Waits until the text of `loc` matches `want`. */
+export async function waitText(loc: Locator, want: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = await loc.innerText({ timeout: timeoutMs }).catch(() => '');
+    if (want.test(last)) return last;
+    if (Date.now() > deadline) throw new Error(`expected ${want}, saw ${JSON.stringify(last)}`);
+    await sleep(200);
+  }
 }
