@@ -30,6 +30,8 @@ export interface CommandFailure {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** false: the command was never started (e.g. cancelled before), so nothing ran on the host. */
+  started?: boolean;
 }
 
 export class CommandError extends Error implements CommandFailure {
@@ -40,6 +42,7 @@ export class CommandError extends Error implements CommandFailure {
   readonly stdout: string;
   readonly stderr: string;
   readonly durationMs: number;
+  readonly started: boolean;
 
   constructor(failure: CommandFailure, options?: { cause?: unknown }) {
     super(describeFailure(failure), options);
@@ -51,6 +54,7 @@ export class CommandError extends Error implements CommandFailure {
     this.stdout = failure.stdout;
     this.stderr = failure.stderr;
     this.durationMs = failure.durationMs;
+    this.started = failure.started ?? true;
   }
 }
 

@@ -3,6 +3,7 @@
  * results or CommandErrors. Subclasses only say how an argv reaches the host (a prefix) and how
  * to read transport failures.
  */
+import { newRunTag, type CancelSignal } from './cancel';
 import { CommandError, type FailureKind } from './errors';
 import { shJoin } from './quote';
 import {
@@ -27,6 +28,22 @@ export interface ExecutorOptions {
 }
 
 const DEFAULT_PASSWORD_IDLE_MS = 15 * 60 * 1000;
+const DEFAULT_CANCEL_GRACE_MS = 5000;
+/** A cancel's TERM is repeated this often: a run may start on the host only after the first one. */
+const CANCEL_REPEAT_MS = 2000;
+
+/** How a run asked for root; a cancel of it needs the same rights to signal its processes. */
+export type RootMode = boolean | 'if-available';
+
+/** A command in flight that a cancel may need to stop. */
+export interface CancellableRun {
+  /** The tag a remote run carries (see cancel.ts); undefined when the run cannot be cancelled. */
+  tag: string | undefined;
+  /** The local process (the ssh client, or the command itself), once it exists. */
+  pid: number | undefined;
+  root: RootMode;
+  display: string;
+}
 
 export abstract class BaseExecutor implements Executor {
   abstract readonly kind: 'local' | 'ssh';
@@ -41,8 +58,18 @@ export abstract class BaseExecutor implements Executor {
     this.log = options.log ?? silentLog;
   }
 
-  /** Turns the argv meant for the host into the local argv that gets it there. */
-  protected abstract transport(argv: readonly string[], timeoutMs: number | undefined): string[];
+  /**
+   * Turns the argv meant for the host into the local argv that gets it there. `tag` is set for a
+   * run that may be cancelled: the transport makes the run findable by it (or ignores it when
+   * the run is a local process group anyway).
+   */
+  protected abstract transport(argv: readonly string[], timeoutMs: number | undefined, tag: string | undefined): string[];
+
+  /** Local runs that may be cancelled start as their own process group (see LocalExecutor). */
+  protected readonly detachCancellable: boolean = false;
+
+  /** Sends `signal` to every process of a cancelled run; never throws. */
+  protected abstract interrupt(run: CancellableRun, signal: CancelSignal): Promise<void>;
 
   /** Recognises failures of the transport itself (SSH refusing, unreachable host). */
   protected abstract transportFailure(outcome: SpawnOutcome): FailureKind | null;
@@ -66,19 +93,19 @@ export abstract class BaseExecutor implements Executor {
     const root = options.root ?? false;
 
     if (root === 'if-available') {
-      const outcome = await this.execute(rootIfAvailableArgv(argv), display, options);
+      const outcome = await this.execute(rootIfAvailableArgv(argv), display, options, 'if-available');
       return this.finish(outcome, display, options, null);
     }
     if (root === false) {
-      return this.finish(await this.execute(argv, display, options), display, options, false);
+      return this.finish(await this.execute(argv, display, options, false), display, options, false);
     }
 
     if (this.password === undefined) {
-      const outcome = await this.execute(requireRootArgv(argv), `${display} (as root)`, options);
+      const outcome = await this.execute(requireRootArgv(argv), `${display} (as root)`, options, true);
       if (sudoMissing(outcome.exitCode, outcome.stderr)) {
         throw this.failure('sudo', display, { ...outcome, stderr: `root is needed and sudo is not installed on ${this.host}\n${outcome.stderr}` });
       }
-      if (!sudoWantsPassword(outcome.exitCode, outcome.stderr)) {
+      if (outcome.cancelled || !sudoWantsPassword(outcome.exitCode, outcome.stderr)) {
         return this.finish(outcome, `${display} (as root)`, options, true);
       }
       await this.obtainPassword(display, options);
@@ -98,11 +125,15 @@ export abstract class BaseExecutor implements Executor {
         timedOut: false,
         cancelled: false,
         notFound: false,
+        started: false,
       });
     }
     // Validate first: a wrong password must not make sudo read the command's own stdin as retries.
     const prompt = randomPrompt();
-    const check = await this.execute(sudoValidateArgv(prompt), 'sudo -v (password check)', { ...options, input: `${entered}\n` });
+    const check = await this.execute(sudoValidateArgv(prompt), 'sudo -v (password check)', { ...options, input: `${entered}\n` }, false);
+    if (check.cancelled) {
+      throw this.failure('cancelled', display, check);
+    }
     if (check.exitCode !== 0) {
       throw this.failure('sudo', display, { ...check, stderr: stripPrompt(check.stderr, prompt) || 'sudo rejected the password' });
     }
@@ -123,7 +154,7 @@ export abstract class BaseExecutor implements Executor {
     this.rememberPassword(password);
     const prompt = randomPrompt();
     const input = `${password}\n${options.input ?? ''}`;
-    const outcome = await this.execute(sudoPasswordArgv(prompt, argv), `${display} (as root, sudo -S)`, { ...options, input });
+    const outcome = await this.execute(sudoPasswordArgv(prompt, argv), `${display} (as root, sudo -S)`, { ...options, input }, true);
     const cleaned = { ...outcome, stderr: stripPrompt(outcome.stderr, prompt) };
     if (/incorrect password|Sorry, try again/.test(cleaned.stderr) && outcome.exitCode === 1) {
       this.forgetPassword();
@@ -132,15 +163,59 @@ export abstract class BaseExecutor implements Executor {
     return this.finish(cleaned, `${display} (as root)`, options, true);
   }
 
-  /** Runs through the transport and logs; never throws for a non-zero exit. */
-  private async execute(argv: readonly string[], display: string, options: RunOptions): Promise<SpawnOutcome> {
+  /**
+   * Runs through the transport and logs; never throws for a non-zero exit. `root` says how the
+   * argv got root, so that a cancel can signal its processes with the same rights.
+   */
+  private async execute(argv: readonly string[], display: string, options: RunOptions, root: RootMode): Promise<SpawnOutcome> {
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.log.info(`[${this.host}] cancelled before it started: ${display}`);
+      return { stdout: '', stderr: '', exitCode: null, durationMs: 0, timedOut: false, cancelled: true, notFound: false, started: false };
+    }
     this.log.info(`[${this.host}] $ ${display}`);
-    const outcome = await spawnArgv(this.transport(argv, options.timeoutMs), {
-      input: options.input,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
-    const status = outcome.timedOut ? 'timed out' : outcome.cancelled ? 'cancelled' : `exit ${outcome.exitCode}`;
+    const run: CancellableRun = { tag: signal ? newRunTag() : undefined, pid: undefined, root, display };
+    // The caller's signal does not kill the local process at once: the host first gets the chance
+    // to end the run itself (a plan undoes its steps), and its real exit status still arrives.
+    const giveUp = new AbortController();
+    let cancelled = false;
+    const pending: Promise<void>[] = [];
+    let repeat: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      cancelled = true;
+      this.log.info(`[${this.host}] cancelling: ${display}`);
+      pending.push(this.interrupt(run, 'TERM'));
+      repeat = setInterval(() => pending.push(this.interrupt(run, 'TERM')), CANCEL_REPEAT_MS);
+      grace = setTimeout(() => {
+        clearInterval(repeat);
+        this.log.info(`[${this.host}] still running ${options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS} ms after the cancel: killing ${display}`);
+        const kill = this.interrupt(run, 'KILL');
+        pending.push(kill);
+        void kill.finally(() => giveUp.abort());
+      }, options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let outcome: SpawnOutcome;
+    try {
+      outcome = await spawnArgv(this.transport(argv, options.timeoutMs, run.tag), {
+        input: options.input,
+        timeoutMs: options.timeoutMs,
+        signal: signal ? giveUp.signal : undefined,
+        detached: signal !== undefined && this.detachCancellable,
+        onSpawn: (pid) => {
+          run.pid = pid;
+        },
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearInterval(repeat);
+      clearTimeout(grace);
+    }
+    // A signal already on its way must land before the caller hears back ("nothing left running").
+    await Promise.allSettled(pending);
+    outcome = { ...outcome, cancelled: outcome.cancelled || cancelled };
+    const status = outcome.timedOut ? 'timed out' : outcome.cancelled ? `cancelled (exit ${outcome.exitCode})` : `exit ${outcome.exitCode}`;
     this.log.info(`[${this.host}] ${status} in ${outcome.durationMs} ms: ${display}`);
     if (outcome.stdout) {
       this.log.debug(`[${this.host}] stdout (${outcome.stdout.length} bytes):\n${truncate(outcome.stdout)}`);
@@ -149,6 +224,36 @@ export abstract class BaseExecutor implements Executor {
       this.log.error(`[${this.host}] stderr: ${truncate(outcome.stderr)}`);
     }
     return outcome;
+  }
+
+  /**
+   * A short command of the executor's own (a cancel's signal), as root when `root` says so but
+   * never asking for a password: only a password already remembered is used. Never throws.
+   */
+  protected async runControl(argv: readonly string[], root: RootMode, display: string): Promise<void> {
+    let full: string[];
+    let input: string | undefined;
+    let prompt: string | undefined;
+    if (root === 'if-available') {
+      full = rootIfAvailableArgv(argv);
+    } else if (root === false) {
+      full = [...argv];
+    } else if (this.password !== undefined) {
+      prompt = randomPrompt();
+      full = sudoPasswordArgv(prompt, argv);
+      input = `${this.password}\n`;
+    } else {
+      full = requireRootArgv(argv);
+    }
+    try {
+      const outcome = await this.execute(full, display, { input, timeoutMs: 10_000 }, root);
+      if (outcome.exitCode !== 0) {
+        const stderr = prompt ? stripPrompt(outcome.stderr, prompt) : outcome.stderr;
+        this.log.error(`[${this.host}] ${display} did not work (exit ${outcome.exitCode})${stderr ? `: ${truncate(stderr)}` : ''}`);
+      }
+    } catch (err) {
+      this.log.error(`[${this.host}] ${display} did not work: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private finish(outcome: SpawnOutcome, display: string, options: RunOptions, asRoot: boolean | null): RunResult {
@@ -192,6 +297,7 @@ export abstract class BaseExecutor implements Executor {
       stdout: outcome.stdout,
       stderr: outcome.stderr,
       durationMs: outcome.durationMs,
+      started: outcome.started,
     });
   }
 }

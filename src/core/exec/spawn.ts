@@ -9,6 +9,10 @@ export interface SpawnOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   env?: Record<string, string>;
+  /** Start the process as the leader of a new session (and process group), so the whole group can be signalled. */
+  detached?: boolean;
+  /** Told the process id as soon as the process exists. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface SpawnOutcome {
@@ -21,6 +25,8 @@ export interface SpawnOutcome {
   cancelled: boolean;
   /** The program itself does not exist locally (ENOENT). */
   notFound: boolean;
+  /** false when nothing was started (cancelled before, or the program does not exist). */
+  started: boolean;
 }
 
 export async function spawnArgv(argv: readonly string[], options: SpawnOptions = {}): Promise<SpawnOutcome> {
@@ -28,8 +34,8 @@ export async function spawnArgv(argv: readonly string[], options: SpawnOptions =
   if (!file) {
     throw new Error('empty command');
   }
-  const started = performance.now();
-  const result = await execa(file, args, {
+  const t0 = performance.now();
+  const child = execa(file, args, {
     reject: false,
     stripFinalNewline: false,
     // Input is always a string we own; without it, stdin is closed so nothing waits on a tty.
@@ -39,15 +45,21 @@ export async function spawnArgv(argv: readonly string[], options: SpawnOptions =
     forceKillAfterDelay: 2000,
     env: { LC_ALL: 'C', ...options.env },
     maxBuffer: 256 * 1024 * 1024,
+    detached: options.detached ?? false,
   });
+  if (child.pid !== undefined) {
+    options.onSpawn?.(child.pid);
+  }
+  const result = await child;
   const errno = (result as { code?: unknown }).code;
   return {
     stdout: typeof result.stdout === 'string' ? result.stdout : '',
     stderr: typeof result.stderr === 'string' ? result.stderr : '',
     exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(performance.now() - t0),
     timedOut: result.timedOut === true,
     cancelled: result.isCanceled === true,
     notFound: errno === 'ENOENT',
+    started: errno !== 'ENOENT',
   };
 }

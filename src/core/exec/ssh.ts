@@ -7,7 +7,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseExecutor, type ExecutorOptions } from './executor';
+import { signalRunArgv, taggedArgv, type CancelSignal } from './cancel';
+import { BaseExecutor, type CancellableRun, type ExecutorOptions } from './executor';
 import type { FailureKind } from './errors';
 import { shJoin } from './quote';
 import { spawnArgv, type SpawnOutcome } from './spawn';
@@ -87,10 +88,12 @@ export class SshExecutor extends BaseExecutor {
     return opts;
   }
 
-  protected transport(argv: readonly string[], timeoutMs: number | undefined): string[] {
+  protected transport(argv: readonly string[], timeoutMs: number | undefined, tag: string | undefined): string[] {
     // A remote `timeout` ends the remote work too when our own time limit fires: killing the
-    // local client alone would leave it running on the host.
-    const remote = timeoutMs ? ['timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000) + 1), ...argv] : [...argv];
+    // local client alone would leave it running on the host. It stays outside the tagged
+    // wrapper, so a cancel never signals it (it would arm its own KILL, cutting a plan's undo).
+    const tagged = tag ? taggedArgv(tag, argv) : [...argv];
+    const remote = timeoutMs ? ['timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000) + 1), ...tagged] : tagged;
     return [
       'ssh',
       ...this.baseOptions(),
@@ -107,6 +110,15 @@ export class SshExecutor extends BaseExecutor {
 
   protected transportFailure(outcome: SpawnOutcome): FailureKind | null {
     return classifySshFailure(outcome.exitCode, outcome.stderr);
+  }
+
+  /**
+   * A second command over the same master connection signals the run on the host (see
+   * cancel.ts), with the rights the run had: a root command's processes need root to signal.
+   */
+  protected async interrupt(run: CancellableRun, signal: CancelSignal): Promise<void> {
+    if (!run.tag) return;
+    await this.runControl(signalRunArgv(run.tag, signal), run.root, `cancel (${signal}): ${run.display}`);
   }
 
   protected notFoundText(): string {

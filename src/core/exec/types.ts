@@ -8,7 +8,18 @@ export interface RunOptions {
   input?: string;
   /** Kill the command (and, over SSH, the remote side) after this many milliseconds. */
   timeoutMs?: number;
+  /**
+   * Cancels the command: its processes on the host get TERM (over SSH through a second, short
+   * command on the same connection, as root when the command ran as root), again every couple of
+   * seconds, and KILL once `cancelGraceMs` has passed. The run then rejects with a CommandError
+   * of kind `cancelled` carrying whatever the command said and its exit code if it ended by itself.
+   */
   signal?: AbortSignal;
+  /**
+   * How long a cancelled command may take to end by itself (a plan script undoing its steps)
+   * before it is killed. Default 5000 ms.
+   */
+  cancelGraceMs?: number;
   /**
    * Root: `false` runs as the login user; `true` requires root (sudo -n, then the password
    * provider); `'if-available'` uses root when it needs no password, else runs unprivileged.

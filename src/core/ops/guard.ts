@@ -9,6 +9,12 @@
  *      the deadline, reconnects, and reports what the host did.
  * State lives in /run/virtnet/<id>.* on the host and is removed once the outcome is known. A
  * rollback nobody came back to ask about stays as <id>.rolledback, which every inventory reports.
+ *
+ * Cancelling (GuardOptions.signal): before step 1 starts, a cancel means nothing runs
+ * (a CommandError of kind `cancelled`, `started` false). From then on it is ignored on purpose:
+ * the plan and the timer already run detached on the host, and killing our side would only stop
+ * the confirmation, which would turn a good change into a rollback at the deadline. So a guarded
+ * apply, once started, ends as usual: confirmed, failed (undone), or rolled back.
  */
 import { randomBytes } from 'node:crypto';
 import { CommandError } from '../exec/errors';
@@ -90,6 +96,8 @@ export interface GuardOptions {
   /** Opens a brand-new connection to the host (no shared master). */
   freshExecutor: () => Executor;
   log?: (message: string) => void;
+  /** Honoured only before anything is sent to the host (see the top of this file). */
+  signal?: AbortSignal;
 }
 
 /** What a change's settling time depends on: STP's listening+learning and a DHCP exchange. */
@@ -118,6 +126,9 @@ export function undoScript(plan: Plan): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function applyGuarded(executor: Executor, plan: Plan, options: GuardOptions): Promise<GuardOutcome> {
+  if (options.signal?.aborted) {
+    throw new CommandError({ kind: 'cancelled', host: executor.host, command: `virtnet guarded plan: ${plan.title}`, exitCode: null, stdout: '', stderr: 'cancelled before anything was sent to the host', durationMs: 0, started: false });
+  }
   const id = `guard-${randomBytes(6).toString('hex')}`;
   const say = options.log ?? (() => {});
   const started = Date.now();
