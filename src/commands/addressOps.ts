@@ -23,7 +23,8 @@ export async function addAddress(ctx: CommandContext, ...args: unknown[]) {
           validateInput: (v) => checkCidr(v.trim()) ?? (have.includes(v.trim()) ? `${t.bridge} already has ${v.trim()}` : undefined),
         });
   if (cidr === undefined) throw new Cancelled();
-  return runPlanFlow(ctx, t.session, `Add ${cidr.trim()} to ${t.bridge}`, (m) => planAddresses(m, { ifname: t.bridge, add: [cidr.trim()] }));
+  const intent = { ifname: t.bridge, add: [cidr.trim()] };
+  return runPlanFlow(ctx, t.session, `Add ${cidr.trim()} to ${t.bridge}`, (m) => planAddresses(m, intent), {}, { op: 'address', intent });
 }
 
 /** Remove Address...: one or more of the bridge's addresses; picking them all clears it. */
@@ -46,16 +47,21 @@ export async function removeAddress(ctx: CommandContext, ...args: unknown[]) {
   }
   const clear = have.length > 0 && have.every((a) => remove.includes(a));
   const what = clear ? `Clear the addresses of ${t.bridge}` : `Remove ${remove.join(', ')} from ${t.bridge}`;
-  return runPlanFlow(ctx, t.session, what, (m) => planAddresses(m, { ifname: t.bridge, remove }));
+  const intent = { ifname: t.bridge, remove };
+  return runPlanFlow(ctx, t.session, what, (m) => planAddresses(m, intent), {}, { op: 'address', intent });
 }
 
 /** Get Address by DHCP: the host's DHCP client asks once; the guard waits for DHCP to settle. */
 export async function dhcpAddress(ctx: CommandContext, ...args: unknown[]) {
   const t = await resolveBridge(ctx, args, 'Ask DHCP for the address of which bridge?');
   const br = t.model.bridges.find((b) => b.name === t.bridge);
-  return runPlanFlow(ctx, t.session, `Ask DHCP for ${t.bridge}'s address`, (m) => planAddresses(m, { ifname: t.bridge, dhcp: true }), {
-    dhcp: true,
-    stp: br?.stp,
-    forwardDelay: br?.forwardDelay ?? undefined,
-  });
+  const intent = { ifname: t.bridge, dhcp: true };
+  return runPlanFlow(
+    ctx,
+    t.session,
+    `Ask DHCP for ${t.bridge}'s address`,
+    (m) => planAddresses(m, intent),
+    { dhcp: true, stp: br?.stp, forwardDelay: br?.forwardDelay ?? undefined },
+    { op: 'address', intent },
+  );
 }

@@ -27,18 +27,18 @@ export async function openForm(ctx: CommandContext, mode: FormMode, arg: unknown
 export async function addPort(ctx: CommandContext, ...args: unknown[]) {
   const t = await resolveBridge(ctx, args, 'Add a port to which bridge?');
   const port = typeof args[2] === 'string' ? args[2] : await pickFreeInterface(t.model, t.bridge, `Add a port to ${t.bridge}`);
-  return runPlanFlow(ctx, t.session, `Add ${port} to ${t.bridge}`, (m) => planAddPort(m, t.bridge, port));
+  return runPlanFlow(ctx, t.session, `Add ${port} to ${t.bridge}`, (m) => planAddPort(m, t.bridge, port), {}, { op: 'add-port', bridge: t.bridge, port });
 }
 
 export async function removePort(ctx: CommandContext, ...args: unknown[]) {
   const t = await resolvePort(ctx, args, 'Remove a port from which bridge?');
-  return runPlanFlow(ctx, t.session, `Remove ${t.port} from ${t.bridge}`, (m) => planRemovePort(m, t.bridge, t.port));
+  return runPlanFlow(ctx, t.session, `Remove ${t.port} from ${t.bridge}`, (m) => planRemovePort(m, t.bridge, t.port), {}, { op: 'remove-port', bridge: t.bridge, port: t.port });
 }
 
 export async function setStp(ctx: CommandContext, on: boolean, ...args: unknown[]) {
   const t = await resolveBridge(ctx, args, `Turn STP ${on ? 'on' : 'off'} on which bridge?`);
   const fd = t.model.bridges.find((b) => b.name === t.bridge)?.forwardDelay ?? undefined;
-  return runPlanFlow(ctx, t.session, `Turn STP ${on ? 'on' : 'off'} on ${t.bridge}`, (m) => planSetStp(m, t.bridge, on), { stp: on, forwardDelay: fd });
+  return runPlanFlow(ctx, t.session, `Turn STP ${on ? 'on' : 'off'} on ${t.bridge}`, (m) => planSetStp(m, t.bridge, on), { stp: on, forwardDelay: fd }, { op: 'stp', bridge: t.bridge, on });
 }
 
 /**
@@ -63,7 +63,7 @@ export async function deleteBridge(ctx: CommandContext, ...args: unknown[]) {
     if (choice !== insist) throw new Cancelled();
     force = true;
   }
-  return runPlanFlow(ctx, t.session, `Delete bridge ${t.bridge}`, (m) => planDeleteBridge(m, t.bridge, force));
+  return runPlanFlow(ctx, t.session, `Delete bridge ${t.bridge}`, (m) => planDeleteBridge(m, t.bridge, force), {}, { op: 'delete-bridge', bridge: t.bridge });
 }
 
 /** Create Tap...: `(node | dest, name?, bridge?)`; on a bridge node the tap joins that bridge. */
@@ -91,7 +91,7 @@ export async function createTap(ctx: CommandContext, ...args: unknown[]) {
     if (picked === undefined) throw new Cancelled();
     bridge = picked === none ? undefined : picked;
   }
-  return runPlanFlow(ctx, session, `Create tap ${name}`, (m) => planCreateTap(m, name, bridge));
+  return runPlanFlow(ctx, session, `Create tap ${name}`, (m) => planCreateTap(m, name, bridge), {}, { op: 'create-tap', name, ...(bridge ? { bridge } : {}) });
 }
 
 /** Delete Tap: a tap port node, `(dest, name)`, or a pick of the host's taps. */
@@ -99,7 +99,7 @@ export async function deleteTap(ctx: CommandContext, ...args: unknown[]) {
   const [arg, nameArg] = args;
   if (arg instanceof PortNode) {
     const name = arg.port.name;
-    return runPlanFlow(ctx, arg.session, `Delete tap ${name}`, (m) => planDeleteTap(m, name));
+    return runPlanFlow(ctx, arg.session, `Delete tap ${name}`, (m) => planDeleteTap(m, name), {}, { op: 'delete-tap', name });
   }
   const session = sessionOf(ctx, arg) ?? (await resolveHost(ctx, arg, 'Delete a tap on which host?'));
   const model = await currentModel(ctx, session);
@@ -116,5 +116,5 @@ export async function deleteTap(ctx: CommandContext, ...args: unknown[]) {
     name = picked.label;
   }
   const tap = name;
-  return runPlanFlow(ctx, session, `Delete tap ${tap}`, (m) => planDeleteTap(m, tap));
+  return runPlanFlow(ctx, session, `Delete tap ${tap}`, (m) => planDeleteTap(m, tap), {}, { op: 'delete-tap', name: tap });
 }

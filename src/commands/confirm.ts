@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { shJoin } from '../core/exec/quote';
 import { planToScript, type Plan } from '../core/ops/plan';
+import type { PersistFile } from '../core/ops/persist/index';
 import type { HostSession } from '../hosts/session';
 import { canGuard, guardKind, touchesConnection, type ApplyMode } from './applyPlan';
 import { Cancelled, type CommandContext } from './context';
@@ -16,12 +17,27 @@ export const APPLY_GUARDED = 'Apply with rollback guard';
 export const APPLY_ANYWAY = 'Apply anyway (no guard)';
 export const COPY_SCRIPT = 'Copy as Script';
 
-/** The plan as the modal's detail text: numbered steps with their commands, then the warnings. */
-export function planDetail(plan: Plan): string {
+/** Files a plan writes (exact contents) and removes: the preview shows them in full. */
+export interface PlanFiles {
+  files?: readonly PersistFile[];
+  removes?: readonly string[];
+}
+
+/**
+ * The plan as the modal's detail text: numbered steps with their commands, every file it writes
+ * with its exact contents (a write step's command carries them too, but quoted), every file it
+ * removes, then the warnings.
+ */
+export function planDetail(plan: Plan, saved: PlanFiles = {}): string {
   const lines: string[] = [];
   plan.steps.forEach((s, i) => {
     lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? '  [on the connection\'s path]' : ''}`, `    $ ${shJoin(s.argv)}`);
   });
+  for (const f of saved.files ?? []) {
+    lines.push('', `▸ ${f.path} (mode ${f.mode}), written exactly as:`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    ${l}`));
+  }
+  for (const r of saved.removes ?? []) lines.push('', `▸ ${r} is removed (backed up first)`);
+  if (plan.warnings.length) lines.push('');
   for (const w of plan.warnings) lines.push(`⚠ ${w}`);
   return lines.join('\n');
 }
@@ -41,11 +57,11 @@ function guardNote(ctx: CommandContext, session: HostSession, seconds: number): 
  * Asks to apply `plan` on `session`. Resolves the chosen mode; "Copy as Script" copies and
  * resolves undefined; dismissing throws Cancelled (the wrapper ignores it).
  */
-export async function confirmPlan(ctx: CommandContext, session: HostSession, plan: Plan, seconds: number, options: { skipIfSafe?: boolean } = {}): Promise<ApplyMode | undefined> {
+export async function confirmPlan(ctx: CommandContext, session: HostSession, plan: Plan, seconds: number, options: { skipIfSafe?: boolean } & PlanFiles = {}): Promise<ApplyMode | undefined> {
   const touches = touchesConnection(plan);
   if (options.skipIfSafe && !touches) return 'plain';
   const buttons = !touches ? [APPLY] : canGuard(ctx, session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
-  const detail = [planDetail(plan), ...(touches ? ['', guardNote(ctx, session, seconds)] : [])].join('\n');
+  const detail = [planDetail(plan, options), ...(touches ? ['', guardNote(ctx, session, seconds)] : [])].join('\n');
   // A test seam too: the extension-host suite answers this modal by stubbing showWarningMessage.
   const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT);
   switch (choice) {

@@ -7,11 +7,13 @@ import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
 import type { HostModel } from '../core/model/types';
 import { PlanInputError, type Plan } from '../core/ops/plan';
+import type { PersistOp } from '../core/ops/persist/index';
 import type { Outcome } from '../forms/protocol';
 import type { HostSession } from '../hosts/session';
 import { executePlan, reportOutcome, type ApplyMode } from './applyPlan';
 import { confirmPlan } from './confirm';
 import type { CommandContext } from './context';
+import { choosePersistence, withSave, type SavedPlan } from './persistChoice';
 import { hostLabel } from './pickHost';
 import { rollbackSeconds, type Settle } from './rollback';
 
@@ -38,7 +40,7 @@ export function refuse(ctx: CommandContext, session: HostSession, what: string, 
 }
 
 /** Plans with `build`; bad input becomes the refusal outcome (already shown and logged). */
-export function planOrRefuse(ctx: CommandContext, session: HostSession, what: string, model: HostModel, build: (m: HostModel) => Plan): Plan | Outcome {
+export function planOrRefuse<T>(ctx: CommandContext, session: HostSession, what: string, model: HostModel, build: (m: HostModel) => T): T | Outcome {
   try {
     return build(model);
   } catch (err) {
@@ -77,16 +79,33 @@ export function applyWithProgress(ctx: CommandContext, session: HostSession, pla
 
 /**
  * The whole flow for one command. Resolves the outcome (for callers and tests), or undefined
- * when the user copied the script instead; dismissing the modal throws Cancelled.
+ * when the user copied the script instead; dismissing a picker or the modal throws Cancelled.
+ * With `persist`, the user chooses runtime only or saving through the host's network manager
+ * first, and the saved files are part of the plan and its preview.
  */
-export async function runPlanFlow(ctx: CommandContext, session: HostSession, what: string, build: (m: HostModel) => Plan, settle: Settle = {}): Promise<Outcome | undefined> {
+export async function runPlanFlow(
+  ctx: CommandContext,
+  session: HostSession,
+  what: string,
+  build: (m: HostModel) => Plan,
+  settle: Settle = {},
+  persist?: PersistOp,
+): Promise<Outcome | undefined> {
   const model = await currentModel(ctx, session);
-  const plan = planOrRefuse(ctx, session, what, model, build);
-  if ('kind' in plan) return plan;
+  const backend = persist ? await choosePersistence(model, what) : 'none';
+  const now = new Date();
+  const planned = planOrRefuse(ctx, session, what, model, (m): SavedPlan => {
+    const plan = build(m);
+    if (!persist || backend === 'none') {
+      return { plan: persist ? { ...plan, warnings: [...plan.warnings, 'runtime only: the change is lost at the next reboot'] } : plan, files: [], removes: [] };
+    }
+    return withSave(m, plan, persist, backend, now);
+  });
+  if ('kind' in planned) return planned;
   const seconds = rollbackSeconds(settle);
-  const mode = await confirmPlan(ctx, session, plan, seconds);
+  const mode = await confirmPlan(ctx, session, planned.plan, seconds, { files: planned.files, removes: planned.removes });
   if (!mode) return undefined;
-  const outcome = await applyWithProgress(ctx, session, plan, mode, seconds);
+  const outcome = await applyWithProgress(ctx, session, planned.plan, mode, seconds);
   reportOutcome(ctx, session, outcome);
   await ctx.refreshHost(session);
   return outcome;

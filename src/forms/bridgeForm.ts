@@ -12,6 +12,7 @@ import { Cancelled, type CommandContext } from '../commands/context';
 import { confirmPlan } from '../commands/confirm';
 import { hostLabel } from '../commands/pickHost';
 import { linkFacts, freeInterfaces, uplinkCandidates } from '../commands/pickBridge';
+import { persistenceChoices } from '../commands/persistChoice';
 import { rollbackSeconds } from '../commands/rollback';
 import type { HostSession } from '../hosts/session';
 import { forwardDelayOf } from './checks';
@@ -41,7 +42,7 @@ class BridgeForm {
   /** Fields to fill in with the next `init`; cleared once sent. */
   private preset: Partial<Draft>;
   /** The last plan shown for each draft seq, so Apply runs exactly what was previewed. */
-  private lastPreview: { seq: number; json: string } | undefined;
+  private lastPreview: { seq: number; json: string; now: Date } | undefined;
   private applying: AbortController | undefined;
 
   constructor(
@@ -96,6 +97,7 @@ class BridgeForm {
       nics: uplinkCandidates(model).map((l) => ({ name: l.name, detail: linkFacts(l) })),
       taken: model.links.map((l) => l.name),
       dhcpClient: dhcp,
+      persistOptions: persistenceChoices(model),
       preset,
     });
   }
@@ -128,17 +130,19 @@ class BridgeForm {
   private preview(seq: number, draft: Draft): void {
     const model = this.session.model;
     if (!model) return;
-    const result = planResult(model, draft);
-    this.lastPreview = { seq, json: JSON.stringify(result) };
+    const now = new Date();
+    const result = planResult(model, draft, now);
+    this.lastPreview = { seq, json: JSON.stringify(result), now };
     this.post({ type: 'plan', seq, result });
   }
 
   private async copyScript(draft: Draft): Promise<void> {
     const model = this.session.model;
     if (!model) return;
-    const r = planResult(model, draft);
+    const now = new Date();
+    const r = planResult(model, draft, now);
     if (!r.ok) return;
-    await vscode.env.clipboard.writeText(planToScript(planDraft(model, draft)));
+    await vscode.env.clipboard.writeText(planToScript(planDraft(model, draft, now).plan));
     this.ctx.log.info(`[${this.session.dest}] copied "${r.plan.title}" as a script; nothing ran`);
     void vscode.window.showInformationMessage(`VirtNet: "${r.plan.title}" copied as a shell script; nothing ran.`);
   }
@@ -147,15 +151,17 @@ class BridgeForm {
     const model = this.session.model;
     const finish = (outcome: Outcome) => this.post({ type: 'result', outcome });
     if (!model || this.applying) return finish({ kind: 'error', message: this.applying ? 'A change is already being applied.' : 'The host has not been read.', detail: '' });
-    const result = planResult(model, draft);
+    // Re-planned with the preview's time stamp, so the backups are named as the preview showed.
+    const now = this.lastPreview?.seq === seq ? this.lastPreview.now : new Date();
+    const result = planResult(model, draft, now);
     // What runs must be what the form showed: a host refreshed in between means a new preview.
     if (!this.lastPreview || this.lastPreview.seq !== seq || this.lastPreview.json !== JSON.stringify(result)) {
       this.post({ type: 'plan', seq, result });
-      this.lastPreview = { seq, json: JSON.stringify(result) };
+      this.lastPreview = { seq, json: JSON.stringify(result), now };
       return finish({ kind: 'error', message: 'The host changed since this preview: check the updated plan, then Apply again.', detail: '' });
     }
     if (!result.ok) return finish({ kind: 'error', message: 'Refused, nothing ran.', detail: result.problems.join('\n') });
-    const plan = planDraft(model, draft);
+    const { plan } = planDraft(model, draft, now);
     const seconds = rollbackSeconds({ stp: draft.stp, forwardDelay: forwardDelayOf(draft), dhcp: draft.mode === 'uplink' && draft.addressing === 'dhcp' });
     let mode;
     try {

@@ -5,6 +5,8 @@
  * No `vscode` and no Node imports: this file is bundled into the browser side too.
  */
 
+import { PERSIST_BACKENDS, type PersistBackend } from '../core/ops/persist/types';
+
 export type FormMode = 'create' | 'uplink';
 export type Addressing = 'dhcp' | 'static';
 
@@ -22,6 +24,8 @@ export interface Draft {
   addressing: Addressing;
   address: string;
   gateway: string;
+  /** Runtime only ('none'), or also saved through this network manager. */
+  persist: PersistBackend;
 }
 
 /** An interface the form may offer, with the facts shown beside its name. */
@@ -38,11 +42,21 @@ export interface StepView {
   touchesConnection: boolean;
 }
 
+export interface FileView {
+  path: string;
+  mode: string;
+  /** Exactly as written. */
+  contents: string;
+}
+
 export interface PlanView {
   title: string;
   steps: StepView[];
   warnings: string[];
   touchesConnection: boolean;
+  /** Configuration files the plan writes (persistence), and files it removes. */
+  files: FileView[];
+  removes: string[];
 }
 
 export type PlanResult = { ok: true; plan: PlanView } | { ok: false; problems: string[] };
@@ -77,6 +91,8 @@ export type FormUpdate =
       /** Names already taken on the host, for live "already exists" checks. */
       taken: string[];
       dhcpClient: string | null;
+      /** Runtime only, and the host's own network manager when one was detected. */
+      persistOptions: { value: PersistBackend; label: string }[];
       /** Fields the command that opened the form fills in (mode, NIC); the saved draft wins otherwise. */
       preset: Partial<Draft>;
     }
@@ -111,7 +127,8 @@ export function isDraft(v: unknown): v is Draft {
     isText(v.nic) &&
     oneOf(v.addressing, ['dhcp', 'static'] as const) &&
     isText(v.address) &&
-    isText(v.gateway)
+    isText(v.gateway) &&
+    oneOf(v.persist, PERSIST_BACKENDS)
   );
 }
 
@@ -139,6 +156,9 @@ function isPlanView(v: unknown): v is PlanView {
     isStr(v.title) &&
     isStrArray(v.warnings) &&
     isBool(v.touchesConnection) &&
+    Array.isArray(v.files) &&
+    v.files.every((f) => isObj(f) && isStr(f.path) && isStr(f.mode) && isStr(f.contents)) &&
+    isStrArray(v.removes) &&
     Array.isArray(v.steps) &&
     v.steps.every((s) => isObj(s) && isStr(s.why) && isStr(s.command) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection))
   );
@@ -164,6 +184,8 @@ export function isFormUpdate(v: unknown): v is FormUpdate {
         v.nics.every(isIface) &&
         isStrArray(v.taken) &&
         (v.dhcpClient === null || isStr(v.dhcpClient)) &&
+        Array.isArray(v.persistOptions) &&
+        v.persistOptions.every((o) => isObj(o) && oneOf(o.value, PERSIST_BACKENDS) && isStr(o.label)) &&
         isObj(v.preset)
       );
     }
@@ -181,5 +203,5 @@ export function isFormUpdate(v: unknown): v is FormUpdate {
 }
 
 export function emptyDraft(mode: FormMode = 'create'): Draft {
-  return { mode, bridge: '', stp: false, forwardDelay: '', ports: [], nic: '', addressing: 'dhcp', address: '', gateway: '' };
+  return { mode, bridge: '', stp: false, forwardDelay: '', ports: [], nic: '', addressing: 'dhcp', address: '', gateway: '', persist: 'none' };
 }

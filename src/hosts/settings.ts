@@ -10,6 +10,8 @@ export interface VirtNetSettings {
   sshConfigFile: string | undefined;
   sudoPasswordIdleMs: number;
   refreshIntervalMs: number;
+  /** Whether changes survive a reboot: ask each time, runtime only, or always save. */
+  persistence: 'ask' | 'runtime' | 'save';
 }
 
 export function readSettings(): VirtNetSettings {
@@ -25,6 +27,7 @@ export function readSettings(): VirtNetSettings {
     // A zero or negative idle time would forget the password before it is used: keep one minute.
     sudoPasswordIdleMs: Math.max(1, Number.isFinite(idleMin) ? idleMin : 15) * 60_000,
     refreshIntervalMs: Number.isFinite(intervalS) && intervalS > 0 ? Math.max(5, intervalS) * 1000 : 0,
+    persistence: (['ask', 'runtime', 'save'] as const).find((v) => v === c.get<string>('persistence')) ?? 'ask',
   };
 }
 

@@ -89,6 +89,7 @@ function render(): void {
     h('vscode-radio', { name: 'addressing', value: 'dhcp', label: `DHCP${m.dhcpClient ? ` (${m.dhcpClient})` : ' (no DHCP client on the host)'}`, checked: draft.addressing === 'dhcp' }),
     h('vscode-radio', { name: 'addressing', value: 'static', label: 'Static address', checked: draft.addressing === 'static' }),
   );
+  const persist = h('vscode-single-select', {}, ...persistOptions(m, draft.persist));
   app.append(
     h('h1', { id: 'title' }),
     h('p', { class: 'host' }, 'Host: ', h('strong', { id: 'host' }, m.host.label)),
@@ -110,6 +111,12 @@ function render(): void {
           field('gateway', 'Default gateway (optional)', h('vscode-textfield', { placeholder: '192.168.9.1', value: draft.gateway }), 'Without it, the default route through the NIC moves to the bridge.'),
         ),
       ),
+      field(
+        'persist',
+        'After a reboot',
+        persist,
+        m.persistOptions.length > 1 ? 'Saving writes VirtNet\'s own configuration for the host\'s network manager; the plan lists every file exactly.' : 'No network manager detected on the host: the change is runtime only.',
+      ),
     ),
     h('section', { class: 'preview', id: 'preview', 'aria-live': 'polite' }),
     h('div', { class: 'actions' },
@@ -125,11 +132,16 @@ function render(): void {
   update();
 }
 
+function persistOptions(m: InitMsg, selected: string): HTMLElement[] {
+  return m.persistOptions.map((o) => h('vscode-option', { value: o.value, selected: o.value === selected }, o.label));
+}
+
 /** New interface lists after a refresh, without disturbing what the user typed. */
 function refreshLists(): void {
   const m = init!;
   $('ports').replaceChildren(...options(m.ports, draft.ports));
   $('nic').replaceChildren(...options(m.nics, [draft.nic], 'Choose a NIC'));
+  $('persist').replaceChildren(...persistOptions(m, draft.persist));
 }
 
 function wire(): void {
@@ -152,6 +164,11 @@ function wire(): void {
   });
   $('nic').addEventListener('change', () => {
     draft = { ...draft, nic: $<ValueEl>('nic').value };
+    changed();
+  });
+  $('persist').addEventListener('change', () => {
+    const v = init!.persistOptions.find((o) => o.value === $<ValueEl>('persist').value)?.value;
+    draft = { ...draft, persist: v ?? 'none' };
     changed();
   });
   const radios = (group: string, set: (v: string) => void) =>
@@ -252,6 +269,17 @@ function renderPreview(): void {
       ),
     ),
   );
+  if (p.files.length || p.removes.length) {
+    box.append(
+      h(
+        'div',
+        { class: 'files', id: 'plan-files' },
+        h('h3', {}, 'Configuration saved for the next boot'),
+        ...p.files.map((f) => h('div', { class: 'file' }, h('div', { class: 'path' }, `${f.path} (mode ${f.mode}), written exactly as:`), h('pre', {}, f.contents))),
+        ...p.removes.map((r) => h('div', { class: 'file' }, h('div', { class: 'path' }, `${r} is removed (backed up first)`))),
+      ),
+    );
+  }
   if (p.warnings.length) box.append(h('ul', { class: 'warnings', id: 'plan-warnings' }, ...p.warnings.map((w) => h('li', {}, w))));
   if (p.touchesConnection) box.append(h('p', { class: 'warning' }, 'This plan changes the path of the connection to the host: Apply asks whether to guard it with an automatic rollback.'));
 }

@@ -53,6 +53,9 @@ suite('bridge commands: lab host', function () {
     truth = new SshExecutor(H, { configFile: LAB_SSH_CONFIG, controlDir });
     await cleanup();
     if (LAB_SSH_CONFIG) await setSetting('sshConfigFile', LAB_SSH_CONFIG);
+    // Lab hosts share this machine's /etc: their changes stay runtime only (one test below
+    // previews a saved change and runs nothing).
+    await setSetting('persistence', 'runtime');
     await setSetting('hosts', [H]);
     await a.refreshAll();
   });
@@ -66,6 +69,7 @@ suite('bridge commands: lab host', function () {
     rmSync(controlDir, { recursive: true, force: true });
     await setSetting('hosts', []);
     await setSetting('sshConfigFile', undefined);
+    await setSetting('persistence', undefined);
   });
 
   test('bad input is refused with every problem, and nothing runs', async () => {
@@ -139,6 +143,30 @@ suite('bridge commands: lab host', function () {
     r = await run(undefined, 'virtnet.stpOff', BR);
     assert.equal(r.outcome, undefined);
     assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true, 'STP still on');
+  });
+
+  test('Saving through the host\'s network manager: the modal lists every file exactly; Copy as Script runs nothing', async () => {
+    await setSetting('persistence', 'save');
+    try {
+      const before = await inventory();
+      const manager = before.info.networkManager;
+      const r = await run('Copy as Script', 'virtnet.stpOff', BR);
+      assert.equal(r.outcome, undefined);
+      const [modal] = r.stub.modals();
+      if (manager === 'none') {
+        assert.match(modal.detail, /runtime only: the change is lost at the next reboot/);
+        assert.doesNotMatch(modal.detail, /written exactly as/);
+      } else {
+        // The bridge's whole end state is saved: STP now off, in VirtNet's own file(s).
+        assert.match(modal.detail, /written exactly as:/, `files listed for ${manager}`);
+        assert.match(modal.detail, /Written by VirtNet/);
+        assert.match(modal.message, /persisted with/);
+        assert.match(await vscode.env.clipboard.readText(), /virtnet-write/);
+      }
+      assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true, 'nothing ran: STP still on');
+    } finally {
+      await setSetting('persistence', 'runtime');
+    }
   });
 
   test('Delete Bridge of br9 (it holds the host\'s address) warns naming it; declining runs nothing', async () => {

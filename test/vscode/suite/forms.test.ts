@@ -59,13 +59,34 @@ suite('bridge form: protocol, checks, plans', () => {
   });
 
   test('a draft plans through the real planner: the preview is the plan', () => {
-    const r = planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4' }));
+    const now = new Date('2026-11-25T12:00:00Z');
+    const r = planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4' }), now);
     assert.ok(r.ok);
     const real = planCreateBridge(model, { name: 'br10', stp: true, forwardDelay: 4, ports: [] });
     assert.deepEqual(r.plan.steps.map((s) => s.command), real.steps.map((s) => s.argv.join(' ')));
     assert.equal(r.plan.steps[0].undo, 'ip link del dev br10');
-    const refused = planResult(model, draft({ mode: 'uplink', bridge: 'brx', nic: 'enp3s1', addressing: 'dhcp' }));
+    assert.deepEqual(r.plan.files, []);
+    assert.ok(r.plan.warnings.some((w) => /runtime only/.test(w)));
+    const refused = planResult(model, draft({ mode: 'uplink', bridge: 'brx', nic: 'enp3s1', addressing: 'dhcp' }), now);
     assert.ok(!refused.ok);
     assert.match(refused.problems.join('\n'), /already a port of "br9"/);
+  });
+
+  test('a draft that persists previews its files exactly, through the manager the host uses only', () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    assert.equal(model.info.networkManager, 'networkd', 'the seed fixture runs systemd-networkd');
+    const r = planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4', persist: 'networkd' }), now);
+    assert.ok(r.ok, JSON.stringify(r));
+    const netdev = r.plan.files.find((f) => f.path === '/etc/systemd/network/05-virtnet-br10.netdev');
+    assert.ok(netdev, r.plan.files.map((f) => f.path).join(', '));
+    assert.match(netdev.contents, /Kind=bridge/);
+    assert.match(netdev.contents, /ForwardDelaySec=4/);
+    // The write step carries the same contents the preview shows.
+    assert.ok(r.plan.steps.some((s) => s.command.includes('virtnet-write') && s.command.includes('05-virtnet-br10.netdev')));
+    assert.deepEqual(planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4', persist: 'networkd' }), now), r, 'same draft, same stamp: the same plan');
+    const other = planResult(model, draft({ bridge: 'br10', persist: 'netplan' }), now);
+    assert.ok(!other.ok);
+    assert.match(other.problems.join('\n'), /managed by systemd-networkd/);
+    assert.equal(isFormRequest({ type: 'draft', seq: 1, draft: { ...draft({}), persist: 'registry' } }), false);
   });
 });

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     checks,
     {
       lab: { name: 'vsc-guard', index: 42 },
-      settings: { 'virtnet.rollbackSeconds': ROLLBACK_S },
+      // Runtime only: lab hosts share this machine's /etc.
+      settings: { 'virtnet.rollbackSeconds': ROLLBACK_S, 'virtnet.persistence': 'runtime' },
       viewport: { width: 1280, height: 800 },
       serverOnLab: { prepare },
     },
