@@ -5,41 +5,13 @@
  * why, only when its tool is absent (install list: test/deps/debian-packages.txt).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { persistSteps, type PersistIntent, type PersistResult } from '../../../../../src/core/ops/persist';
+import { persistSteps, type PersistIntent } from '../../../../../src/core/ops/persist';
 import { cases, hosts, mac, now } from './fixture';
-
-function which(tool: string): string | null {
-  for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/lib/systemd', '/usr/lib/systemd']) {
-    if (existsSync(join(d, tool))) return join(d, tool);
-  }
-  return null;
-}
-
-function withTmp(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'virtnet-tools-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Writes the result's files under `root` (keeping their absolute paths) with their modes. */
-function materialise(root: string, r: PersistResult): void {
-  for (const f of r.files) {
-    const p = join(root, f.path);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, f.contents);
-    chmodSync(p, parseInt(f.mode, 8));
-  }
-}
-
-const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' });
+import { materialise, nsOk, run, which, withTmp } from './tools';
 
 test('netplan generate --root-dir accepts the YAML and renders the bridge', { skip: which('netplan') ? false : 'netplan is not installed (Debian package netplan.io)' }, () => {
   const expect: Record<keyof typeof cases, { netdev: RegExp[]; network: RegExp[] }> = {
@@ -130,7 +102,6 @@ test('nmcli --offline accepts every connection VirtNet would add', { skip: which
 });
 
 const networkd = which('systemd-networkd');
-const nsOk = process.getuid?.() === 0 && run('unshare', ['-n', '-m', 'true']).status === 0;
 test('systemd-networkd (in throwaway namespaces) parses the files without a warning and makes the bridge', {
   skip: !networkd ? 'systemd-networkd is not installed (Debian package systemd)' : !nsOk ? 'needs root and unshare -n -m to run networkd away from the real network' : false,
 }, () => {
