@@ -31,7 +31,8 @@ export interface Lan {
   reserved: string;
   /** The virtnet CLI run inside the LAN namespace against the lab host's LAN address. */
   cli(...args: string[]): Promise<CliResult>;
-  startDhcp(): Promise<void>;
+  /** router: false serves leases without a router option (a server that gives no default route). */
+  startDhcp(opts?: { router?: boolean }): Promise<void>;
   stopDhcp(): Promise<void>;
   /** dnsmasq's log (what the server saw), for failure messages. */
   dhcpLog(): string;
@@ -117,13 +118,14 @@ export async function lanUp(host: LabHost): Promise<Lan> {
   mkdirSync(dir, { recursive: true });
   let mac = '';
 
-  const startDhcp = async () => {
+  const startDhcp = async (opts: { router?: boolean } = {}) => {
     await must('starting dnsmasq', [
       'ip', 'netns', 'exec', ns, 'dnsmasq', '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
       // DHCP only: no DNS service and so no DNS option, nothing for a client hook to write.
       '--port=0', '--interface=lan0', '--bind-interfaces', '--except-interface=lo', '--dhcp-authoritative',
       `--dhcp-range=10.233.${host.index}.100,10.233.${host.index}.150,255.255.255.0,2m`,
-      `--dhcp-host=${mac},${reserved}`, `--dhcp-option=option:router,${server}`,
+      // An option given without a value is one dnsmasq does not send.
+      `--dhcp-host=${mac},${reserved}`, opts.router === false ? '--dhcp-option=option:router' : `--dhcp-option=option:router,${server}`,
       `--dhcp-leasefile=${dir}/leases`, `--pid-file=${dir}/dnsmasq.pid`, '--log-dhcp', `--log-facility=${dir}/dnsmasq.log`,
       '--user=root', '--group=root',
     ]);

@@ -229,6 +229,25 @@ test('dhcpcd: bridge the uplink by DHCP, guarded; undo stops the daemon and puts
   assert.equal(await settledState(host), b!.baseline);
 });
 
+test('dhcpcd: DHCP brings no default route: the check fails, undo stops the daemon, exit 1', opts, async () => {
+  const { host, lan } = b!;
+  await lan.stopDhcp();
+  await lan.startDhcp({ router: false });
+  try {
+    const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes');
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    // The client got the lease (the session even survived on brd), but the default route the
+    // NIC carried did not come back: step 9, the check, fails and everything is undone.
+    assert.match(r.stderr, /step 9 failed/, r.stderr);
+    assert.match(r.stderr, /DHCP gave brd no default route/);
+    assert.match(lan.dhcpLog(), /DHCPACK\(lan0\) 10\.233\.20\.2/);
+    assert.equal(await settledState(host), b!.baseline);
+  } finally {
+    await lan.stopDhcp();
+    await lan.startDhcp();
+  }
+});
+
 test('the machine\'s own resolv.conf, lease directories and /run were never touched', opts, () => {
   assert.equal(machineFiles(), machineBefore);
 });
