@@ -125,7 +125,7 @@ suite('bridge commands: lab host', function () {
     assert.match(r.stub.errors()[0]?.message ?? '', /already has 10\.231\.99\.1\/24/, 'a second add of the same address is refused');
     r = await run('Apply', 'virtnet.removeAddress', BR, 'all');
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
-    assert.match(r.stub.modals()[0].message, /Clear the addresses of brtest/);
+    assert.match(r.stub.modals()[0].message, /Addresses of brtest: remove 10\.231\.99\.1\/24/);
     assert.deepEqual((await link(BR))?.addresses, []);
 
     r = await run('Apply', 'virtnet.removePort', BR, TAP);
