@@ -14,7 +14,7 @@ const bare = buildHostModel({ host: 'vnl-b', output: readFileSync(new URL('../..
 
 /** The fixture host with exactly these DHCP clients installed. */
 function withClients(...names: string[]): HostModel {
-  const tools = { ...bare.info.tools, dhclient: false, dhcpcd: false, udhcpc: false };
+  const tools: Record<string, boolean> = { ...bare.info.tools, dhclient: false, dhcpcd: false, udhcpc: false };
   for (const n of names) tools[n] = true;
   return { ...bare, info: { ...bare.info, tools } };
 }
