@@ -12,22 +12,48 @@
  * Without VIRTNET_TEST_HOST it brings up and seeds its own lab host (vsc-form, index 41).
  * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { shJoin } from '../../../src/core/exec/quote';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
 import { OUT, ROWS, runCommand, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
 
 const BRIDGE = 'brui';
+const UPLINK_NIC = 'dmyup0';
+const UPLINK_BRIDGE = 'brup';
+const UPLINK_ADDR = '10.231.199.2/24';
+
+/** Runs argv on the lab host over the test's own SSH (the truth, not the extension's view). */
+async function hostRun(dest: string, argv: string[]): Promise<string> {
+  const config = process.env.VIRTNET_TEST_SSH_CONFIG ?? path.join(REPO_ROOT, '.cache/lab/ssh_config');
+  const r = spawnSync('ssh', ['-F', config, dest, '--', shJoin(argv)], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} on ${dest} failed: ${r.stderr}`);
+  return r.stdout;
+}
 
 const checks = new Checks();
 let shots = 0;
 
 async function main(): Promise<void> {
-  await withLabWorkbench(checks, { lab: { name: 'vsc-form', index: 41 }, settings: { 'virtnet.showThisHost': false }, viewport: { width: 1400, height: 900 } }, run);
+  await withLabWorkbench(checks, { lab: { name: 'vsc-form', index: 41 }, settings: { 'virtnet.showThisHost': false, 'virtnet.persistence': 'runtime' }, viewport: { width: 1400, height: 900 } }, run);
 }
 
 async function run(page: Page, dest: string): Promise<void> {
+  // Every frame's console reaches the page: a CSP refusal in the webview shows up here.
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to (load|execute|apply|connect|create)/i.test(m.text())) cspViolations.push(m.text().slice(0, 300));
+  });
+  try {
+    await runChecks(page, dest, cspViolations);
+  } finally {
+    await hostRun(dest, ['sh', '-c', `ip link del ${UPLINK_BRIDGE} 2>/dev/null; ip link del ${UPLINK_NIC} 2>/dev/null; true`]).catch(() => '');
+  }
+}
+
+async function runChecks(page: Page, dest: string, cspViolations: string[]): Promise<void> {
   const check = async (name: string, body: () => Promise<void>) => {
     try {
       await body();
@@ -89,6 +115,32 @@ async function run(page: Page, dest: string): Promise<void> {
     await waitEnabled(apply, false);
   });
 
+  await check('"After a reboot" offers the host\'s own network manager; choosing it previews every file exactly', async () => {
+    const persist = form.locator('#persist');
+    await bridgeInput.fill(BRIDGE);
+    await form.locator('#plan-steps').waitFor({ timeout: 15_000 });
+    const hint = await form.locator('#persist-hint').innerText();
+    if (/No network manager detected/.test(hint)) {
+      // Nothing to save through: runtime only is the one choice, and the plan says so.
+      await waitText(form.locator('#plan-warnings'), /runtime only/);
+      return;
+    }
+    // The dropdown draws its own list: pick with the keyboard, as a user can.
+    await persist.click();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const files = await waitText(form.locator('#plan-files'), new RegExp(`virtnet[^\\s]*${BRIDGE}`), 15_000);
+    if (!/written exactly as/.test(files) || !/Written by VirtNet/.test(files)) throw new Error(`the files are not shown in full: ${JSON.stringify(files)}`);
+    if (!/virtnet-write/.test(await form.locator('#plan-steps').innerText())) throw new Error('no write step in the plan');
+    await page.screenshot({ path: path.join(OUT, 'form-persist.png') });
+    // Back to runtime only: the lab host shares this machine's /etc, so nothing is saved here.
+    await persist.click();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await waitText(form.locator('#plan-warnings'), /runtime only/);
+    if (await form.locator('#plan-files').count()) throw new Error('files still listed after choosing runtime only');
+  });
+
   await check(`Apply creates ${BRIDGE}: the form shows the result`, async () => {
     await bridgeInput.fill(BRIDGE);
     await waitEnabled(apply, true);
@@ -119,6 +171,48 @@ async function run(page: Page, dest: string): Promise<void> {
       if (Date.now() > deadline) throw new Error(`${BRIDGE} still in the tree 60 s after Delete`);
       await sleep(500);
     }
+  });
+
+  await check(`Bridge my uplink: ${UPLINK_NIC} (static) into ${UPLINK_BRIDGE} from the form; its address moves to the bridge`, async () => {
+    await hostRun(dest, ['sh', '-c', `ip link add ${UPLINK_NIC} type veth peer name ${UPLINK_NIC}p && ip addr add ${UPLINK_ADDR} dev ${UPLINK_NIC} && ip link set ${UPLINK_NIC} up`]);
+    // The refresh brings the new NIC into the form's lists.
+    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
+    await form.locator('#mode vscode-radio[value="uplink"]').click();
+    await waitText(form.locator('#title'), /Bridge my uplink/);
+    const nic = form.locator('#nic');
+    const deadline = Date.now() + 30_000;
+    // The NIC list arrives with the refresh; then pick it with the keyboard (first after the blank).
+    while (!(await nic.locator('vscode-option', { hasText: UPLINK_NIC }).count())) {
+      if (Date.now() > deadline) throw new Error(`${UPLINK_NIC} is not offered as an uplink`);
+      await sleep(500);
+    }
+    const names = await nic.locator('vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
+    await nic.click();
+    for (let i = 0; i < names.indexOf(UPLINK_NIC); i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await bridgeInput.fill(UPLINK_BRIDGE);
+    await form.locator('#addressing vscode-radio[value="static"]').click();
+    await form.locator('#address input').fill('10.231.199.300/24');
+    await waitText(form.locator('#address-error'), /10\.231\.199\.300/);
+    await waitEnabled(apply, false);
+    await form.locator('#address input').fill(UPLINK_ADDR);
+    const steps = await waitText(form.locator('#plan-steps'), new RegExp(`ip addr del ${UPLINK_ADDR.replace(/[./]/g, '\\$&')} dev ${UPLINK_NIC}`), 15_000);
+    for (const want of [`master ${UPLINK_BRIDGE}`, `dev ${UPLINK_BRIDGE}`]) {
+      if (!steps.includes(want)) throw new Error(`the uplink plan lacks "${want}": ${JSON.stringify(steps)}`);
+    }
+    await page.screenshot({ path: path.join(OUT, 'form-uplink.png') });
+    await waitEnabled(apply, true);
+    await apply.click();
+    await waitText(form.locator('#result-message'), /applied on/, 60_000);
+    const addr = await hostRun(dest, ['ip', '-br', 'addr', 'show', 'dev', UPLINK_BRIDGE]);
+    const master = await hostRun(dest, ['ip', '-o', 'link', 'show', 'dev', UPLINK_NIC]);
+    if (!addr.includes(UPLINK_ADDR)) throw new Error(`${UPLINK_BRIDGE} lacks ${UPLINK_ADDR}: ${addr}`);
+    if (!master.includes(`master ${UPLINK_BRIDGE}`)) throw new Error(`${UPLINK_NIC} is not a port of ${UPLINK_BRIDGE}: ${master}`);
+    await form.locator('#mode vscode-radio[value="create"]').click();
+  });
+
+  await check('no Content Security Policy violation was reported while the form ran', async () => {
+    if (cspViolations.length) throw new Error(cspViolations.join(' | '));
   });
 
   // The form in each kind of theme, switched by commands without pickers: the workbench starts
