@@ -13,7 +13,7 @@ import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
 import { applyGuarded, automaticRollbackSeconds } from '../core/ops/guard';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
-import { isPersistBackend, persistIntentFor, persistSteps, PERSIST_BACKENDS, withPersistence, type PersistOp, type PersistResult } from '../core/ops/persist/index';
+import { isPersistBackend, planWithSave, PERSIST_BACKENDS, type PersistFile, type PersistOp } from '../core/ops/persist/index';
 import { planAddresses } from '../core/ops/address';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
@@ -133,7 +133,7 @@ async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: nu
   }
 }
 
-export function renderPlan(plan: Plan, files: PersistResult['files'] = []): string {
+export function renderPlan(plan: Plan, files: readonly PersistFile[] = []): string {
   const lines = [`Plan: ${plan.title}`];
   plan.steps.forEach((s, i) => {
     // Quoted as the host's shell will receive it, so the preview is exactly what runs.
@@ -200,15 +200,10 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
   try {
     const model = await collectInventory(executor);
     let plan: Plan;
-    let files: PersistResult['files'] = [];
+    let files: PersistFile[] = [];
     try {
       const planned = planner(model, positionals, values as Flags);
-      plan = planned.plan;
-      if (backend !== 'none') {
-        const persisted = persistSteps(model, persistIntentFor(model, planned.persist), backend);
-        plan = withPersistence(plan, persisted);
-        files = persisted.files;
-      }
+      ({ plan, files } = planWithSave(model, planned.plan, planned.persist, backend));
     } catch (err) {
       if (err instanceof PlanInputError) {
         process.stderr.write(`virtnet: refused, nothing ran:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);

@@ -7,13 +7,13 @@ import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
 import type { HostModel } from '../core/model/types';
 import { PlanInputError, type Plan } from '../core/ops/plan';
-import type { PersistOp } from '../core/ops/persist/index';
+import { planWithSave, type PersistOp, type SavedPlan } from '../core/ops/persist/index';
 import type { Outcome } from '../forms/protocol';
 import type { HostSession } from '../hosts/session';
 import { executePlan, reportOutcome, type ApplyMode } from './applyPlan';
 import { confirmPlan } from './confirm';
 import type { CommandContext } from './context';
-import { choosePersistence, withSave, type SavedPlan } from './persistChoice';
+import { choosePersistence } from './persistChoice';
 import { hostLabel } from './pickHost';
 import { rollbackSeconds, type Settle } from './rollback';
 
@@ -96,10 +96,7 @@ export async function runPlanFlow(
   const now = new Date();
   const planned = planOrRefuse(ctx, session, what, model, (m): SavedPlan => {
     const plan = build(m);
-    if (!persist || backend === 'none') {
-      return { plan: persist ? { ...plan, warnings: [...plan.warnings, 'runtime only: the change is lost at the next reboot'] } : plan, files: [], removes: [] };
-    }
-    return withSave(m, plan, persist, backend, now);
+    return persist ? planWithSave(m, plan, persist, backend, { now }) : { plan, files: [], removes: [] };
   });
   if ('kind' in planned) return planned;
   const seconds = rollbackSeconds(settle);

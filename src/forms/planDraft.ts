@@ -7,8 +7,7 @@ import type { HostModel } from '../core/model/types';
 import { planCreateBridge } from '../core/ops/bridge';
 import { PlanInputError, type Plan } from '../core/ops/plan';
 import { planUplink } from '../core/ops/uplink';
-import type { PersistOp } from '../core/ops/persist/index';
-import { withSave, type SavedPlan } from '../commands/persistChoice';
+import { planWithSave, type PersistOp, type SavedPlan } from '../core/ops/persist/index';
 import { fieldProblems, forwardDelayOf } from './checks';
 import type { Draft, PlanResult, PlanView } from './protocol';
 
@@ -43,10 +42,7 @@ export function planDraft(model: HostModel, draft: Draft, now: Date): SavedPlan 
     plan = planUplink(model, intent);
     op = { op: 'uplink', intent };
   }
-  if (draft.persist === 'none') {
-    return { plan: { ...plan, warnings: [...plan.warnings, 'runtime only: the change is lost at the next reboot'] }, files: [], removes: [] };
-  }
-  return withSave(model, plan, op, draft.persist, now);
+  return planWithSave(model, plan, op, draft.persist, { now });
 }
 
 export function planView(saved: SavedPlan): PlanView {

@@ -12,7 +12,8 @@ import { persistIfupdown } from './ifupdown';
 import { persistNetplan } from './netplan';
 import { persistNetworkd } from './networkd';
 import { persistNetworkManager } from './networkmanager';
-import { PERSIST_BACKENDS, type PersistBackend, type PersistIntent, type PersistOptions, type PersistResult } from './types';
+import { persistIntentFor, type PersistOp } from './intents';
+import { PERSIST_BACKENDS, type PersistBackend, type PersistFile, type PersistIntent, type PersistOptions, type PersistResult } from './types';
 
 export * from './types';
 export { persistIfupdown } from './ifupdown';
@@ -153,4 +154,30 @@ export function withPersistence(plan: Plan, persisted: PersistResult): Plan {
     steps: [...persisted.checks, ...plan.steps, ...persisted.steps],
     warnings: [...plan.warnings, ...persisted.warnings],
   };
+}
+
+/** A plan with the configuration it saves: what every preview lists beside the steps. */
+export interface SavedPlan {
+  plan: Plan;
+  files: PersistFile[];
+  removes: string[];
+}
+
+export const RUNTIME_ONLY_WARNING = 'runtime only: the change is lost at the next reboot';
+
+/**
+ * `plan` (the runtime change of `op`) saved through `backend`: one plan, with the exact files.
+ * 'none' keeps it runtime only and says so. `opts.now` stamps the backups; a caller that plans
+ * twice (preview, then apply) passes the same one so both are the same plan. Throws
+ * PlanInputError with every reason when the change cannot be saved that way.
+ */
+export function planWithSave(model: HostModel, plan: Plan, op: PersistOp, backend: PersistBackend, opts: PersistOptions = {}): SavedPlan {
+  if (backend === 'none') return { plan: { ...plan, warnings: [...plan.warnings, RUNTIME_ONLY_WARNING] }, files: [], removes: [] };
+  const saved = persistSteps(model, persistIntentFor(model, op), backend, opts);
+  return { plan: withPersistence(plan, saved), files: saved.files, removes: saved.removes };
+}
+
+/** What each backend is called in previews and messages. */
+export function backendLabel(backend: PersistBackend): string {
+  return LABEL[backend];
 }
