@@ -12,11 +12,14 @@ import type { HostModel } from '../core/model/types';
 import { applyPlan } from '../core/ops/apply';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../core/ops/bridge';
 import { applyGuarded, automaticRollbackSeconds } from '../core/ops/guard';
+import { confirmedExecutor } from '../core/ops/confirmed';
+import { keepOnEnter } from './keep';
 import { PlanInputError, planToScript, type Plan } from '../core/ops/plan';
 import { isPersistBackend, planWithSave, PERSIST_BACKENDS, type PersistFile, type PersistOp } from '../core/ops/persist/index';
 import { planAddresses } from '../core/ops/address';
 import { planUplink } from '../core/ops/uplink';
 import { SshExecutor } from '../core/exec/ssh';
+import type { Executor } from '../core/exec/types';
 import { stderrLog, UsageError } from './common';
 import { askPasswordOnTty } from './password';
 
@@ -111,15 +114,21 @@ function defaultRollbackSeconds(values: { stp?: string; 'forward-delay'?: string
 }
 
 /** Exit 0 confirmed; 1 a step failed (undone) or the host stayed unreachable; 3 rolled back. */
-async function runGuarded(executor: SshExecutor, plan: Plan, rollbackSeconds: number): Promise<number> {
+/**
+ * Applies under the guard. Over SSH a fresh connection confirms; on the host itself (the CLI in
+ * a session on it) the user does, by pressing Enter in that session's terminal.
+ */
+async function runGuarded(executor: Executor, plan: Plan, rollbackSeconds: number): Promise<number> {
+  const deadline = Date.now() + rollbackSeconds * 1000;
+  const ssh = executor instanceof SshExecutor ? executor : null;
   const outcome = await applyGuarded(executor, plan, {
     rollbackSeconds,
-    freshExecutor: () => executor.freshConnection(),
+    freshExecutor: ssh ? () => ssh.freshConnection() : () => confirmedExecutor(executor, deadline, keepOnEnter, 'Enter in this terminal'),
     log: (m) => process.stderr.write(`virtnet: ${m}\n`),
   });
   switch (outcome.kind) {
     case 'confirmed':
-      process.stderr.write(`virtnet: applied in ${outcome.applyMs} ms; a fresh connection got through ${outcome.confirmMs} ms later, so the rollback is disarmed\n`);
+      process.stderr.write(`virtnet: applied in ${outcome.applyMs} ms; ${ssh ? 'a fresh connection got through' : 'you confirmed'} ${outcome.confirmMs} ms later, so the rollback is disarmed\n`);
       return 0;
     case 'failed':
       process.stderr.write(`virtnet: step ${outcome.failedStep} failed; the steps before it were undone:\n${outcome.stderr}`);
@@ -220,19 +229,22 @@ export async function runPlanCommand(key: string, args: string[]): Promise<numbe
     if (!Number.isInteger(rollbackSeconds) || rollbackSeconds < 5 || rollbackSeconds > 3600) {
       throw new UsageError(`--rollback-seconds must be a whole number from 5 to 3600, not "${values['rollback-seconds']}"`);
     }
-    if (guarded && !(executor instanceof SshExecutor)) {
-      process.stderr.write('virtnet: refused, nothing ran: this plan touches the interface carrying your SSH session, and a local run cannot check the host from outside; run it from another machine with --host, or add --no-guard\n');
+    const local = !(executor instanceof SshExecutor);
+    if (guarded && local && !process.stdin.isTTY) {
+      process.stderr.write('virtnet: refused, nothing ran: this plan touches the interface carrying your SSH session, and without a terminal nobody can confirm the session survived; run it in a terminal, from another machine with --host, or add --no-guard\n');
       return 2;
     }
     if (guarded) {
-      process.stderr.write(`virtnet: this plan touches the path of the connection: a rollback in ${rollbackSeconds} s is armed first, and a fresh connection must confirm the host is still reachable\n`);
+      process.stderr.write(
+        `virtnet: this plan touches the path of the connection: a rollback in ${rollbackSeconds} s is armed first, and ${local ? 'you must press Enter in this terminal (over the same session) to keep the change' : 'a fresh connection must confirm the host is still reachable'}\n`,
+      );
     }
     if (!values.yes && !(await confirm('Apply this plan? [y/N] '))) {
       process.stderr.write(`virtnet: not applied${process.stdin.isTTY ? '' : ' (no terminal to confirm on: add --yes)'}\n`);
       return 2;
     }
     if (guarded) {
-      return await runGuarded(executor as SshExecutor, plan, rollbackSeconds);
+      return await runGuarded(executor, plan, rollbackSeconds);
     }
     const result = await applyPlan(executor, plan);
     if (result.ok) {

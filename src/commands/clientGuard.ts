@@ -9,8 +9,8 @@
  * itself back, the window reconnects, and the outcome is shown then.
  */
 import * as vscode from 'vscode';
-import { CommandError } from '../core/exec/errors';
-import type { Executor, RunOptions, RunResult } from '../core/exec/types';
+import type { Executor } from '../core/exec/types';
+import { confirmedExecutor } from '../core/ops/confirmed';
 
 /**
  * One request the window must answer. `asExternalUri` is resolved by the workbench (the window's
@@ -31,36 +31,15 @@ async function windowRoundTrip(timeoutMs: number): Promise<number> {
   }
 }
 
-/**
- * The executor the guard confirms through: before `deadline` (epoch ms) each run first needs the
- * window's answer, and fails as `unreachable` without it; after the deadline the host has acted
- * on its own and runs go straight to the host (reading what it did needs no window).
- */
+/** The guard's confirmation for this host under a remote window: the window's round trip. */
 export function windowConfirmedExecutor(local: Executor, deadline: number, log: (m: string) => void): Executor {
-  return {
-    host: local.host,
-    kind: local.kind,
-    async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-      if (Date.now() < deadline) {
-        const limit = Math.max(1000, Math.min(options.timeoutMs ?? 10_000, deadline - Date.now()));
-        try {
-          const ms = await windowRoundTrip(limit);
-          log(`the VS Code window answered in ${ms} ms`);
-        } catch (err) {
-          throw new CommandError({
-            kind: 'unreachable',
-            host: local.host,
-            command: 'round trip to the VS Code window',
-            exitCode: null,
-            stdout: '',
-            stderr: err instanceof Error ? err.message : String(err),
-            durationMs: limit,
-          });
-        }
-      }
-      return local.run(argv, options);
+  return confirmedExecutor(
+    local,
+    deadline,
+    async (left, { timeoutMs }) => {
+      const ms = await windowRoundTrip(Math.max(1000, Math.min(timeoutMs ?? 10_000, left)));
+      log(`the VS Code window answered in ${ms} ms`);
     },
-    // The session owns the local executor; the guard's dispose of a "fresh" one must not close it.
-    dispose: async () => {},
-  };
+    'round trip to the VS Code window',
+  );
 }
