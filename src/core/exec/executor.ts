@@ -202,6 +202,7 @@ export abstract class BaseExecutor implements Executor {
         input: options.input,
         timeoutMs: options.timeoutMs,
         signal: signal ? giveUp.signal : undefined,
+        cancelled: signal,
         detached: signal !== undefined && this.detachCancellable,
         onSpawn: (pid) => {
           run.pid = pid;

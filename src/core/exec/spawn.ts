@@ -11,6 +11,11 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Start the process as the leader of a new session (and process group), so the whole group can be signalled. */
   detached?: boolean;
+  /**
+   * The run was cancelled: once this is aborted and the process has exited, its pipes are read for
+   * at most a second more. Without it (or `signal`), output is read until every writer closes it.
+   */
+  cancelled?: AbortSignal;
   /** Told the process id as soon as the process exists. */
   onSpawn?: (pid: number) => void;
 }
@@ -28,6 +33,9 @@ export interface SpawnOutcome {
   /** false when nothing was started (cancelled before, or the program does not exist). */
   started: boolean;
 }
+
+/** After a cancelled process exited, how long its pipes may stay open before we stop reading. */
+const PIPE_GRACE_MS = 1000;
 
 export async function spawnArgv(argv: readonly string[], options: SpawnOptions = {}): Promise<SpawnOutcome> {
   const [file, ...args] = argv;
@@ -50,7 +58,30 @@ export async function spawnArgv(argv: readonly string[], options: SpawnOptions =
   if (child.pid !== undefined) {
     options.onSpawn?.(child.pid);
   }
-  const result = await child;
+  // An ssh multiplexing client hands its stdout/stderr to the master connection, which keeps
+  // writing to them until the remote command ends: once a cancelled client is dead, stop waiting
+  // for those pipes to close (whatever arrived by then is kept).
+  let release: NodeJS.Timeout | undefined;
+  const stopReading = () => {
+    if (release) return;
+    const drop = () => {
+      release ??= setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
+    };
+    if (child.exitCode !== null || child.signalCode !== null) drop();
+    else child.once('exit', drop);
+  };
+  const watched = [options.signal, options.cancelled].filter((s) => s !== undefined);
+  for (const s of watched) s.addEventListener('abort', stopReading, { once: true });
+  let result;
+  try {
+    result = await child;
+  } finally {
+    clearTimeout(release);
+    for (const s of watched) s.removeEventListener('abort', stopReading);
+  }
   const errno = (result as { code?: unknown }).code;
   return {
     stdout: typeof result.stdout === 'string' ? result.stdout : '',

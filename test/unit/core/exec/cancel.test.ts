@@ -233,6 +233,25 @@ test('local executor: a cancel kills the whole process group, background childre
   await ex.dispose();
 });
 
+test('a cancel returns even when something outside the group keeps the output pipes open', async () => {
+  // Like an ssh multiplexing client, whose pipes the master holds until the remote command ends.
+  const pidFile = join(dir, 'escaped.pid');
+  const ex = new LocalExecutor();
+  const abort = new AbortController();
+  const pending = ex.run(['sh', '-c', 'setsid sh -c \'echo $$ > "$1"; exec sleep 30\' escaped "$1" & sleep 30', 'hold', pidFile], { signal: abort.signal });
+  await until('the escaped child', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+  const escaped = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    const started = Date.now();
+    abort.abort();
+    await assert.rejects(pending, (e: unknown) => e instanceof CommandError && e.kind === 'cancelled');
+    assert.ok(Date.now() - started < 20_000, 'not held until the escaped child ends');
+  } finally {
+    process.kill(escaped, 'SIGKILL');
+    await ex.dispose();
+  }
+});
+
 /*
  * The remote side of an SSH cancel, run here: sshd starts each command in a new session, and
  * the SSH transport puts `timeout` outside the tagged wrapper. A detached spawn is such a session.
