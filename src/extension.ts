@@ -7,6 +7,7 @@ import { COMMANDS } from './commands/table';
 import type { CommandContext } from './commands/context';
 import { refreshAll } from './commands/refresh';
 import { registerCommandTable } from './commands/wrapper';
+import { registerFormRestore } from './forms/bridgeForm';
 import { HostRegistry } from './hosts/registry';
 import type { HostSession } from './hosts/session';
 import { SECTION, readSettings } from './hosts/settings';
@@ -52,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
       await done;
     },
   };
-  context.subscriptions.push(...registerCommandTable(ctx, COMMANDS));
+  context.subscriptions.push(...registerCommandTable(ctx, COMMANDS), registerFormRestore(ctx));
 
   let timer: NodeJS.Timeout | undefined;
   const applyInterval = () => {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { dhcpClient } from '../core/ops/dhcp';
 import { planToScript } from '../core/ops/plan';
 import { applyWithProgress, currentModel } from '../commands/planFlow';
 import { canGuard, reportOutcome } from '../commands/applyPlan';
@@ -31,6 +32,28 @@ export async function openBridgeForm(ctx: CommandContext, session: HostSession, 
   else open.set(session.dest, new BridgeForm(ctx, session, preset));
 }
 
+/**
+ * Brings forms back after a window reload: VS Code hands over the panel and the webview's saved
+ * state (its host and draft); the form reopens on that host, and the webview restores the draft
+ * itself. A host no longer configured closes the panel with a message instead.
+ */
+export function registerFormRestore(ctx: CommandContext): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(FORM_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+      const dest = typeof state === 'object' && state !== null && typeof (state as { host?: unknown }).host === 'string' ? (state as { host: string }).host : undefined;
+      const session = dest !== undefined ? ctx.registry.find(dest) : undefined;
+      if (!session || open.has(session.dest)) {
+        panel.dispose();
+        if (dest !== undefined && !session) void vscode.window.showInformationMessage(`VirtNet: the bridge form for ${dest} was closed: that host is no longer in virtnet.hosts.`);
+        return;
+      }
+      open.set(session.dest, new BridgeForm(ctx, session, {}, panel));
+      // The form needs the host's model for its lists and plans; it sends them once read.
+      await currentModel(ctx, session).catch(() => undefined);
+    },
+  });
+}
+
 /** The open forms, for tests: which hosts have one. */
 export function openForms(): string[] {
   return [...open.keys()];
@@ -49,14 +72,22 @@ class BridgeForm {
     private readonly ctx: CommandContext,
     private readonly session: HostSession,
     preset: Partial<Draft>,
+    /** A panel VS Code restored after a reload; a new one otherwise. */
+    restored?: vscode.WebviewPanel,
   ) {
     this.preset = preset;
     const root = ctx.extensionUri;
-    this.panel = vscode.window.createWebviewPanel(FORM_VIEW_TYPE, this.title(preset.mode ?? 'create'), vscode.ViewColumn.Active, {
+    const options: vscode.WebviewOptions = {
       enableScripts: true,
       // Only the bundled webview code and its stylesheet can be loaded.
       localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media', 'webview')],
-    });
+    };
+    if (restored) {
+      this.panel = restored;
+      this.panel.webview.options = options;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(FORM_VIEW_TYPE, this.title(preset.mode ?? 'create'), vscode.ViewColumn.Active, options);
+    }
     this.panel.webview.html = this.html();
     this.subscriptions.push(
       this.panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
@@ -89,7 +120,8 @@ class BridgeForm {
     const preset = this.preset;
     this.preset = {};
     if (preset.mode) this.panel.title = this.title(preset.mode);
-    const dhcp = ['dhclient', 'dhcpcd', 'udhcpc'].find((t) => model.info.tools[t as keyof typeof model.info.tools]) ?? null;
+    // The client the planner would run, so the form never offers one it would refuse.
+    const dhcp = dhcpClient(model);
     this.post({
       type: 'init',
       host: { dest: this.session.dest, label: hostLabel(this.session) },

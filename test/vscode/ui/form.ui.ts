@@ -239,6 +239,24 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
       await page.screenshot({ path: path.join(OUT, file) });
     });
   }
+  await checkRestore(page, check);
+}
+
+/** Runs after the other checks: a reload replaces the page (and the webview in it). */
+async function checkRestore(page: Page, check: (name: string, body: () => Promise<void>) => Promise<void>): Promise<void> {
+  const form = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await check('after a window reload the form comes back on the same host with the draft as typed', async () => {
+    await form.locator('#bridge input').fill('brkeep');
+    await waitText(form.locator('#plan-steps'), /ip link add name brkeep/);
+    // The workbench stores webview state with its editor state, not at once on every setState.
+    await sleep(5_000);
+    await page.reload();
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+    await form.locator('#bridge').waitFor({ timeout: 60_000 });
+    const value = await form.locator('#bridge input').inputValue({ timeout: 10_000 });
+    if (value !== 'brkeep') throw new Error(`the restored form has "${value}", not the draft "brkeep"`);
+    await waitText(form.locator('#plan-steps'), /ip link add name brkeep/, 60_000);
+  });
 }
 
 /** Picks `theme` in the color theme picker that "Preferences: Color Theme" opened. */
