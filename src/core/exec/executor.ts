@@ -182,11 +182,18 @@ export abstract class BaseExecutor implements Executor {
     const pending: Promise<void>[] = [];
     let repeat: NodeJS.Timeout | undefined;
     let grace: NodeJS.Timeout | undefined;
+    let signalling = false;
+    const term = () => {
+      // One at a time: over a dead connection each attempt waits for its own time limit.
+      if (signalling) return;
+      signalling = true;
+      pending.push(this.interrupt(run, 'TERM').finally(() => (signalling = false)));
+    };
     const onAbort = () => {
       cancelled = true;
       this.log.info(`[${this.host}] cancelling: ${display}`);
-      pending.push(this.interrupt(run, 'TERM'));
-      repeat = setInterval(() => pending.push(this.interrupt(run, 'TERM')), CANCEL_REPEAT_MS);
+      term();
+      repeat = setInterval(term, CANCEL_REPEAT_MS);
       grace = setTimeout(() => {
         clearInterval(repeat);
         this.log.info(`[${this.host}] still running ${options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS} ms after the cancel: killing ${display}`);
