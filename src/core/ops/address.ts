@@ -42,7 +42,10 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
     if (noDhcp) errs.push(noDhcp);
     // The client owns the interface's IPv4 addresses: dhclient's release takes every one of them
     // off (flush by label), so static ones beside a lease could not be put back by undo.
-    const kept = [...(link?.addresses ?? []).filter((a) => !remove.includes(a)), ...add].filter((a) => a.includes('.'));
+    const leased = (link?.dynamicAddresses ?? []).filter((a) => a.includes('.') && !remove.includes(a));
+    const kept = [...(link?.addresses ?? []).filter((a) => !remove.includes(a) && !leased.includes(a)), ...add].filter((a) => a.includes('.'));
+    // A lease means a client already runs for it and renews it; a second client would fight it.
+    if (leased.length) errs.push(`"${intent.ifname}" already has a DHCP lease (${leased.join(', ')}); its client keeps renewing it`);
     if (link && kept.length) errs.push(`with --dhcp, "${intent.ifname}" must keep no static IPv4 address (${kept.join(', ')}): add --clear or --del them`);
   }
   if (!add.length && !remove.length && !intent.dhcp) errs.push('nothing to do: give --add, --del, --clear or --dhcp');

@@ -86,3 +86,27 @@ test('the check script fails without an IPv4 address, and without the default ro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('asking DHCP again where a lease already is: refused, naming the lease; static IPv4 still refused', async () => {
+  const { planAddresses } = await import('../../../../src/core/ops/address');
+  const { PlanInputError } = await import('../../../../src/core/ops/plan');
+  const m = withClients('dhclient');
+  const nic = m.links.find((l) => l.addresses.some((a) => a.includes('.')) && !l.master && l.name !== 'lo')!;
+  const v4 = nic.addresses.filter((a) => a.includes('.'));
+  const leasedModel: HostModel = { ...m, links: m.links.map((l) => (l === nic ? { ...l, dynamicAddresses: v4 } : l)) };
+  const problems = (model: HostModel) => {
+    try {
+      planAddresses(model, { ifname: nic.name, dhcp: true });
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof PlanInputError);
+      return e.problems;
+    }
+  };
+  const leased = problems(leasedModel);
+  assert.equal(leased.length, 1, leased.join('; '));
+  assert.match(leased[0]!, /already has a DHCP lease .* client keeps renewing it/);
+  const fixed = problems(m);
+  assert.equal(fixed.length, 1, fixed.join('; '));
+  assert.match(fixed[0]!, /must keep no static IPv4 address/);
+});
