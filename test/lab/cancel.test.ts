@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { collectInventory } from '../../src/core/collect/collect';
@@ -164,6 +165,7 @@ test('through sudo: the cancel runs as root too, so root steps are stopped and u
     chmod 440 "$d/sudoers.d/kvmcancel"
     for f in passwd shadow group; do mount --bind "$d/$f" "/etc/$f"; done
     mount --bind "$d/sudoers.d" /etc/sudoers.d
+    echo "$d"
   `]);
   assert.equal(setup.code, 0, setup.stderr);
   const ex = executor(`kvmcancel@${host.dest}`);
@@ -172,5 +174,7 @@ test('through sudo: the cancel runs as root too, so root steps are stopped and u
     await cancelPlanMidway(ex);
   } finally {
     await ex.dispose();
+    // /tmp is the machine's: the copies go now (the host's binds keep them until it is down).
+    rmSync(setup.stdout.trim(), { recursive: true, force: true });
   }
 });
