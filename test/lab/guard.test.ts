@@ -14,6 +14,7 @@ import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
+import { step, type Plan } from '../../src/core/ops/plan';
 import { CLI, onLab, virtnet } from './cli';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
@@ -130,6 +131,35 @@ test('a step failing under the guard: undone at once, guard disarmed, nothing le
     const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 10, freshExecutor: () => ex.freshConnection() });
     assert.equal(outcome.kind, 'failed');
     assert.equal(outcome.kind === 'failed' && outcome.failedStep, 2);
+    assert.equal(await state(), baseline);
+    assert.equal(await leftovers(), '');
+  } finally {
+    await ex.dispose();
+  }
+});
+
+test('a plan that outlasts the session\'s wait: confirmed only once it finished; failing late, reported failed and undone', opts, async () => {
+  // The applying session gives up after min(20, rollback/2) s; a slow step (DHCP behind STP, in
+  // life; a sleep here) keeps the detached plan running past that. Confirming then would keep
+  // steps that have not run yet.
+  const ex = new SshExecutor(host.dest, { configFile: host.sshConfig });
+  const slow = (last: string[]): Plan => ({
+    title: 'slow plan',
+    warnings: [],
+    steps: [
+      step(['ip', 'link', 'add', 'name', 'brslow', 'type', 'bridge'], 'create brslow', ['ip', 'link', 'del', 'dev', 'brslow'], { touchesConnection: true }),
+      step(['sleep', '14'], 'take longer than the session waits', null),
+      step(last, 'the last step', null),
+    ],
+  });
+  try {
+    const ok = await applyGuarded(ex, slow(['ip', 'link', 'set', 'dev', 'brslow', 'up']), { rollbackSeconds: 20, freshExecutor: () => ex.freshConnection() });
+    assert.equal(ok.kind, 'confirmed', JSON.stringify(ok));
+    assert.match((await host.exec(['ip', '-o', 'link', 'show', 'dev', 'brslow'])).stdout, /UP/, 'the last step ran before the confirmation');
+    assert.equal((await host.exec(['ip', 'link', 'del', 'dev', 'brslow'])).code, 0);
+    const bad = await applyGuarded(ex, slow(['false']), { rollbackSeconds: 20, freshExecutor: () => ex.freshConnection() });
+    assert.equal(bad.kind, 'failed', JSON.stringify(bad));
+    assert.equal(bad.kind === 'failed' && bad.failedStep, 3);
     assert.equal(await state(), baseline);
     assert.equal(await leftovers(), '');
   } finally {

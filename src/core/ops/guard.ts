@@ -34,23 +34,27 @@ p="$d/$1"
 printf '%s' "$3" > "$p.apply"
 printf '%s' "$4" > "$p.undo"
 : > "$p.armed"
-# The timer: detached from this session, it survives the connection dropping.
+# The timer: detached from this session, it survives the connection dropping. A plan still
+# running at the deadline (DHCP behind STP can be slow) is let finish first: undo must not race it.
 setsid sh -c '
   sleep "$1"
+  n=0
+  while [ ! -e "$2.rc" ] && [ "$n" -lt 600 ]; do sleep 1; n=$((n + 1)); done
   if [ -e "$2.armed" ]; then
     rm -f "$2.armed"
     # The record the next contact reads (DISARM, or any inventory): when, what, what undo said.
     { date -u +%Y-%m-%dT%H:%M:%SZ; sed -n "2s/^# Rollback of: //p" "$2.undo"; sh "$2.undo" 2>&1; } > "$2.record"
     mv "$2.record" "$2.rolledback"
-    rm -f "$2.apply" "$2.undo" "$2.out"
+    rm -f "$2.apply" "$2.undo" "$2.out" "$2.rc"
   fi
   rm -f "$2.timer"' virtnet-guard "$2" "$p" < /dev/null > /dev/null 2>&1 &
 echo $! > "$p.timer"
 echo "virtnet-guard armed"
-# The plan, detached too: if the session dies mid-way the plan still ends (done, or undone).
-setsid sh "$p.apply" < /dev/null > "$p.out" 2>&1 &
+# The plan, detached too: if the session dies mid-way the plan still ends (done, or undone), and
+# leaves its exit status in $p.rc for whoever asks next.
+setsid sh -c 'sh "$1.apply" > "$1.out" 2>&1; echo $? > "$1.rc.tmp"; mv "$1.rc.tmp" "$1.rc"' virtnet-guard-plan "$p" < /dev/null > /dev/null 2>&1 &
 wait $!
-rc=$?
+rc=$(cat "$p.rc" 2>/dev/null || echo 1)
 cat "$p.out"
 if [ "$rc" != 0 ]; then
   # The plan undid itself: nothing left to roll back.
@@ -62,16 +66,34 @@ fi
 echo "virtnet-guard rc=$rc"
 `;
 
-/** Runs on the host over a fresh connection: disarm if still armed, else report what happened. */
+/**
+ * Runs on the host over a fresh connection. $1 id; $2 `confirm` (before the deadline: disarm
+ * once the plan is done) or `ask` (after it: only report; the host decides). Prints one word:
+ * disarmed, running (the plan has not finished: ask again), failed (it undid itself; its output
+ * follows), pending (armed, the timer has not acted yet), rolledback (the record follows), unknown.
+ */
 const DISARM = String.raw`
 p=/run/virtnet/$1
-if [ -e "$p.armed" ]; then
-  rm -f "$p.armed"
+stop_timer() {
   t=$(cat "$p.timer" 2>/dev/null)
   # The timer's sleep is a child of its sh; kill both so no process is left behind.
   [ -n "$t" ] && pkill -P "$t" 2>/dev/null; [ -n "$t" ] && kill "$t" 2>/dev/null
+}
+if [ -e "$p.armed" ] && [ ! -e "$p.rc" ]; then
+  echo running
+elif [ -e "$p.armed" ] && [ "$(cat "$p.rc")" != 0 ]; then
+  rm -f "$p.armed"
+  stop_timer
+  echo failed
+  cat "$p.out" 2>/dev/null
+  rm -f "$p".*
+elif [ -e "$p.armed" ] && [ "$2" = confirm ]; then
+  rm -f "$p.armed"
+  stop_timer
   rm -f "$p".*
   echo disarmed
+elif [ -e "$p.armed" ]; then
+  echo pending
 elif [ -e "$p.rolledback" ]; then
   echo rolledback
   cat "$p.rolledback"
@@ -159,18 +181,27 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
   }
   const applyMs = Date.now() - started;
 
-  // Confirm over a fresh connection, retrying until shortly before the rollback fires.
+  const failed = (out: string): GuardOutcome => {
+    const m = /virtnet: step (\d+) failed/.exec(out);
+    return { kind: 'failed', failedStep: m ? Number(m[1]) : null, stderr: out };
+  };
+
+  // Confirm over a fresh connection, retrying until shortly before the rollback fires. A plan
+  // still running (the session timed out before it finished) is waited for: confirming then
+  // would keep steps that have not run yet.
   while (Date.now() < deadline - 2000) {
     const fresh = options.freshExecutor();
     try {
       const left = deadline - Date.now() - 1000;
-      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)) });
-      const word = r.stdout.split('\n')[0];
-      if (word === 'disarmed') {
-        return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs };
-      }
-      if (word === 'rolledback') {
-        return { kind: 'rolled-back', detail: r.stdout.split('\n').slice(1).join('\n').trim() };
+      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)) });
+      const [word, ...rest] = r.stdout.split('\n');
+      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs };
+      if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
+      if (word === 'failed') return failed(rest.join('\n'));
+      if (word === 'running') {
+        say('the plan is still running on the host');
+        await sleep(1000);
+        continue;
       }
       return { kind: 'unreachable', detail: `the host does not know guard ${id}` };
     } catch (err) {
@@ -181,18 +212,26 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
     }
   }
 
-  // Not confirmed: the host rolls itself back at the deadline. Ask it what it did.
-  say('no fresh connection got through: waiting for the host to roll itself back');
+  // Not confirmed: the host rolls itself back at the deadline (once the plan has finished). Ask
+  // it what it did, without disarming anything.
+  say('no confirmation got through: waiting for the host to roll itself back');
   await sleep(Math.max(0, deadline - Date.now()) + 3000);
-  for (let i = 0; i < 5; i++) {
+  let misses = 0;
+  const giveUp = Date.now() + 11 * 60_000;
+  while (misses < 5 && Date.now() < giveUp) {
     const fresh = options.freshExecutor();
     try {
-      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id], { root: true, timeoutMs: 15_000 });
+      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'ask'], { root: true, timeoutMs: 15_000 });
       const [word, ...rest] = r.stdout.split('\n');
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
-      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs };
+      if (word === 'failed') return failed(rest.join('\n'));
+      if (word === 'running' || word === 'pending') {
+        await sleep(2000);
+        continue;
+      }
       return { kind: 'unreachable', detail: `reached the host, but it has no record of guard ${id}` };
     } catch {
+      misses++;
       await sleep(2000);
     } finally {
       await fresh.dispose();
