@@ -43,9 +43,11 @@ function logPlan(ctx: CommandContext, session: HostSession, plan: Plan, how: str
 }
 
 /**
- * Applies `plan`. Plain runs can be cancelled through `signal` (the host's script is ended, and
- * the applier's undo runs for a step that failed); a guarded run cannot once the rollback is
- * armed, because the host must hear back from us either way. Never throws: every end is an Outcome.
+ * Applies `plan`. A plain run can be cancelled through `signal`: the host's script stops before
+ * its next step and undoes the ones done, and the outcome says how far it got (or that the
+ * cancel came too late and the change is applied). A guarded run cannot be cancelled once the
+ * rollback is armed (the host must hear back from us either way). Never throws: every end is an
+ * Outcome.
  */
 export async function executePlan(
   ctx: CommandContext,
@@ -68,6 +70,7 @@ export async function executePlan(
       const deadline = Date.now() + seconds * 1000;
       const outcome = await applyGuarded(executor, plan, {
         rollbackSeconds: seconds,
+        signal,
         freshExecutor: how === 'ssh' ? () => (executor as SshExecutor).freshConnection() : () => windowConfirmedExecutor(executor, deadline, say),
         log: say,
       });
@@ -85,11 +88,27 @@ export async function executePlan(
     }
     logPlan(ctx, session, plan, 'no guard');
     const r = await applyPlan(session.getExecutor(), plan, { signal });
-    if (r.ok) return { kind: 'applied', message: `${plan.title}: applied on ${where} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} in ${r.durationMs} ms).`, detail: '' };
-    if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled; the host undid the steps it had done.`, detail: r.stderr.trim() };
+    const n = plan.steps.length;
+    if (r.ok) {
+      const late = signal?.aborted ? ' The cancel came too late: every step had run.' : '';
+      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${late}`, detail: '' };
+    }
+    if (r.cancelled) {
+      if (!r.undone) {
+        // The host did not confirm its undo: say so loudly, the user must look.
+        return { kind: 'error', message: `${plan.title}: cancelled, but ${where} did not confirm the undo of the steps it had done: check the host.`, detail: r.stderr.trim() };
+      }
+      const at = r.cancelledAtStep ?? 1;
+      return {
+        kind: 'cancelled',
+        message: at <= 1 ? `${plan.title}: cancelled before any step ran; nothing changed.` : `${plan.title}: cancelled at step ${at} of ${n}; ${where} undid the ${at - 1} step${at === 2 ? '' : 's'} it had done.`,
+        detail: r.stderr.trim(),
+      };
+    }
     return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were undone.`, detail: r.stderr.trim() };
   } catch (err) {
-    if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled before it finished.`, detail: '' };
+    // Only a guarded run throws on cancel, and only before anything was sent to the host.
+    if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled before anything ran; nothing changed.`, detail: '' };
     return { kind: 'error', message: `${plan.title}: ${oneLineReason(err)}`, detail: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -24,6 +24,9 @@ const BRIDGE = 'brui';
 const UPLINK_NIC = 'dmyup0';
 const UPLINK_BRIDGE = 'brup';
 const UPLINK_ADDR = '10.231.199.2/24';
+const DHCP_NIC = 'dmydh0';
+const DHCP_BRIDGE = 'brdh';
+const DHCP_ADDR = '10.231.198.2/24';
 
 /** Runs argv on the lab host over the test's own SSH (the truth, not the extension's view). */
 async function hostRun(dest: string, argv: string[]): Promise<string> {
@@ -49,7 +52,7 @@ async function run(page: Page, dest: string): Promise<void> {
   try {
     await runChecks(page, dest, cspViolations);
   } finally {
-    await hostRun(dest, ['sh', '-c', `ip link del ${UPLINK_BRIDGE} 2>/dev/null; ip link del ${UPLINK_NIC} 2>/dev/null; true`]).catch(() => '');
+    await hostRun(dest, ['sh', '-c', `for l in ${UPLINK_BRIDGE} ${UPLINK_NIC} ${DHCP_BRIDGE} ${DHCP_NIC}; do ip link del $l 2>/dev/null; done; true`]).catch(() => '');
   }
 }
 
@@ -208,12 +211,52 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
     const master = await hostRun(dest, ['ip', '-o', 'link', 'show', 'dev', UPLINK_NIC]);
     if (!addr.includes(UPLINK_ADDR)) throw new Error(`${UPLINK_BRIDGE} lacks ${UPLINK_ADDR}: ${addr}`);
     if (!master.includes(`master ${UPLINK_BRIDGE}`)) throw new Error(`${UPLINK_NIC} is not a port of ${UPLINK_BRIDGE}: ${master}`);
+  });
+
+  await check(`Cancel while a DHCP uplink waits for a server that never answers: stopped, undone, said so`, async () => {
+    // A second NIC with nobody on its link: the DHCP step waits (bounded) for an offer that never
+    // comes, long enough to press Cancel in the form.
+    await hostRun(dest, ['sh', '-c', `ip link add ${DHCP_NIC} type veth peer name ${DHCP_NIC}p && ip addr add ${DHCP_ADDR} dev ${DHCP_NIC} && ip link set ${DHCP_NIC} up && ip link set ${DHCP_NIC}p up`]);
+    const before = await hostRun(dest, ['sh', '-c', 'ip -br addr; ip route']);
+    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
+    const nic = form.locator('#nic');
+    const deadline = Date.now() + 30_000;
+    while (!(await nic.locator('vscode-option', { hasText: DHCP_NIC }).count())) {
+      if (Date.now() > deadline) throw new Error(`${DHCP_NIC} is not offered as an uplink`);
+      await sleep(500);
+    }
+    const names = await nic.locator('vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
+    const current = await nic.evaluate((el) => (el as HTMLElement & { value: string }).value);
+    await nic.click();
+    const steps = names.indexOf(DHCP_NIC) - names.indexOf(current);
+    for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? 'ArrowDown' : 'ArrowUp');
+    await page.keyboard.press('Enter');
+    await bridgeInput.fill(DHCP_BRIDGE);
+    await form.locator('#addressing vscode-radio[value="dhcp"]').click();
+    await waitText(form.locator('#plan-steps'), new RegExp(`dhclient .* ${DHCP_BRIDGE}`), 15_000);
+    await waitEnabled(apply, true);
+    await apply.click();
+    const cancel = form.locator('#cancel');
+    await cancel.waitFor({ state: 'visible', timeout: 15_000 });
+    await sleep(1_500); // into the DHCP wait
+    await cancel.click();
+    const message = await waitText(form.locator('#result-message'), /cancelled/, 90_000);
+    if (!/cancelled at step \d+ of \d+; .* undid the \d+ steps? it had done/.test(message)) throw new Error(`unexpected result: ${message}`);
+    await page.screenshot({ path: path.join(OUT, 'form-cancelled.png') });
+    const after = await hostRun(dest, ['sh', '-c', 'ip -br addr; ip route']);
+    if (after !== before) throw new Error(`the host changed:\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
+    const clients = await hostRun(dest, ['sh', '-c', `pgrep -af "dhclien[t].*${DHCP_BRIDGE}" || true`]);
+    if (clients.trim()) throw new Error(`a DHCP client is left: ${clients}`);
     await form.locator('#mode vscode-radio[value="create"]').click();
   });
 
   await check('no Content Security Policy violation was reported while the form ran', async () => {
     if (cspViolations.length) throw new Error(cspViolations.join(' | '));
   });
+
+  // Before the theme switches: those write user settings, and a reload racing that write has
+  // been seen to come back without them.
+  await checkRestore(page, check);
 
   // The form in each kind of theme, switched by commands without pickers: the workbench starts
   // light here (headless chromium prefers light). The shots are looked at; the checks see the
@@ -239,7 +282,6 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
       await page.screenshot({ path: path.join(OUT, file) });
     });
   }
-  await checkRestore(page, check);
 }
 
 /** Runs after the other checks: a reload replaces the page (and the webview in it). */
