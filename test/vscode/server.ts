@@ -89,11 +89,14 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'virtnet-vscode-'));
   const userDataDir = path.join(tempDir, 'user-data');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  // The server makes the web workbench read user settings from <user-data-dir>/User.
-  writeFileSync(
-    path.join(userDataDir, 'User/settings.json'),
-    JSON.stringify({ ...BASE_SETTINGS, ...opts.settings }, null, 2),
-  );
+  // The server makes the web workbench read user settings from <user-data-dir>/User. The window
+  // is a remote one, where machine-scoped settings (virtnet.hosts, virtnet.sshConfigFile) count
+  // only from the remote machine's settings, <user-data-dir>/Machine, as under Remote-SSH; once the
+  // workbench knows their scope (always after a reload) it ignores them in User. So both files.
+  const settings = JSON.stringify({ ...BASE_SETTINGS, ...opts.settings }, null, 2);
+  writeFileSync(path.join(userDataDir, 'User/settings.json'), settings);
+  mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(path.join(userDataDir, 'Machine/settings.json'), settings);
 
   // The extension host is forked from the server and inherits its environment; drop variables a
   // surrounding VS Code (integrated terminal, or an extension host) sets, so they cannot make this
