@@ -16,7 +16,7 @@ import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
 import { step, type Plan } from '../../src/core/ops/plan';
 import { CLI, onLab, virtnet } from './cli';
-import { labSkipReason, labUp, type LabHost } from './lab';
+import { guardLeftovers, labSkipReason, labUp, netState, type LabHost } from './lab';
 
 const run = promisify(execFile);
 const skip = labSkipReason();
@@ -40,18 +40,8 @@ after(async () => {
   if (!skip) await host?.down();
 }, { timeout: 120_000 });
 
-/** What must come back: addresses, routes, links and their masters. */
-async function state(): Promise<string> {
-  const r = await host.exec(['sh', '-c', 'ip -br addr show; ip route show; ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"']);
-  return r.stdout;
-}
-
-/** No guard files and no timer process may outlive an outcome. */
-async function leftovers(): Promise<string> {
-  const r = await host.exec(['sh', '-c', 'ls /run/virtnet 2>/dev/null; pgrep -af "virtnet-gua[r]d" || true']);
-  return r.stdout.trim();
-}
-
+const state = () => netState(host);
+const leftovers = () => guardLeftovers(host);
 
 test('enslaving the uplink without moving its address: cut off, rolled back, exit 3', opts, async () => {
   const r = await cli('bridge', 'create', 'br11', '--port', 'enp3s1', '--rollback-seconds', '10');

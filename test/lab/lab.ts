@@ -125,3 +125,16 @@ export function labSkipReason(): string | null {
   }
   return null;
 }
+
+/** What a guarded change must leave as it found it: addresses, routes, links and their masters. */
+export async function netState(host: Pick<LabHost, 'exec'>): Promise<string> {
+  const r = await host.exec(['sh', '-c', 'ip -br addr show; ip route show; ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"']);
+  return r.stdout;
+}
+
+/** Guard files and timer processes, which must not outlive an outcome ('' when none). */
+export async function guardLeftovers(host: Pick<LabHost, 'exec'>): Promise<string> {
+  // The bracket keeps pgrep from finding the shell that runs it.
+  const r = await host.exec(['sh', '-c', 'ls /run/virtnet 2>/dev/null; pgrep -af "virtnet-gua[r]d" || true']);
+  return r.stdout.trim();
+}

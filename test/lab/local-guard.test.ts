@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { CLI } from './cli';
-import { labSkipReason, labUp, type LabHost } from './lab';
+import { guardLeftovers, labSkipReason, labUp, netState, type LabHost } from './lab';
 
 const skip = labSkipReason();
 const opts = { skip: skip ?? false, timeout: 150_000 };
@@ -28,15 +28,8 @@ after(async () => {
   if (!skip) await host?.down();
 }, { timeout: 120_000 });
 
-async function state(): Promise<string> {
-  const r = await host.exec(['sh', '-c', 'ip -br addr show; ip route show; ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"']);
-  return r.stdout;
-}
-
-async function leftovers(): Promise<string> {
-  const r = await host.exec(['sh', '-c', 'ls /run/virtnet 2>/dev/null; pgrep -af "virtnet-gua[r]d" || true']);
-  return r.stdout.trim();
-}
+const state = () => netState(host);
+const leftovers = () => guardLeftovers(host);
 
 /**
  * The CLI on the lab host in an SSH session with a terminal (ssh -tt). `onPrompt` answers the
