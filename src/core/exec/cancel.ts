@@ -61,3 +61,57 @@ export function taggedArgv(tag: string, argv: readonly string[]): string[] {
 export function signalRunArgv(tag: string, signal: CancelSignal): string[] {
   return ['sh', '-c', SIGNAL_RUN, 'virtnet-cancel', tag, signal];
 }
+
+/**
+ * What a cancel does while its run is in flight: TERM at once and again every `repeatMs` (a run
+ * may start on the host only after the first one; one attempt at a time, since over a dead
+ * connection each waits for its own limit), then KILL after `graceMs`, and only then give up
+ * on the local process (`giveUp`). The host so gets the chance to end the run itself (a plan
+ * undoes its steps) and its real exit status still arrives.
+ */
+export class CancelWatch {
+  /** Aborted once the KILL went out: the local process may then be killed too. */
+  readonly giveUp = new AbortController();
+  cancelled = false;
+  private readonly pending: Promise<void>[] = [];
+  private repeat: NodeJS.Timeout | undefined;
+  private grace: NodeJS.Timeout | undefined;
+  private signalling = false;
+  private readonly onAbort = () => this.start();
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly send: (signal: CancelSignal) => Promise<void>,
+    private readonly options: { graceMs: number; repeatMs: number; onCancel: () => void; onKill: () => void },
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private term(): void {
+    if (this.signalling) return;
+    this.signalling = true;
+    this.pending.push(this.send('TERM').finally(() => (this.signalling = false)));
+  }
+
+  private start(): void {
+    this.cancelled = true;
+    this.options.onCancel();
+    this.term();
+    this.repeat = setInterval(() => this.term(), this.options.repeatMs);
+    this.grace = setTimeout(() => {
+      clearInterval(this.repeat);
+      this.options.onKill();
+      const kill = this.send('KILL');
+      this.pending.push(kill);
+      void kill.finally(() => this.giveUp.abort());
+    }, this.options.graceMs);
+  }
+
+  /** Stops the timers once the run ended; resolves when every signal on its way has landed. */
+  async settle(): Promise<void> {
+    this.signal.removeEventListener('abort', this.onAbort);
+    clearInterval(this.repeat);
+    clearTimeout(this.grace);
+    await Promise.allSettled(this.pending);
+  }
+}

@@ -3,7 +3,7 @@
  * results or CommandErrors. Subclasses only say how an argv reaches the host (a prefix) and how
  * to read transport failures.
  */
-import { newRunTag, type CancelSignal } from './cancel';
+import { CancelWatch, newRunTag, type CancelSignal } from './cancel';
 import { CommandError, type FailureKind } from './errors';
 import { shJoin } from './quote';
 import {
@@ -175,40 +175,21 @@ export abstract class BaseExecutor implements Executor {
     }
     this.log.info(`[${this.host}] $ ${display}`);
     const run: CancellableRun = { tag: signal ? newRunTag() : undefined, pid: undefined, root, display };
-    // The caller's signal does not kill the local process at once: the host first gets the chance
-    // to end the run itself (a plan undoes its steps), and its real exit status still arrives.
-    const giveUp = new AbortController();
-    let cancelled = false;
-    const pending: Promise<void>[] = [];
-    let repeat: NodeJS.Timeout | undefined;
-    let grace: NodeJS.Timeout | undefined;
-    let signalling = false;
-    const term = () => {
-      // One at a time: over a dead connection each attempt waits for its own time limit.
-      if (signalling) return;
-      signalling = true;
-      pending.push(this.interrupt(run, 'TERM').finally(() => (signalling = false)));
-    };
-    const onAbort = () => {
-      cancelled = true;
-      this.log.info(`[${this.host}] cancelling: ${display}`);
-      term();
-      repeat = setInterval(term, CANCEL_REPEAT_MS);
-      grace = setTimeout(() => {
-        clearInterval(repeat);
-        this.log.info(`[${this.host}] still running ${options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS} ms after the cancel: killing ${display}`);
-        const kill = this.interrupt(run, 'KILL');
-        pending.push(kill);
-        void kill.finally(() => giveUp.abort());
-      }, options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const grace = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    const watch = signal
+      ? new CancelWatch(signal, (sig) => this.interrupt(run, sig), {
+          graceMs: grace,
+          repeatMs: CANCEL_REPEAT_MS,
+          onCancel: () => this.log.info(`[${this.host}] cancelling: ${display}`),
+          onKill: () => this.log.info(`[${this.host}] still running ${grace} ms after the cancel: killing ${display}`),
+        })
+      : undefined;
     let outcome: SpawnOutcome;
     try {
       outcome = await spawnArgv(this.transport(argv, options.timeoutMs, run.tag), {
         input: options.input,
         timeoutMs: options.timeoutMs,
-        signal: signal ? giveUp.signal : undefined,
+        signal: watch?.giveUp.signal,
         cancelled: signal,
         detached: signal !== undefined && this.detachCancellable,
         onSpawn: (pid) => {
@@ -216,13 +197,10 @@ export abstract class BaseExecutor implements Executor {
         },
       });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      clearInterval(repeat);
-      clearTimeout(grace);
+      // A signal already on its way must land before the caller hears back ("nothing left running").
+      await watch?.settle();
     }
-    // A signal already on its way must land before the caller hears back ("nothing left running").
-    await Promise.allSettled(pending);
-    outcome = { ...outcome, cancelled: outcome.cancelled || cancelled };
+    outcome = { ...outcome, cancelled: outcome.cancelled || watch?.cancelled === true };
     const status = outcome.timedOut ? 'timed out' : outcome.cancelled ? `cancelled (exit ${outcome.exitCode})` : `exit ${outcome.exitCode}`;
     this.log.info(`[${this.host}] ${status} in ${outcome.durationMs} ms: ${display}`);
     if (outcome.stdout) {
