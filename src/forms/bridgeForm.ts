@@ -16,6 +16,7 @@ import { linkFacts, freeInterfaces, uplinkCandidates } from '../commands/pickBri
 import { persistenceChoices } from '../commands/persistChoice';
 import { rollbackSeconds } from '../commands/rollback';
 import type { HostSession } from '../hosts/session';
+import { readSettings } from '../hosts/settings';
 import { forwardDelayOf } from './checks';
 import { planDraft, planResult } from './planDraft';
 import { isFormRequest, type Draft, type FormRequest, type FormUpdate, type Outcome } from './protocol';
@@ -26,10 +27,15 @@ const open = new Map<string, BridgeForm>();
 
 /** Opens (or brings forward) the form for `session`, with `preset` filled in. */
 export async function openBridgeForm(ctx: CommandContext, session: HostSession, preset: Partial<Draft>): Promise<void> {
-  await currentModel(ctx, session);
+  const model = await currentModel(ctx, session);
   const existing = open.get(session.dest);
   if (existing) existing.show(preset);
-  else open.set(session.dest, new BridgeForm(ctx, session, preset));
+  else {
+    // A new form starts from `virtnet.persistence`: "save" preselects the host's own manager.
+    const manager = model.info.networkManager;
+    const persist = readSettings().persistence === 'save' && manager !== 'none' ? { persist: manager } : {};
+    open.set(session.dest, new BridgeForm(ctx, session, { ...persist, ...preset }));
+  }
 }
 
 /**
