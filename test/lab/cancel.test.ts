@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { collectInventory } from '../../src/core/collect/collect';
@@ -14,7 +13,7 @@ import { CommandError } from '../../src/core/exec/errors';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { applyPlan } from '../../src/core/ops/apply';
 import { step, type Plan } from '../../src/core/ops/plan';
-import { labSkipReason, labUp, type LabHost } from './lab';
+import { labSkipReason, labSudoUser, labUp, type LabHost } from './lab';
 
 const run = promisify(execFile);
 const LABHOST = new URL('./labhost.sh', import.meta.url).pathname;
@@ -151,30 +150,14 @@ test('the collector stuck on a frozen libvirtd: cancelled, no virsh or collector
 });
 
 test('through sudo: the cancel runs as root too, so root steps are stopped and undone', opts, async () => {
-  // A private user with passwordless sudo, inside the lab host's mount namespace only (as in
-  // faults.test.ts): the run's processes below sudo are root's, which the user could not signal.
-  const setup = await host.exec(['bash', '-c', String.raw`
-    set -e
-    d=$(mktemp -d /tmp/virtnet-cancel-lab.XXXXXX)
-    cp /etc/passwd /etc/shadow /etc/group "$d"/
-    echo "kvmcancel:x:4243:4243:VirtNet lab:/tmp:/bin/bash" >> "$d/passwd"
-    echo "kvmcancel:*:19000:0:99999:7:::" >> "$d/shadow"
-    echo "kvmcancel:x:4243:" >> "$d/group"
-    mkdir "$d/sudoers.d"
-    echo 'kvmcancel ALL=(ALL) NOPASSWD: ALL' > "$d/sudoers.d/kvmcancel"
-    chmod 440 "$d/sudoers.d/kvmcancel"
-    for f in passwd shadow group; do mount --bind "$d/$f" "/etc/$f"; done
-    mount --bind "$d/sudoers.d" /etc/sudoers.d
-    echo "$d"
-  `]);
-  assert.equal(setup.code, 0, setup.stderr);
-  const ex = executor(`kvmcancel@${host.dest}`);
+  // Passwordless sudo: the run's processes below sudo are root's, which the user could not signal.
+  const user = await labSudoUser(host, { name: 'kvmcancel', uid: 4243 });
+  const ex = executor(user.dest);
   try {
     assert.equal((await ex.run(['id', '-u'])).stdout.trim(), '4243', 'logged in as the user');
     await cancelPlanMidway(ex);
   } finally {
     await ex.dispose();
-    // /tmp is the machine's: the copies go now (the host's binds keep them until it is down).
-    rmSync(setup.stdout.trim(), { recursive: true, force: true });
+    await user.remove();
   }
 });

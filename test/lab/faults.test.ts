@@ -14,7 +14,7 @@ import { CommandError } from '../../src/core/exec/errors';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import type { HostModel } from '../../src/core/model/types';
 import { virtnet as cli } from './cli';
-import { labSkipReason, labUp, type LabHost } from './lab';
+import { labSkipReason, labSudoUser, labUp, type LabHost } from './lab';
 
 const run = promisify(execFile);
 const skip = labSkipReason();
@@ -141,25 +141,10 @@ test('virsh missing: a readiness check says to install it', opts, async () => {
 });
 
 test('sudo needing a password: asked through the callback, on stdin only, never logged', opts, async () => {
-  // A private user inside the lab host's mount namespace (private copies of passwd/shadow/group
-  // and sudoers.d), so nothing on the machine itself changes.
-  const setup = await host.exec(['bash', '-c', String.raw`
-    set -e
-    d=$(mktemp -d /tmp/virtnet-sudo-lab.XXXXXX)
-    cp /etc/passwd /etc/shadow /etc/group "$d"/
-    echo "kvmadmin:x:4242:4242:VirtNet lab admin:/tmp:/bin/bash" >> "$d/passwd"
-    echo "kvmadmin:$(openssl passwd -6 labpass):19000:0:99999:7:::" >> "$d/shadow"
-    echo "kvmadmin:x:4242:" >> "$d/group"
-    mkdir "$d/sudoers.d"
-    echo 'kvmadmin ALL=(ALL) ALL' > "$d/sudoers.d/kvmadmin"
-    chmod 440 "$d/sudoers.d/kvmadmin"
-    for f in passwd shadow group; do mount --bind "$d/$f" "/etc/$f"; done
-    mount --bind "$d/sudoers.d" /etc/sudoers.d
-  `]);
-  assert.equal(setup.code, 0, setup.stderr);
+  const user = await labSudoUser(host, { name: 'kvmadmin', uid: 4242, password: 'labpass' });
   const logged: string[] = [];
   const log = { info: (m: string) => logged.push(m), debug: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
-  const dest = `kvmadmin@${host.dest}`;
+  const dest = user.dest;
   try {
     const noAsk = new SshExecutor(dest, { configFile: host.sshConfig, log });
     await assert.rejects(noAsk.run(['id', '-u'], { root: true }), (e: unknown) => e instanceof CommandError && e.kind === 'sudo' && /needs a password/.test(e.stderr));
@@ -191,6 +176,6 @@ test('sudo needing a password: asked through the callback, on stdin only, never 
     assert.equal(model.checks.find((c) => c.id === 'libvirt')?.ok, false);
     assert.ok(model.links.length > 0);
   } finally {
-    await host.exec(['sh', '-c', 'umount /etc/sudoers.d /etc/group /etc/shadow /etc/passwd; rm -rf /tmp/virtnet-sudo-lab.*']);
+    await user.remove();
   }
 });

@@ -138,3 +138,37 @@ export async function guardLeftovers(host: Pick<LabHost, 'exec'>): Promise<strin
   const r = await host.exec(['sh', '-c', 'ls /run/virtnet 2>/dev/null; pgrep -af "virtnet-gua[r]d" || true']);
   return r.stdout.trim();
 }
+
+/**
+ * A login user with sudo on a lab host, inside its mount namespace only (private copies of
+ * passwd/shadow/group and sudoers.d bound over the machine's), so nothing on the machine changes.
+ * With `password`, sudo asks for it; without, sudo needs none (NOPASSWD) and the login has no
+ * password. `remove()` unbinds the copies and deletes them.
+ */
+export async function labSudoUser(host: LabHost, user: { name: string; uid: number; password?: string }): Promise<{ dest: string; remove(): Promise<void> }> {
+  // Values arrive as positional parameters; the script itself is constant.
+  const r = await host.exec(['bash', '-c', String.raw`
+    set -e
+    name=$1 uid=$2 password=$3
+    d=$(mktemp -d /tmp/virtnet-lab-user.XXXXXX)
+    cp /etc/passwd /etc/shadow /etc/group "$d"/
+    echo "$name:x:$uid:$uid:VirtNet lab:/tmp:/bin/bash" >> "$d/passwd"
+    if [ -n "$password" ]; then hash=$(openssl passwd -6 "$password"); rule="ALL=(ALL) ALL"; else hash='*'; rule="ALL=(ALL) NOPASSWD: ALL"; fi
+    echo "$name:$hash:19000:0:99999:7:::" >> "$d/shadow"
+    echo "$name:x:$uid:" >> "$d/group"
+    mkdir "$d/sudoers.d"
+    echo "$name $rule" > "$d/sudoers.d/$name"
+    chmod 440 "$d/sudoers.d/$name"
+    for f in passwd shadow group; do mount --bind "$d/$f" "/etc/$f"; done
+    mount --bind "$d/sudoers.d" /etc/sudoers.d
+    echo "$d"
+  `, 'lab-user', user.name, String(user.uid), user.password ?? '']);
+  if (r.code !== 0) throw new Error(`adding lab user ${user.name} failed: ${r.stderr}`);
+  const dir = r.stdout.trim();
+  return {
+    dest: `${user.name}@${host.dest}`,
+    async remove() {
+      await host.exec(['sh', '-c', 'umount /etc/sudoers.d /etc/group /etc/shadow /etc/passwd; rm -rf "$1"', 'lab-user-rm', dir]);
+    },
+  };
+}
