@@ -18,7 +18,7 @@ import { shJoin } from '../../../src/core/exec/quote';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, ROWS, runCommand, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
+import { checker, OUT, ROWS, runCommand, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
 
 const BRIDGE = 'brui';
 const UPLINK_NIC = 'dmyup0';
@@ -37,7 +37,6 @@ async function hostRun(dest: string, argv: string[]): Promise<string> {
 }
 
 const checks = new Checks();
-let shots = 0;
 
 async function main(): Promise<void> {
   await withLabWorkbench(checks, { lab: { name: 'vsc-form', index: 41 }, settings: { 'virtnet.showThisHost': false, 'virtnet.persistence': 'runtime' }, viewport: { width: 1400, height: 900 } }, run);
@@ -57,16 +56,8 @@ async function run(page: Page, dest: string): Promise<void> {
 }
 
 async function runChecks(page: Page, dest: string, cspViolations: string[]): Promise<void> {
-  const check = async (name: string, body: () => Promise<void>) => {
-    try {
-      await body();
-      checks.ok(name);
-    } catch (e) {
-      const shot = path.join(OUT, `form-failure-${++shots}.png`);
-      await page.screenshot({ path: shot }).catch(() => {});
-      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}`);
-    }
-  };
+  const check = checker(page, checks, 'form-failure');
+
 
   await check(`the VirtNet view shows the lab host ${dest}, read`, async () => {
     await page.locator('.part.activitybar .action-item a[aria-label^="VirtNet"]').click({ timeout: 30_000 });

@@ -14,15 +14,14 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { guardLeftovers, type LabHost } from '../../lab/lab';
-import { REPO_ROOT, sleep } from '../server';
+import { sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, contextMenu, visibleRows, waitRow, waitText, withLabWorkbench, type Row } from './workbench';
+import { checker, contextMenu, OUT, type Row, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
 
 const EXTRA = '10.231.142.1/24';
 const ROLLBACK_S = 20;
 
 const checks = new Checks();
-let shots = 0;
 
 /** br9 holding enp3s1, with the host's address and default route moved onto it (as seed.sh). */
 async function prepare(lab: LabHost): Promise<void> {
@@ -60,16 +59,8 @@ async function main(): Promise<void> {
 }
 
 async function run(page: Page, lab: LabHost): Promise<void> {
-  const check = async (name: string, body: () => Promise<void>) => {
-    try {
-      await body();
-      checks.ok(name);
-    } catch (e) {
-      const shot = path.join(OUT, `guard-failure-${++shots}.png`);
-      await page.screenshot({ path: shot }).catch(() => {});
-      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}`);
-    }
-  };
+  const check = checker(page, checks, 'guard-failure');
+
   const before = await hostState(lab);
   const br9 = () => waitRow(page, (r) => r.level === 3 && r.label === 'br9', 15_000, 'br9 under Bridges');
   const dialog = page.locator('.monaco-dialog-box');

@@ -16,14 +16,13 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { OUT, ROWS, VIEW, visibleRows, withLabWorkbench, type Row } from './workbench';
+import { checker, OUT, type Row, ROWS, VIEW, visibleRows, withLabWorkbench } from './workbench';
 
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
 const LEASE_IP = /^192\.168\.122\.\d{1,3}$/;
 
 
 const checks = new Checks();
-let shots = 0;
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
@@ -38,19 +37,8 @@ async function main(): Promise<void> {
 }
 
 async function run(page: Page, dest: string): Promise<void> {
-  /** One check: passes, or fails with its message, a screenshot and the rows the tree shows. */
-  const check = async (name: string, body: () => Promise<void>) => {
-    try {
-      await body();
-      checks.ok(name);
-    } catch (e) {
-      const shot = path.join(OUT, `failure-${++shots}.png`);
-      await page.screenshot({ path: shot }).catch(() => {});
-      const rows = await visibleRows(page).catch(() => []);
-      const tree = rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} [${r.description}]`).join(' | ') || '(none)';
-      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}\n      tree rows: ${tree}`);
-    }
-  };
+  const check = checker(page, checks, 'failure');
+
 
   await check('the VirtNet activity bar entry opens the Hosts view', async () => {
     // The entry appears once the workbench has registered the extension's contributions.

@@ -144,3 +144,27 @@ export async function waitText(loc: Locator, want: RegExp, timeoutMs = 15_000): 
     await sleep(200);
   }
 }
+
+/** Failure screenshots taken so far, per file prefix (names stay unique within a run). */
+const shots = new Map<string, number>();
+
+/**
+ * One check of a UI test: passes, or fails with its first message line, a screenshot
+ * (test-results/ui/<prefix>-<n>.png) and the rows the tree shows.
+ */
+export function checker(page: Page, checks: Checks, prefix: string): (name: string, body: () => Promise<void>) => Promise<void> {
+  return async (name, body) => {
+    try {
+      await body();
+      checks.ok(name);
+    } catch (e) {
+      const n = (shots.get(prefix) ?? 0) + 1;
+      shots.set(prefix, n);
+      const shot = path.join(OUT, `${prefix}-${n}.png`);
+      await page.screenshot({ path: shot }).catch(() => {});
+      const rows = await visibleRows(page).catch(() => []);
+      const tree = rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} [${r.description}]`).join(' | ') || '(none)';
+      checks.fail(name, `${(e as Error).message.split('\n')[0]}\n      screenshot: ${path.relative(REPO_ROOT, shot)}\n      tree rows: ${tree}`);
+    }
+  };
+}
