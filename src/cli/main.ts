@@ -1,45 +1,50 @@
 /**
- * `virtnet`: the command line over VirtNet's core, for scripts and tests.
- * Exit codes: 0 success; 1 the host could not be read or the operation failed; 2 bad usage.
+ * `virtnet`: the command line over VirtNet's core, for scripts and tests. The change commands
+ * come from the operation catalog (options.ts); their exit codes are in change.ts. `inventory`
+ * exits 0 read, 1 the host could not be read, 2 bad usage.
  */
 import { parseArgs } from 'node:util';
 import { collectInventory } from '../core/collect/collect';
 import { oneLineReason } from '../core/exec/errors';
 import { executorFor } from '../core/exec/index';
 import { validateSshDestination } from '../core/exec/ssh';
-import { askPasswordOnTty } from './password';
+import { AREAS, operationForCli } from '../core/ops/catalog/index';
+import { runApplyFile } from './applyFile';
+import { reportClaimed, runChange } from './change';
 import { stderrLog, UsageError } from './common';
-import { PLANNERS, runPlanCommand } from './plans';
+import { runJournal } from './journal';
+import { changeOptionsUsage, changesUsage } from './options';
+import { askPasswordOnTty } from './password';
 import { renderInventory } from './render';
 
 const USAGE = `Usage: virtnet <command> [options]
 
-Commands:
-  inventory                              Read a host's bridges, libvirt networks, VMs, PCI/SR-IOV
-                                         devices and readiness
-  bridge create <name> [--stp on|off] [--forward-delay S] [--port <ifname>]...
-  bridge add-port <bridge> <ifname>
-  bridge remove-port <bridge> <ifname>
-  bridge stp <bridge> on|off
-  bridge delete <bridge> [--force]
-  bridge address <ifname> [--add <cidr>]... [--del <cidr>]... [--clear] [--dhcp]
-  bridge uplink <nic> --bridge <name> (--dhcp | --address <cidr> [--gateway <ip>])
-        [--stp on|off] [--forward-delay S] [--rollback-seconds N]
-                                         Move the host's addresses and routes from a NIC onto
-                                         a new bridge holding that NIC
-  tap create <name> [--bridge <bridge>]
-  tap delete <name>
+Reading:
+  inventory [--host <dest>] [--json]    A host's bridges, libvirt networks, VMs, PCI/SR-IOV
+                                        devices and readiness
+  journal [--host <dest>] [--json]      The plans VirtNet ran on the host this week, and how
+                                        each ended
 
-Changes read the host, print the plan (each step's command and its undo), ask, then apply the
-whole plan in one round trip; a failing step undoes the steps before it. They take --host,
---ssh-config, --verbose and: --dry-run (print the plan, run nothing), --yes (no question),
---script (print the plan as a shell script). A plan that touches the interface carrying the
-SSH session runs guarded: a rollback is armed on the host first (--rollback-seconds, default
-above STP settling), and a fresh connection must get through to keep the change; --no-guard
-applies without it. Exit: 0 applied, 2 input refused (nothing ran), 3 applied but the connection
-was lost and the host rolled itself back, 1 any other failure (what was done was undone).
+Changes:
+${changesUsage()}
+  apply <plan.json> [--host <dest>] [--yes]
+      Apply a plan saved with --save-plan (refused if the host changed or is another host)
 
-Options:
+A change reads the host, prints the plan (each step in short; --verbose for the exact command
+and its undo), asks, then applies the whole plan in one round trip, on the host under its lock
+and detached from the session: a failing step undoes the steps before it, and a lost connection
+never stops a plan half-way. A plan that touches the interface carrying the SSH session runs
+guarded: a rollback is armed first, and a fresh connection must get through to keep the change.
+
+Options of every change:
+${changeOptionsUsage()}
+
+Exit: 0 applied; 1 failed (what ran was undone); 2 refused or bad usage (nothing ran); 3 the
+change cut the connection and the host rolled itself back; 4 the host changed since the plan was
+made, or is another host (nothing ran); 5 another plan held the host (nothing ran); 6 the
+connection was lost during the plan (the host finishes or undoes it; the next command says how).
+
+Options of inventory:
   --host <dest>        SSH destination (anything ssh accepts: alias, user@host, ssh://...);
                        without it, the local machine
   --json               Print the host model as JSON
@@ -81,6 +86,7 @@ async function inventory(args: string[]): Promise<number> {
   });
   try {
     const model = await collectInventory(executor, { timeoutMs: timeoutSec * 1000 });
+    reportClaimed(model);
     process.stdout.write(values.json ? `${JSON.stringify(model, null, 2)}\n` : renderInventory(model));
     return 0;
   } finally {
@@ -94,23 +100,23 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'inventory':
         return await inventory(rest);
-      case 'bridge':
-      case 'tap': {
-        const [sub, ...args] = rest;
-        const key = `${command} ${sub ?? ''}`;
-        if (!PLANNERS[key]) {
-          throw new UsageError(`unknown command "${key.trim()}"`);
-        }
-        return await runPlanCommand(key, args);
-      }
+      case 'journal':
+        return await runJournal(rest);
+      case 'apply':
+        return await runApplyFile(rest);
       case undefined:
       case '-h':
       case '--help':
       case 'help':
         process.stdout.write(USAGE);
         return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        if (!AREAS.includes(command as (typeof AREAS)[number])) throw new UsageError(`unknown command "${command}"`);
+        const [word, ...args] = rest;
+        const op = operationForCli(command, word ?? '');
+        if (!op) throw new UsageError(`unknown command "${`${command} ${word ?? ''}`.trim()}"`);
+        return await runChange(op, args);
+      }
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

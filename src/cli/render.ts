@@ -1,5 +1,8 @@
-/** The CLI's readable tree of a host model. Plain text, no colours, stable order. */
+/** The CLI's readable text: a host model as a tree, a plan as its steps. No colours, stable order. */
+import { shJoin } from '../core/exec/quote';
 import type { HostModel } from '../core/model/types';
+import type { PersistFile } from '../core/ops/persist/types';
+import type { Plan } from '../core/ops/plan';
 
 export function renderInventory(m: HostModel): string {
   const out: string[] = [];
@@ -55,4 +58,28 @@ export function renderInventory(m: HostModel): string {
     put(2, `${c.ok ? '[ok]  ' : '[FAIL]'} ${c.id}: ${c.detail}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A plan for the terminal: each step's short form, and with `verbose` its exact command (quoted
+ * as the host's shell receives it) and undo; the warnings; every file exactly as it is written.
+ */
+export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], removes: readonly string[] = [], verbose = false): string {
+  const lines = [`Plan: ${plan.title} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, one round trip; a failing step undoes the ones before it)`];
+  plan.steps.forEach((s, i) => {
+    const mark = s.touchesConnection ? '  [connection path]' : '';
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.display}${mark}`);
+    if (verbose) {
+      lines.push(`      why: ${s.why}`, `      $ ${shJoin(s.argv)}`);
+      if (s.undo) lines.push(`      undo: ${shJoin(s.undo)}`);
+    }
+  });
+  for (const w of plan.warnings) lines.push(`  warning: ${w}`);
+  // The preview shows every file exactly as it will be written.
+  for (const f of files) {
+    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    | ${l}`));
+  }
+  for (const r of removes) lines.push(`  file ${r} is removed (backed up first)`);
+  if (!verbose) lines.push('  (--verbose shows each exact command and its undo; --script the whole script)');
+  return `${lines.join('\n')}\n`;
 }

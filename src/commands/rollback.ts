@@ -1,6 +1,6 @@
 /** How long the connectivity guard waits before the host rolls itself back. */
 import * as vscode from 'vscode';
-import { automaticRollbackSeconds, type Settle } from '../core/ops/guard';
+import { automaticRollbackSeconds, type Settle } from '../core/ops/settle';
 
 export type { Settle };
 

@@ -32,6 +32,25 @@ export function checkIfName(name: string, what = 'interface name'): string | nul
   return null;
 }
 
+/** Characters VirtNet accepts in names it creates: safe in hook scripts and others' config files. */
+const SAFE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * A name for something VirtNet creates (a bridge, a tap; later a libvirt network): the kernel's
+ * rules for interfaces, and only letters, digits, '-', '_' and '.'. A name like `b$(reboot)` is
+ * legal for the kernel but breaks hook scripts and network-manager files written by others.
+ * Existing objects with other names are still shown and operated on (quoted as always).
+ */
+export function checkNewName(name: string, what = 'interface name', isInterface = true): string | null {
+  const kernel = isInterface ? checkIfName(name, what) : name.length === 0 ? `the ${what} is empty` : null;
+  if (kernel) return kernel;
+  if (!SAFE_NAME.test(name)) {
+    return `the ${what} ${JSON.stringify(name)} may only contain letters, digits, "-", "_" and "."`;
+  }
+  if (name.startsWith('-') || name === '.' || name === '..') return `the ${what} "${name}" cannot start with "-" or be "." or ".."`;
+  return null;
+}
+
 export function checkIpv4(text: string): string | null {
   const parts = text.split('.');
   if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) {
@@ -84,6 +103,36 @@ export function checkMac(text: string): string | null {
     return `"${text}" is a multicast address and cannot be a NIC's MAC`;
   }
   return null;
+}
+
+/** The 128 bits of an IPv6 address (structurally valid input). */
+function v6Bits(text: string): bigint {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+}
+
+function v4Bits(text: string): bigint {
+  return text.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
+}
+
+/**
+ * Whether `ip` lies in the subnet of `cidr` (`10.0.8.2/24` holds 10.0.8.1): the kernel takes a
+ * gateway only when it is on-link, i.e. inside a subnet of the interface. Both must be valid and
+ * of one family; otherwise false.
+ */
+export function inSubnet(ip: string, cidr: string): boolean {
+  const [addr, len] = cidr.split('/');
+  if (!addr || len === undefined || checkIp(ip) || checkCidr(cidr)) return false;
+  const six = ip.includes(':');
+  if (six !== addr.includes(':')) return false;
+  const width = six ? 128n : 32n;
+  const prefix = BigInt(Number(len));
+  const bits = six ? v6Bits : v4Bits;
+  const shift = width - prefix;
+  return bits(ip) >> shift === bits(addr) >> shift;
 }
 
 /** Collects every problem at once, so a form or the CLI can show them all. */

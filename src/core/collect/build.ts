@@ -9,6 +9,7 @@ import { parseHostFacts, parseQemuNicModels, type HostFacts } from './parse-host
 import { parseLspci, parsePciWalk } from './parse-sysfs';
 import { parseDomainXml, parseLeases, parseNetworkXml } from './parse-virsh';
 import { parseParts, parseSections, type Section } from './sections';
+import { parseJournal } from '../ops/journal';
 
 export interface BuildInput {
   host: string;
@@ -114,6 +115,7 @@ export function buildHostModel(input: BuildInput): HostModel {
 
   const info: HostInfo = {
     hostname: facts.get('hostname') ?? input.host,
+    machineId: facts.get('machine.id') || null,
     kernel: facts.get('kernel') ?? null,
     cmdline: facts.get('cmdline') ?? null,
     root: input.asRoot === true || facts.get('uid') === '0',
@@ -134,15 +136,6 @@ export function buildHostModel(input: BuildInput): HostModel {
     ...toolChecks(facts),
   );
 
-  for (const line of text('guard.records').split('\n').filter((l) => l.includes('|'))) {
-    const [id, at, ...title] = line.split('|');
-    checks.push({
-      id: `rollback:${id}`,
-      ok: false,
-      detail: `at ${at} the host rolled back "${title.join('|')}" because no fresh connection confirmed it (record /run/virtnet/${id}.rolledback; /run clears at reboot)`,
-    });
-  }
-
   const collectMs = Number(text('collect.ms'));
   return {
     host: input.host,
@@ -157,6 +150,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     domains,
     pciDevices,
     checks,
+    plans: parseJournal(text('journal')),
   };
 }
 

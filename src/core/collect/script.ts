@@ -4,12 +4,16 @@
  * the number of bridges, networks, domains or devices. It never changes anything on the host.
  *
  * Arguments: $1 = section nonce, $2 = libvirt URI.
+ * Read-only, with one exception: the journal section marks a finished plan's outcome as reported
+ * when its own client is gone (VirtNet's bookkeeping under /run/virtnet, see journal.ts).
  * Each section is `@@<nonce> <name>` ... `@@<nonce>-rc <name> <code>`; stderr of a section follows
  * as a section named `<name>.stderr` when it is not empty.
  *
  * Kept as a string (not a file) so the bundle, the CLI and the tests all carry the same text.
  * Written without `${...}` so the TypeScript template literal never interpolates.
  */
+import { JOURNAL_SCRIPT } from '../ops/journal';
+
 export const COLLECTOR_SCRIPT = String.raw`
 # Set (possibly empty) before set -u: local runs have no SSH session.
 SSH_CONNECTION=$SSH_CONNECTION
@@ -53,11 +57,12 @@ host_facts() {
   local v flags
   read -r v < /proc/sys/kernel/hostname && echo "hostname=$v"
   read -r v < /proc/sys/kernel/osrelease && echo "kernel=$v"
+  [ -r /etc/machine-id ] && read -r v < /etc/machine-id && echo "machine.id=$v"
   echo "uid=$EUID"
   # client-ip client-port server-ip server-port of the SSH session we arrived on (empty locally).
   echo "ssh.connection=$SSH_CONNECTION"
   read -r v < /proc/cmdline && echo "cmdline=$v"
-  for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm dhclient dhcpcd udhcpc; do
+  for t in ip bridge virsh brctl nmcli networkctl netplan ifup nft iptables dnsmasq lspci ethtool qemu-img virt-install qemu-system-x86_64 qemu-kvm dhclient dhcpcd udhcpc flock setsid; do
     if have "$t"; then echo "tool.$t=1"; else echo "tool.$t=0"; fi
   done
   for q in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -149,16 +154,7 @@ net_walk() {
   cd /
 }
 
-# Rollbacks the connectivity guard did that no client has read yet: id|time|plan title.
-guard_records() {
-  local f t title
-  for f in /run/virtnet/*.rolledback; do
-    [ -e "$f" ] || continue
-    { read -r t; read -r title; } < "$f"
-    printf '%s|%s|%s\n' "$(basename "$f" .rolledback)" "$t" "$title"
-  done
-}
-
+` + JOURNAL_SCRIPT + String.raw`
 qemu_nic_models() {
   local q= c
   for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -243,7 +239,7 @@ collect_all() {
   sec pci.walk pci_walk
   if have lspci; then sec lspci lspci -mm -D; fi
   sec qemu.nics qemu_nic_models
-  sec guard.records guard_records
+  sec journal journal_read
   virsh_all
   T1=$(date +%s%N)
   printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"

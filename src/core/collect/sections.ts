@@ -41,7 +41,9 @@ export function parseSections(output: string, nonce: string): Map<string, Sectio
  * echo prints no newline, so markers are found anywhere in the text, not only at line starts.
  */
 export function parseParts(text: string, nonce: string): { name: string; key: string | null; text: string }[] {
-  const marker = new RegExp(`@@${nonce}-part (\\S+)(?: (\\S+))?@@`, 'g');
+  // Names and keys never contain '@': with \S+ here, two markers printed back to back (an empty
+  // list, since virsh's echo prints no newline) read as one part and swallowed the next list.
+  const marker = new RegExp(`@@${nonce}-part ([^\\s@]+)(?: ([^\\s@]+))?@@`, 'g');
   const parts: { name: string; key: string | null; text: string }[] = [];
   let m: RegExpExecArray | null;
   let prev: { name: string; key: string | null; start: number } | null = null;

@@ -179,6 +179,8 @@ export interface Check {
 
 export interface HostInfo {
   hostname: string;
+  /** /etc/machine-id, or null when unreadable: with the hostname, what a saved plan is tied to. */
+  machineId: string | null;
   kernel: string | null;
   /** Kernel command line, for IOMMU parameters. */
   cmdline: string | null;
@@ -203,6 +205,43 @@ export interface Connection {
   gateway: string | null;
 }
 
+/**
+ * What became of a plan the runner started (its journal on the host): running; applied (to its
+ * end); awaiting-confirmation (guarded, not yet confirmed); rolled-back (guarded, nobody
+ * confirmed); failed or cancelled (what ran was undone); changed or busy (refused, nothing ran);
+ * lost (its run ended without saying how).
+ */
+export type PlanState = 'running' | 'applied' | 'awaiting-confirmation' | 'rolled-back' | 'failed' | 'cancelled' | 'changed' | 'busy' | 'lost';
+
+export interface PlanRecord {
+  /** The journal id: `20261202T140210Z-1a2b3c4d`. */
+  id: string;
+  title: string;
+  /** ISO time the plan started. */
+  started: string | null;
+  /** The client address of the session that started it, when it came over SSH. */
+  by: string | null;
+  /** The user it ran as on the host (root, through sudo). */
+  user: string | null;
+  steps: number;
+  guarded: boolean;
+  state: PlanState;
+  exitCode: number | null;
+  failedStep: number | null;
+  cancelledAtStep: number | null;
+  /** The plan script said its undo finished. */
+  undone: boolean;
+  rolledBackAt: string | null;
+  /** Why the host refused it (state `changed`). */
+  changed: string[];
+  /** Where the host read back differently from what the plan promised. */
+  notAsPlanned: string[];
+  /** Some client was told the outcome before this read. */
+  seen: boolean;
+  /** This read is the one that reports it: its client never learnt the outcome. */
+  claimed: boolean;
+}
+
 export interface HostModel {
   /** The destination as the user gave it (`local` for this machine). */
   host: string;
@@ -219,4 +258,6 @@ export interface HostModel {
   domains: Domain[];
   pciDevices: PciDevice[];
   checks: Check[];
+  /** The newest plans VirtNet ran on the host (its journals, newest first); empty when unreadable. */
+  plans: PlanRecord[];
 }

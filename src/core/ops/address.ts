@@ -7,7 +7,8 @@ import type { HostModel } from '../model/types';
 import { checkCidr, checkIfName } from '../validate';
 import { touchesConnection } from './connection';
 import { DHCP_WAIT_SECONDS, dhcpProblem, dhcpSteps } from './dhcp';
-import { PlanInputError, step, type Plan, type Step } from './plan';
+import type { Fact } from './facts';
+import { PlanInputError, plan, step, type Plan, type Step } from './plan';
 
 export interface AddressIntent {
   ifname: string;
@@ -66,5 +67,16 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
     ...(intent.dhcp ? dhcpSteps(model, intent.ifname, { waitSeconds: DHCP_WAIT_SECONDS, expectDefaultRoute: routes.some((r) => r.dst === 'default'), touchesConnection: flags.touchesConnection }) : []),
   ];
   const what = [add.length ? `add ${add.join(', ')}` : '', remove.length ? `remove ${remove.join(', ')}` : '', intent.dhcp ? 'DHCP' : ''].filter(Boolean).join(', ');
-  return { title: `Addresses of ${intent.ifname}: ${what}`, steps, warnings: remove.length && !add.length && !intent.dhcp && link?.addresses.length === remove.length ? [`${intent.ifname} will have no address left`] : [] };
+  const br = model.bridges.find((b) => b.name === intent.ifname);
+  const l = link!;
+  return plan(`Addresses of ${intent.ifname}: ${what}`, steps, {
+    warnings: remove.length && !add.length && !intent.dhcp && l.addresses.length === remove.length ? [`${intent.ifname} will have no address left`] : [],
+    before: [
+      { fact: 'link', name: intent.ifname, master: null, ...(remove.length ? { has: remove } : {}), ...(add.length ? { lacks: add } : {}) },
+      ...routes.map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: intent.ifname, present: true })),
+    ],
+    after: [{ fact: 'link', name: intent.ifname, ...(add.length ? { has: add } : {}), ...(remove.length ? { lacks: remove } : {}) }],
+    // DHCP behind an STP bridge waits for the port to forward first.
+    settle: { dhcp: intent.dhcp === true, stp: intent.dhcp === true && br?.stp === true, forwardDelay: br?.forwardDelay ?? undefined },
+  });
 }

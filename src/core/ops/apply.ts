@@ -1,11 +1,14 @@
 /**
- * The applier: the whole plan goes to the host as one script in one round trip. On the first
- * failing step, or when cancelled, the script undoes the steps already done, newest first, so the
- * host ends either fully changed or as it was; the result says which, from what the host said.
+ * The applier: the whole plan goes to the host as one script in one round trip, through the
+ * runner (runner.ts): under the host lock, after checking the host still is as the plan was made
+ * from, detached from the session. On the first failing step, or when cancelled, the script
+ * undoes the steps already done, newest first, so the host ends either fully changed or as it
+ * was; the result says which, from what the host said.
  */
 import { CommandError } from '../exec/errors';
 import type { Executor } from '../exec/types';
-import { PLAN_CANCELLED_EXIT, planToScript, type Plan } from './plan';
+import { PLAN_CANCELLED_EXIT, readPlanScript, type Plan } from './plan';
+import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, runOnHost } from './runner';
 
 export interface ApplyResult {
   /** Every step ran. Also true when a cancel came too late to stop anything: the host is changed. */
@@ -25,6 +28,19 @@ export interface ApplyResult {
    * answer): look at the host. Always false for an applied run.
    */
   undone: boolean;
+  /** The host is no longer as the plan was made from: what changed. Nothing ran. */
+  changed: string[];
+  /** The host stayed busy with another plan (its lock); nothing ran. */
+  busy: boolean;
+  /** Applied, but the host reads back differently from what the plan promised. */
+  notAsPlanned: string[];
+  /**
+   * The connection was lost (or timed out) while the plan ran: the host finishes or undoes it by
+   * itself, and the next contact reports the outcome (journal `id`).
+   */
+  lost: boolean;
+  /** The plan's journal on the host. */
+  id: string | null;
   /** What the host said (the failing command's stderr and the undo report). */
   stderr: string;
   durationMs: number;
@@ -42,59 +58,62 @@ export interface ApplyOptions {
 /** How long a cancelled plan may take to undo its steps before it is killed (state then unknown). */
 const UNDO_GRACE_MS = 60_000;
 
+const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = { failedStep: null, cancelledAtStep: null, undone: false, changed: [], busy: false, notAsPlanned: [], lost: false, id: null, stderr: '', durationMs: 0 };
+
 export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const nothing = { failedStep: null, cancelledAtStep: null, undone: false, stderr: '', durationMs: 0 };
   if (plan.steps.length === 0) {
-    return { ...nothing, ok: true, cancelled: false };
+    return { ...NOTHING, ok: true, cancelled: false };
   }
   if (options.signal?.aborted) {
-    return { ...nothing, ok: false, cancelled: true, cancelledAtStep: 1, undone: true };
+    return { ...NOTHING, ok: false, cancelled: true, cancelledAtStep: 1, undone: true };
   }
-  const root = plan.steps.some((s) => s.root);
   let r: { exitCode: number | null; stderr: string; durationMs: number };
+  let id: string | null = null;
   let aborted = false;
   try {
-    r = await executor.run(['sh', '-c', planToScript(plan), 'virtnet-plan'], {
-      root,
-      allowFailure: true,
-      signal: options.signal,
-      cancelGraceMs: UNDO_GRACE_MS,
-      timeoutMs: options.timeoutMs ?? 120_000,
-      label: `virtnet plan: ${plan.title} (${plan.steps.length} steps)`,
-    });
+    const done = await runOnHost(executor, plan, { signal: options.signal, cancelGraceMs: UNDO_GRACE_MS, timeoutMs: options.timeoutMs ?? 120_000 });
+    r = done;
+    id = done.id;
   } catch (err) {
-    // Transport and sudo failures throw (nothing ran). A cancel is read like any other end.
-    if (!(err instanceof CommandError) || err.kind !== 'cancelled') {
+    if (!(err instanceof CommandError)) throw err;
+    if (err.kind === 'cancelled') {
+      if (!err.started) return { ...NOTHING, ok: false, cancelled: true, cancelledAtStep: 1, undone: true, durationMs: err.durationMs };
+      r = err;
+      aborted = true;
+    } else if ((err.kind === 'unreachable' || err.kind === 'timeout') && err.started !== false) {
+      // The session went away with the plan on the host: it carries on there without us.
+      return { ...NOTHING, ok: false, cancelled: false, lost: true, stderr: err.stderr, durationMs: err.durationMs };
+    } else {
+      // Transport and sudo failures before anything started: nothing ran.
       throw err;
     }
-    if (!err.started) {
-      return { ...nothing, ok: false, cancelled: true, cancelledAtStep: 1, undone: true, durationMs: err.durationMs };
-    }
-    r = err;
-    aborted = true;
   }
-  return readOutcome(r, aborted);
+  return { ...readOutcome(r, aborted), id };
 }
 
-/** What the script's exit status and its own lines on stderr say happened (see planToScript). */
-function readOutcome(r: { exitCode: number | null; stderr: string; durationMs: number }, aborted: boolean): ApplyResult {
-  const base = { stderr: r.stderr, durationMs: r.durationMs };
+/** What the run's exit status and its own lines on stderr say happened (see planToScript, runner). */
+export function readOutcome(r: { exitCode: number | null; stderr: string; durationMs: number }, aborted: boolean): ApplyResult {
+  const base = { ...NOTHING, stderr: r.stderr, durationMs: r.durationMs };
+  if (r.exitCode === EXIT_HOST_CHANGED) {
+    return { ...base, ok: false, cancelled: false, changed: findings(r.stderr, 'changed'), undone: true };
+  }
+  if (r.exitCode === EXIT_BUSY) {
+    return { ...base, ok: false, cancelled: false, busy: true, undone: true };
+  }
+  const s = readPlanScript(r.exitCode, r.stderr);
   if (r.exitCode === 0) {
-    return { ...base, ok: true, failedStep: null, cancelled: false, cancelledAtStep: null, undone: false };
+    return { ...base, ok: true, cancelled: false, notAsPlanned: findings(r.stderr, 'not as planned') };
   }
-  const undone = /^virtnet: undo finished$/m.test(r.stderr);
-  const cancelled = /^virtnet: cancelled at step (\d+); undoing$/m.exec(r.stderr);
-  if (cancelled && r.exitCode === PLAN_CANCELLED_EXIT) {
-    return { ...base, ok: false, failedStep: null, cancelled: true, cancelledAtStep: Number(cancelled[1]), undone };
+  if (s.cancelledAtStep !== null && r.exitCode === PLAN_CANCELLED_EXIT) {
+    return { ...base, ok: false, cancelled: true, cancelledAtStep: s.cancelledAtStep, undone: s.undone };
   }
-  const failed = /^virtnet: step (\d+) failed; undoing$/m.exec(r.stderr);
-  if (failed && r.exitCode === 1) {
-    return { ...base, ok: false, failedStep: Number(failed[1]), cancelled: false, cancelledAtStep: null, undone };
+  if (s.failedStep !== null && r.exitCode === 1) {
+    return { ...base, ok: false, cancelled: false, failedStep: s.failedStep, undone: s.undone };
   }
   // Killed, or never got as far as saying anything: the host's state is unknown. If a cancel
   // was asked for, say so; the caller must not claim the steps were undone.
-  if (cancelled || aborted) {
-    return { ...base, ok: false, failedStep: null, cancelled: true, cancelledAtStep: cancelled ? Number(cancelled[1]) : null, undone: false };
+  if (s.cancelledAtStep !== null || aborted) {
+    return { ...base, ok: false, cancelled: true, cancelledAtStep: s.cancelledAtStep, undone: false };
   }
-  return { ...base, ok: false, failedStep: 0, cancelled: false, cancelledAtStep: null, undone: false };
+  return { ...base, ok: false, cancelled: false, failedStep: 0, undone: false };
 }

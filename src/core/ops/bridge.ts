@@ -3,9 +3,10 @@
  * host model the user is looking at, so the plan matches what the preview showed.
  */
 import type { HostModel } from '../model/types';
-import { checkIfName, problems } from '../validate';
+import { checkIfName, checkNewName, problems } from '../validate';
 import { touchesConnection } from './connection';
-import { PlanInputError, step, type Plan, type Step } from './plan';
+import type { Fact } from './facts';
+import { PlanInputError, plan, step, type Plan, type Step } from './plan';
 
 export interface CreateBridgeIntent {
   name: string;
@@ -43,6 +44,11 @@ function portProblems(model: HostModel, port: string, bridge: string): string[] 
   return [];
 }
 
+/** The port as the plan saw it: there, in the bridge it was in (none for a new port). */
+function portBefore(model: HostModel, port: string): Fact {
+  return { fact: 'link', name: port, master: model.links.find((l) => l.name === port)?.master ?? null };
+}
+
 function portStep(model: HostModel, port: string, bridge: string): Step {
   return step(['ip', 'link', 'set', 'dev', port, 'master', bridge], `make ${port} a port of ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'nomaster'], {
     touchesConnection: touchesConnection(model, port),
@@ -51,7 +57,7 @@ function portStep(model: HostModel, port: string, bridge: string): Step {
 
 export function planCreateBridge(model: HostModel, intent: CreateBridgeIntent): Plan {
   const ports = intent.ports ?? [];
-  const errs = problems(checkIfName(intent.name, 'bridge name'));
+  const errs = problems(checkNewName(intent.name, 'bridge name'));
   if (!errs.length && linkNames(model).has(intent.name)) {
     errs.push(`an interface named "${intent.name}" already exists`);
   }
@@ -82,7 +88,13 @@ export function planCreateBridge(model: HostModel, intent: CreateBridgeIntent): 
   ];
   // An addressed NIC loses its IP traffic once enslaved, whether or not it carries this session.
   const warnings = ports.filter((p) => addressed(model, p)).map((p) => `${p} has addresses: once it is a port, they stop working (use "bridge uplink" to move them onto the bridge)`);
-  return { title: `Create bridge ${intent.name}${ports.length ? ` with ${ports.join(', ')}` : ''}`, steps, warnings };
+  return plan(`Create bridge ${intent.name}${ports.length ? ` with ${ports.join(', ')}` : ''}`, steps, {
+    warnings,
+    before: [{ fact: 'absent', name: intent.name }, ...ports.map((p) => portBefore(model, p))],
+    after: [{ fact: 'link', name: intent.name, bridge: true, stp: intent.stp, up: true }, ...ports.map((p): Fact => ({ fact: 'link', name: p, master: intent.name }))],
+    // New ports of an STP bridge listen and learn before they forward.
+    settle: { stp: intent.stp && ports.length > 0, forwardDelay: intent.forwardDelay },
+  });
 }
 
 function requireBridge(model: HostModel, name: string): void {
@@ -101,8 +113,13 @@ export function planAddPort(model: HostModel, bridge: string, port: string): Pla
   if (errs.length) {
     throw new PlanInputError(errs);
   }
-  const s = portStep(model, port, bridge);
-  return { title: `Add ${port} to ${bridge}`, steps: [s], warnings: addressed(model, port) ? [`${port} has addresses that stop working once it is a port`] : [] };
+  const br = model.bridges.find((b) => b.name === bridge)!;
+  return plan(`Add ${port} to ${bridge}`, [portStep(model, port, bridge)], {
+    warnings: addressed(model, port) ? [`${port} has addresses that stop working once it is a port`] : [],
+    before: [{ fact: 'link', name: bridge, bridge: true }, portBefore(model, port)],
+    after: [{ fact: 'link', name: port, master: bridge }],
+    settle: { stp: br.stp, forwardDelay: br.forwardDelay ?? undefined },
+  });
 }
 
 export function planRemovePort(model: HostModel, bridge: string, port: string): Plan {
@@ -111,30 +128,41 @@ export function planRemovePort(model: HostModel, bridge: string, port: string): 
   if (!br.ports.some((p) => p.name === port)) {
     throw new PlanInputError([`"${port}" is not a port of ${bridge}`]);
   }
-  return {
-    title: `Remove ${port} from ${bridge}`,
-    steps: [
+  return plan(
+    `Remove ${port} from ${bridge}`,
+    [
       step(['ip', 'link', 'set', 'dev', port, 'nomaster'], `release ${port} from ${bridge}`, ['ip', 'link', 'set', 'dev', port, 'master', bridge], {
         touchesConnection: touchesConnection(model, port) && touchesConnection(model, bridge),
       }),
     ],
-    warnings: [],
-  };
+    {
+      before: [{ fact: 'link', name: port, master: bridge }],
+      after: [{ fact: 'link', name: port, master: null }],
+      // Undo (or the guard's rollback) puts the port back through listening and learning.
+      settle: { stp: br.stp, forwardDelay: br.forwardDelay ?? undefined },
+    },
+  );
 }
 
 export function planSetStp(model: HostModel, bridge: string, on: boolean): Plan {
   requireBridge(model, bridge);
-  const was = model.bridges.find((b) => b.name === bridge)!.stp;
-  return {
-    title: `Turn STP ${on ? 'on' : 'off'} on ${bridge}`,
+  const br = model.bridges.find((b) => b.name === bridge)!;
+  const was = br.stp;
+  return plan(
+    `Turn STP ${on ? 'on' : 'off'} on ${bridge}`,
     // Turning STP on sends every port back through listening and learning: a pause in traffic.
-    steps: [
+    [
       step(['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'], `STP ${on ? 'on' : 'off'}`, ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'], {
         touchesConnection: on && !was && touchesConnection(model, bridge),
       }),
     ],
-    warnings: on ? ['with STP on, ports pass traffic only after the forward delay (listening, learning)'] : [],
-  };
+    {
+      warnings: on ? ['with STP on, ports pass traffic only after the forward delay (listening, learning)'] : [],
+      before: [{ fact: 'link', name: bridge, bridge: true, stp: was }],
+      after: [{ fact: 'link', name: bridge, stp: on }],
+      settle: { stp: on, forwardDelay: br.forwardDelay ?? undefined },
+    },
+  );
 }
 
 /** Refused while the bridge carries addresses or VM taps, unless `force` after the warning. */
@@ -150,17 +178,20 @@ export function planDeleteBridge(model: HostModel, bridge: string, force = false
     throw new PlanInputError([...reasons, 'insist with --force to delete it anyway']);
   }
   const ports = br.ports.map((p) => p.name);
-  return {
-    title: `Delete bridge ${bridge}`,
-    steps: [
-      step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: touchesConnection(model, bridge) }),
-    ],
-    warnings: reasons,
-  };
+  return plan(
+    `Delete bridge ${bridge}`,
+    [step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: touchesConnection(model, bridge) })],
+    {
+      warnings: reasons,
+      // What the refusal above was decided on: the bridge's addresses and its ports.
+      before: [{ fact: 'link', name: bridge, bridge: true, addresses: br.addresses }, ...ports.map((p): Fact => ({ fact: 'link', name: p, master: bridge }))],
+      after: [{ fact: 'absent', name: bridge }],
+    },
+  );
 }
 
 export function planCreateTap(model: HostModel, name: string, bridge?: string): Plan {
-  const errs = problems(checkIfName(name, 'tap name'));
+  const errs = problems(checkNewName(name, 'tap name'));
   if (!errs.length && linkNames(model).has(name)) {
     errs.push(`an interface named "${name}" already exists`);
   }
@@ -177,7 +208,10 @@ export function planCreateTap(model: HostModel, name: string, bridge?: string): 
     ...(bridge ? [step(['ip', 'link', 'set', 'dev', name, 'master', bridge], `plug ${name} into ${bridge}`, null)] : []),
     step(['ip', 'link', 'set', 'dev', name, 'up'], `bring ${name} up`, null),
   ];
-  return { title: `Create tap ${name}${bridge ? ` on ${bridge}` : ''}`, steps, warnings: [] };
+  return plan(`Create tap ${name}${bridge ? ` on ${bridge}` : ''}`, steps, {
+    before: [{ fact: 'absent', name }, ...(bridge ? [{ fact: 'link', name: bridge, bridge: true } as Fact] : [])],
+    after: [{ fact: 'link', name, master: bridge ?? null, up: true }],
+  });
 }
 
 export function planDeleteTap(model: HostModel, name: string): Plan {
@@ -193,9 +227,8 @@ export function planDeleteTap(model: HostModel, name: string): Plan {
   if (owner) {
     throw new PlanInputError([`${name} belongs to the running VM ${owner.name}; detach the NIC from the VM instead`]);
   }
-  return {
-    title: `Delete tap ${name}`,
-    steps: [step(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], `delete tap ${name}`, null)],
-    warnings: [],
-  };
+  return plan(`Delete tap ${name}`, [step(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], `delete tap ${name}`, null)], {
+    before: [{ fact: 'link', name, master: link.master ?? null }],
+    after: [{ fact: 'absent', name }],
+  });
 }

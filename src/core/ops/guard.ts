@@ -1,70 +1,28 @@
 /**
  * The connectivity guard. A plan that touches the path carrying the session runs like this:
- *   1. one round trip: a rollback is armed on the host, detached from the session (setsid), that
- *      runs the plan's undo steps after N seconds unless disarmed; then the plan itself runs,
- *      also detached, so a dropped session cannot stop it half-way;
+ *   1. one round trip through the runner (runner.ts), with a rollback window: under the host
+ *      lock and after its checks, the run arms a timer, detached from the session, that runs the
+ *      plan's undo steps after N seconds unless disarmed; then the plan itself runs, detached
+ *      too, so a dropped session cannot stop it half-way;
  *   2. a fresh connection (new TCP, new SSH handshake) disarms the rollback: if it gets through,
  *      the change is kept;
  *   3. if no fresh connection gets through in time, the host restores itself; VirtNet waits past
  *      the deadline, reconnects, and reports what the host did.
- * State lives in /run/virtnet/<id>.* on the host and is removed once the outcome is known. A
- * rollback nobody came back to ask about stays as <id>.rolledback, which every inventory reports.
+ * State lives in the plan's journal (/run/virtnet/journal/<id>/: armed, timer, rolledback). The
+ * timer holds the host lock until it is disarmed or has rolled back, so no other plan starts on
+ * a change that may still be undone. A rollback nobody came back to ask about is reported once by
+ * the next inventory (journal.ts).
  *
  * Cancelling (GuardOptions.signal): before step 1 starts, a cancel means nothing runs
  * (a CommandError of kind `cancelled`, `started` false). From then on it is ignored on purpose:
  * the plan and the timer already run detached on the host, and killing our side would only stop
  * the confirmation, which would turn a good change into a rollback at the deadline. So a guarded
- * apply, once started, ends as usual: confirmed, failed (undone), or rolled back.
+ * apply, once started, ends as usual: confirmed, failed (undone), refused, or rolled back.
  */
-import { randomBytes } from 'node:crypto';
 import { CommandError } from '../exec/errors';
 import type { Executor } from '../exec/types';
-import { shJoin } from '../exec/quote';
-import { planToScript, type Plan } from './plan';
-
-/**
- * Runs on the host as root. $1 id, $2 seconds, $3 the plan script, $4 the undo script.
- * Prints `virtnet-guard armed` first, then the plan's output and `virtnet-guard rc=N`.
- */
-const ARM_AND_APPLY = String.raw`
-set -u
-d=/run/virtnet
-mkdir -p "$d" && chmod 700 "$d"
-p="$d/$1"
-printf '%s' "$3" > "$p.apply"
-printf '%s' "$4" > "$p.undo"
-: > "$p.armed"
-# The timer: detached from this session, it survives the connection dropping. A plan still
-# running at the deadline (DHCP behind STP can be slow) is let finish first: undo must not race it.
-setsid sh -c '
-  sleep "$1"
-  n=0
-  while [ ! -e "$2.rc" ] && [ "$n" -lt 600 ]; do sleep 1; n=$((n + 1)); done
-  if [ -e "$2.armed" ]; then
-    rm -f "$2.armed"
-    # The record the next contact reads (DISARM, or any inventory): when, what, what undo said.
-    { date -u +%Y-%m-%dT%H:%M:%SZ; sed -n "2s/^# Rollback of: //p" "$2.undo"; sh "$2.undo" 2>&1; } > "$2.record"
-    mv "$2.record" "$2.rolledback"
-    rm -f "$2.apply" "$2.undo" "$2.out" "$2.rc"
-  fi
-  rm -f "$2.timer"' virtnet-guard "$2" "$p" < /dev/null > /dev/null 2>&1 &
-echo $! > "$p.timer"
-echo "virtnet-guard armed"
-# The plan, detached too: if the session dies mid-way the plan still ends (done, or undone), and
-# leaves its exit status in $p.rc for whoever asks next.
-setsid sh -c 'sh "$1.apply" > "$1.out" 2>&1; echo $? > "$1.rc.tmp"; mv "$1.rc.tmp" "$1.rc"' virtnet-guard-plan "$p" < /dev/null > /dev/null 2>&1 &
-wait $!
-rc=$(cat "$p.rc" 2>/dev/null || echo 1)
-cat "$p.out"
-if [ "$rc" != 0 ]; then
-  # The plan undid itself: nothing left to roll back.
-  rm -f "$p.armed"
-  t=$(cat "$p.timer" 2>/dev/null)
-  [ -n "$t" ] && pkill -P "$t" 2>/dev/null; [ -n "$t" ] && kill "$t" 2>/dev/null
-  rm -f "$p".*
-fi
-echo "virtnet-guard rc=$rc"
-`;
+import { readPlanScript, type Plan } from './plan';
+import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from './runner';
 
 /**
  * Runs on the host over a fresh connection. $1 id; $2 `confirm` (before the deadline: disarm
@@ -73,31 +31,40 @@ echo "virtnet-guard rc=$rc"
  * follows), pending (armed, the timer has not acted yet), rolledback (the record follows), unknown.
  */
 const DISARM = String.raw`
-p=/run/virtnet/$1
+j=/run/virtnet/journal/$1
 stop_timer() {
-  t=$(cat "$p.timer" 2>/dev/null)
-  # The timer's sleep is a child of its sh; kill both so no process is left behind.
+  t=$(cat "$j/timer" 2>/dev/null)
+  # The timer's sleep is a child of its sh; kill both so no process is left behind (and the
+  # lock the timer holds is released with it).
   [ -n "$t" ] && pkill -P "$t" 2>/dev/null; [ -n "$t" ] && kill "$t" 2>/dev/null
+  rm -f "$j/timer"
+  if [ -e /run/virtnet/lock.holder ] && grep -qxF "id=$1" /run/virtnet/lock.holder; then rm -f /run/virtnet/lock.holder; fi
 }
-if [ -e "$p.armed" ] && [ ! -e "$p.rc" ]; then
+if [ ! -d "$j" ]; then
+  echo unknown
+elif [ -e "$j/armed" ] && [ ! -e "$j/rc" ]; then
   echo running
-elif [ -e "$p.armed" ] && [ "$(cat "$p.rc")" != 0 ]; then
-  rm -f "$p.armed"
+elif [ -e "$j/armed" ] && [ "$(cat "$j/rc")" != 0 ]; then
+  rm -f "$j/armed"
   stop_timer
+  mkdir "$j/seen" 2>/dev/null
   echo failed
-  cat "$p.out" 2>/dev/null
-  rm -f "$p".*
-elif [ -e "$p.armed" ] && [ "$2" = confirm ]; then
-  rm -f "$p.armed"
+  cat "$j/out" 2>/dev/null
+elif [ "$2" = confirm ] && mv "$j/armed" "$j/confirmed" 2>/dev/null; then
   stop_timer
-  rm -f "$p".*
+  mkdir "$j/seen" 2>/dev/null
   echo disarmed
-elif [ -e "$p.armed" ]; then
+elif [ -e "$j/armed" ] || [ -e "$j/rolling-back" ]; then
   echo pending
-elif [ -e "$p.rolledback" ]; then
+elif [ -e "$j/rolledback" ]; then
+  mkdir "$j/seen" 2>/dev/null
   echo rolledback
-  cat "$p.rolledback"
-  rm -f "$p".*
+  sed -n '1p' "$j/rolledback"
+  sed -n '1!p' "$j/rolledback"
+elif [ -e "$j/rc" ] && [ "$(cat "$j/rc")" != 0 ]; then
+  mkdir "$j/seen" 2>/dev/null
+  echo failed
+  cat "$j/out" 2>/dev/null
 else
   echo unknown
 fi
@@ -105,9 +72,11 @@ fi
 
 export type GuardOutcome =
   /** Applied, and a fresh connection confirmed the host is still reachable. */
-  | { kind: 'confirmed'; applyMs: number; confirmMs: number }
+  | { kind: 'confirmed'; applyMs: number; confirmMs: number; id: string; notAsPlanned: string[] }
   /** A step failed; the plan undid itself (nothing was kept, the guard was disarmed). */
   | { kind: 'failed'; failedStep: number | null; stderr: string }
+  /** Nothing ran: the host changed since the plan was made, or stayed busy with another plan. */
+  | { kind: 'refused'; changed: string[]; busy: boolean; stderr: string }
   /** No fresh connection got through in time; the host restored itself and said so. */
   | { kind: 'rolled-back'; detail: string }
   /** The host could not be reached even after the rollback time. */
@@ -122,50 +91,24 @@ export interface GuardOptions {
   signal?: AbortSignal;
 }
 
-/** What a change's settling time depends on: STP's listening+learning and a DHCP exchange. */
-export interface Settle {
-  stp?: boolean;
-  /** Seconds; the kernel's default of 15 when unknown. */
-  forwardDelay?: number;
-  dhcp?: boolean;
-}
-
-/** Rollback time above 2 x forward delay with STP, plus a DHCP exchange, with margin; at least 30 s. */
-export function automaticRollbackSeconds(settle: Settle): number {
-  const stp = settle.stp ? 2 * (settle.forwardDelay ?? 15) : 0;
-  return Math.max(30, stp + (settle.dhcp ? 30 : 0) + 20);
-}
-
-/** The undo steps of the whole plan, newest first, each allowed to fail. */
-export function undoScript(plan: Plan): string {
-  const lines = ['#!/bin/sh', `# Rollback of: ${plan.title.replace(/\n/g, ' ')}`];
-  for (const s of [...plan.steps].reverse()) {
-    if (s.undo) lines.push(`${shJoin(s.undo)} || true`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function applyGuarded(executor: Executor, plan: Plan, options: GuardOptions): Promise<GuardOutcome> {
   if (options.signal?.aborted) {
     throw new CommandError({ kind: 'cancelled', host: executor.host, command: `virtnet guarded plan: ${plan.title}`, exitCode: null, stdout: '', stderr: 'cancelled before anything was sent to the host', durationMs: 0, started: false });
   }
-  const id = `guard-${randomBytes(6).toString('hex')}`;
+  const id = newJournalId();
   const say = options.log ?? (() => {});
   const started = Date.now();
   const deadline = started + options.rollbackSeconds * 1000;
-  say(`arming a ${options.rollbackSeconds} s rollback on the host (${id}) and applying`);
+  say(`arming a ${options.rollbackSeconds} s rollback on the host (journal ${id}) and applying`);
   let applyOut = '';
+  let rc: number | null = null;
   try {
-    const r = await executor.run(['sh', '-c', ARM_AND_APPLY, 'virtnet-guard', id, String(options.rollbackSeconds), planToScript(plan), undoScript(plan)], {
-      root: true,
-      allowFailure: true,
-      // The session may die with the change; the host carries on without us.
-      timeoutMs: Math.max(5, Math.min(20, options.rollbackSeconds / 2)) * 1000,
-      label: `virtnet guarded plan: ${plan.title} (${plan.steps.length} steps, rollback in ${options.rollbackSeconds} s)`,
-    });
+    // The session may die with the change; the host carries on without us.
+    const r = await runOnHost(executor, plan, { id, rollbackSeconds: options.rollbackSeconds, timeoutMs: Math.max(5, Math.min(20, options.rollbackSeconds / 2)) * 1000 });
     applyOut = r.stdout + r.stderr;
+    rc = r.exitCode;
   } catch (err) {
     // Refusals (sudo, auth, host key, missing program) come before anything ran: report them.
     // Losing the session or timing out is what the guard is for: go on and confirm.
@@ -174,16 +117,19 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
     }
     say(`the session ended during apply: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
-  const rc = /virtnet-guard rc=(\d+)/.exec(applyOut);
-  if (rc && rc[1] !== '0') {
-    const m = /virtnet: step (\d+) failed/.exec(applyOut);
-    return { kind: 'failed', failedStep: m ? Number(m[1]) : null, stderr: applyOut.replace(/virtnet-guard [^\n]*\n?/g, '') };
+  if (rc === EXIT_HOST_CHANGED || rc === EXIT_BUSY) {
+    return { kind: 'refused', changed: findings(applyOut, 'changed'), busy: rc === EXIT_BUSY, stderr: applyOut };
+  }
+  if (rc !== null && rc !== 0) {
+    return { kind: 'failed', failedStep: readPlanScript(rc, applyOut).failedStep, stderr: applyOut };
   }
   const applyMs = Date.now() - started;
+  const notAsPlanned = findings(applyOut, 'not as planned');
 
   const failed = (out: string): GuardOutcome => {
-    const m = /virtnet: step (\d+) failed/.exec(out);
-    return { kind: 'failed', failedStep: m ? Number(m[1]) : null, stderr: out };
+    const code = /^virtnet: the host changed since/m.test(out) ? EXIT_HOST_CHANGED : /^virtnet: busy: /m.test(out) ? EXIT_BUSY : 1;
+    if (code !== 1) return { kind: 'refused', changed: findings(out, 'changed'), busy: code === EXIT_BUSY, stderr: out };
+    return { kind: 'failed', failedStep: readPlanScript(1, out).failedStep, stderr: out };
   };
 
   // Confirm over a fresh connection, retrying until shortly before the rollback fires. A plan
@@ -195,15 +141,15 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
       const left = deadline - Date.now() - 1000;
       const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)) });
       const [word, ...rest] = r.stdout.split('\n');
-      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs };
+      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned };
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
       if (word === 'failed') return failed(rest.join('\n'));
-      if (word === 'running') {
-        say('the plan is still running on the host');
+      if (word === 'running' || word === 'pending') {
+        say(word === 'running' ? 'the plan is still running on the host' : 'the host is deciding; asking again');
         await sleep(1000);
         continue;
       }
-      return { kind: 'unreachable', detail: `the host does not know guard ${id}` };
+      return { kind: 'unreachable', detail: `the host has no journal ${id}` };
     } catch (err) {
       say(`fresh connection failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       await sleep(1000);
@@ -229,7 +175,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
         await sleep(2000);
         continue;
       }
-      return { kind: 'unreachable', detail: `reached the host, but it has no record of guard ${id}` };
+      return { kind: 'unreachable', detail: `reached the host, but it has no journal ${id}` };
     } catch {
       misses++;
       await sleep(2000);

@@ -6,10 +6,12 @@
  * guard can put everything back.
  */
 import type { HostModel, Route } from '../model/types';
-import { checkCidr, checkIfName, checkIp } from '../validate';
+import { checkCidr, checkIfName, checkIp, checkNewName, inSubnet } from '../validate';
 import { touchesConnection } from './connection';
 import { DHCP_WAIT_SECONDS, dhcpProblem, dhcpSteps } from './dhcp';
-import { PlanInputError, step, type Plan, type Step } from './plan';
+import type { Fact } from './facts';
+import { PlanInputError, plan, step, type Plan, type Step } from './plan';
+import { stpSeconds } from './settle';
 
 export interface UplinkIntent {
   nic: string;
@@ -30,7 +32,7 @@ function routeArgs(r: Route, dev: string): string[] {
 export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   const errs: string[] = [];
   const nicErr = checkIfName(intent.nic, 'NIC name');
-  const brErr = checkIfName(intent.bridge, 'bridge name');
+  const brErr = checkNewName(intent.bridge, 'bridge name');
   if (nicErr) errs.push(nicErr);
   if (brErr) errs.push(brErr);
   const nic = model.links.find((l) => l.name === intent.nic);
@@ -54,6 +56,18 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   }
   const noDhcp = intent.dhcp ? dhcpProblem(model) : null;
   if (noDhcp) errs.push(noDhcp);
+  // Routes the kernel made for the addresses follow them; routes someone added (the default
+  // gateway, static routes) are moved explicitly, so undo can put them back too.
+  const moved = nic ? model.routes.filter((r) => r.dev === nic.name && r.protocol !== 'kernel' && r.family === 'ipv4') : [];
+  if (intent.address && !checkCidr(intent.address)) {
+    // The kernel takes a gateway only on a subnet of the interface: refuse now, not at the step.
+    const gateways = intent.gateway ? [intent.gateway] : moved.filter((r) => r.gateway && !r.gateway.includes(':')).map((r) => r.gateway!);
+    for (const gw of new Set(gateways)) {
+      if (!checkIp(gw) && !inSubnet(gw, intent.address)) {
+        errs.push(`the gateway ${gw} is off-link for ${intent.address}: ${intent.bridge} could not route through it${intent.gateway ? '' : ' (it is the gateway the NIC has now; give --gateway on the new subnet)'}`);
+      }
+    }
+  }
   if (errs.length) {
     throw new PlanInputError(errs);
   }
@@ -61,9 +75,6 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   const n = nic!;
   const br = intent.bridge;
   const guard = { touchesConnection: touchesConnection(model, n.name) };
-  // Routes the kernel made for the addresses follow them; routes someone added (the default
-  // gateway, static routes) are moved explicitly, so undo can put them back too.
-  const moved = model.routes.filter((r) => r.dev === n.name && r.protocol !== 'kernel' && r.family === 'ipv4');
   const add = ['ip', 'link', 'add', 'name', br, 'type', 'bridge', 'stp_state', intent.stp ? '1' : '0'];
   if (intent.forwardDelay !== undefined) add.push('forward_delay', String(intent.forwardDelay * 100));
 
@@ -86,7 +97,7 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   } else {
     // With STP on, the new port passes nothing until listening and learning are over: the
     // client's time includes them. A default route the NIC carried must come back from DHCP.
-    const settle = intent.stp ? 2 * (intent.forwardDelay ?? 15) : 0;
+    const settle = intent.stp ? stpSeconds(intent.forwardDelay) : 0;
     steps.push(...dhcpSteps(model, br, { waitSeconds: DHCP_WAIT_SECONDS + settle, expectDefaultRoute: moved.some((r) => r.dst === 'default'), touchesConnection: guard.touchesConnection }));
   }
   const warnings: string[] = [];
@@ -100,5 +111,21 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
   if (n.addresses.length === 0) {
     warnings.push(`${n.name} has no address now; nothing is moved off it`);
   }
-  return { title: `Bridge the uplink ${n.name} into ${br} (${intent.address ? `static ${intent.address}${intent.gateway ? ` via ${intent.gateway}` : ''}` : 'DHCP'})`, steps, warnings };
+  const gateway = intent.gateway ?? moved.find((r) => r.dst === 'default')?.gateway ?? null;
+  const after: Fact[] = [
+    { fact: 'link', name: n.name, master: br },
+    { fact: 'link', name: br, bridge: true, stp: intent.stp, up: true, ...(intent.address ? { has: [intent.address] } : {}) },
+    ...n.addresses.map((a): Fact => ({ fact: 'link', name: n.name, lacks: [a] })),
+    ...(intent.address && gateway ? [{ fact: 'route', dst: 'default', gateway, dev: br, present: true } as Fact] : []),
+  ];
+  return plan(`Bridge the uplink ${n.name} into ${br} (${intent.address ? `static ${intent.address}${intent.gateway ? ` via ${intent.gateway}` : ''}` : 'DHCP'})`, steps, {
+    warnings,
+    before: [
+      { fact: 'absent', name: br },
+      { fact: 'link', name: n.name, master: null, has: n.addresses },
+      ...moved.map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: n.name, present: true })),
+    ],
+    after,
+    settle: { stp: intent.stp, forwardDelay: intent.forwardDelay, dhcp: intent.dhcp === true },
+  });
 }

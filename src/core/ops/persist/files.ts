@@ -28,7 +28,7 @@ export function backupPath(path: string, ts: string, hidden = false): string {
 }
 
 function backupStep(path: string, bak: string): Step {
-  return step(['sh', '-c', BACKUP, 'virtnet-backup', path, bak], `back up ${path} (if it exists) to ${bak}`, ['rm', '-f', bak], { persistent: true });
+  return step(['sh', '-c', BACKUP, 'virtnet-backup', path, bak], `back up ${path} (if it exists) to ${bak}`, ['rm', '-f', bak], { kind: 'file', display: `back up ${path}` });
 }
 
 function restoreArgv(path: string, bak: string): string[] {
@@ -39,13 +39,13 @@ function restoreArgv(path: string, bak: string): string[] {
 export function writeFileSteps(file: PersistFile, bak: string): Step[] {
   return [
     backupStep(file.path, bak),
-    step(['sh', '-c', WRITE, 'virtnet-write', file.path, file.mode, file.contents], `write ${file.path} (mode ${file.mode})`, restoreArgv(file.path, bak), { persistent: true }),
+    step(['sh', '-c', WRITE, 'virtnet-write', file.path, file.mode, file.contents], `write ${file.path} (mode ${file.mode})`, restoreArgv(file.path, bak), { kind: 'file', display: `write ${file.path}` }),
   ];
 }
 
 /** Back up, then remove; undo puts the backup back. */
 export function removeFileSteps(path: string, bak: string): Step[] {
-  return [backupStep(path, bak), step(['rm', '-f', path], `remove ${path}`, restoreArgv(path, bak), { persistent: true })];
+  return [backupStep(path, bak), step(['rm', '-f', path], `remove ${path}`, restoreArgv(path, bak), { kind: 'file', display: `remove ${path}` })];
 }
 
 /** A fixed, valid UUID derived from a seed, so a plan previewed twice is the same plan. */

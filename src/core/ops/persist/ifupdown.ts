@@ -102,7 +102,10 @@ export function persistIfupdown(intent: PersistIntent, ctx: PersistContext): Per
   const file: PersistFile = { path: p, contents: stanzas(intent), mode: '644' };
   const names = intent.kind === 'tap' ? [intent.name] : [intent.bridge, ...intent.ports];
   const checks: Step[] = [
-    step(['sh', '-c', CHECK, 'virtnet-check', p, ...names], `check that /etc/network/interfaces reads ${IFUPDOWN_DIR} and that no other file configures ${names.join(', ')}`, null, { root: false }),
+    step(['sh', '-c', CHECK, 'virtnet-check', p, ...names], `check that /etc/network/interfaces reads ${IFUPDOWN_DIR} and that no other file configures ${names.join(', ')}`, null, {
+      kind: 'check',
+      display: `check ifupdown reads ${IFUPDOWN_DIR} and nothing else configures ${names.join(' ')}`,
+    }),
   ];
   if (intent.kind === 'bridge' && !ctx.brctl) {
     warnings.push('bridge-utils is not installed: ifupdown ignores bridge_ports/bridge_stp/bridge_fd without it and no bridge comes up at boot (apt-get install bridge-utils)');

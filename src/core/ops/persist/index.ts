@@ -150,6 +150,7 @@ function backendFor(backend: Exclude<PersistBackend, 'none'>): (intent: PersistI
 export function withPersistence(plan: Plan, persisted: PersistResult): Plan {
   if (persisted.backend === 'none') return { ...plan, warnings: [...plan.warnings, ...persisted.warnings] };
   return {
+    ...plan,
     title: `${plan.title}, persisted with ${LABEL[persisted.backend]}`,
     steps: [...persisted.checks, ...plan.steps, ...persisted.steps],
     warnings: [...plan.warnings, ...persisted.warnings],

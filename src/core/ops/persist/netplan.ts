@@ -45,7 +45,7 @@ export function persistNetplan(intent: PersistIntent, ctx: PersistContext): Pers
   const ts = stamp(ctx.now);
   const p = filePath(intent.bridge);
   const bak = backupPath(p, ts);
-  const generate = step(['netplan', 'generate'], 'have netplan validate the YAML and render it for the next boot (netplan apply is not needed: the change is already live)', null, { persistent: true });
+  const generate = step(['netplan', 'generate'], 'have netplan validate the YAML and render it for the next boot (netplan apply is not needed: the change is already live)', null, { kind: 'config' });
   if (intent.kind === 'delete-bridge') {
     return { backend: 'netplan', checks: [], steps: [...removeFileSteps(p, bak), generate], files: [], removes: [p], warnings: [] };
   }

@@ -90,7 +90,7 @@ export function persistNetworkd(intent: PersistIntent, ctx: PersistContext): Per
   for (const p of removes) steps.push(...removeFileSteps(p, backupPath(p, ts)));
   if (ctx.running) {
     // networkd re-reads its files and adopts the links the runtime plan already made.
-    steps.push(step(['networkctl', 'reload'], 'have systemd-networkd re-read its configuration', null, { persistent: true, touchesConnection: ctx.touchesConnection }));
+    steps.push(step(['networkctl', 'reload'], 'have systemd-networkd re-read its configuration', null, { kind: 'config', touchesConnection: ctx.touchesConnection }));
   } else {
     warnings.push('systemd-networkd is not running: the files take effect at the next boot only if systemd-networkd is enabled');
   }

@@ -78,24 +78,30 @@ function ipArgs(intent: Extract<PersistIntent, { kind: 'bridge' }>, full: boolea
 
 export function persistNetworkManager(intent: PersistIntent, ctx: PersistContext): PersistResult {
   const ts = stamp(ctx.now);
-  const flags = { persistent: true, touchesConnection: ctx.touchesConnection };
+  const flags = { kind: 'config' as const, touchesConnection: ctx.touchesConnection };
   const uuidOf = (name: string) => seededUuid(`${name}@${ts}`);
   const bakOf = (name: string) => `${NM_BACKUP_DIR}/${name}.${ts}`;
   const add = (name: string, argv: string[], why: string): Step => {
     const uuid = uuidOf(name);
-    return step(['nmcli', 'connection', 'add', 'con-name', name, 'connection.uuid', uuid, ...argv], why, ['nmcli', 'connection', 'delete', 'uuid', uuid], flags);
+    return step(['nmcli', 'connection', 'add', 'con-name', name, 'connection.uuid', uuid, ...argv], why, ['nmcli', 'connection', 'delete', 'uuid', uuid], { ...flags, display: `nmcli connection add con-name ${name} ${argv.slice(0, 4).join(' ')} …` });
   };
-  const save = (name: string): Step => step(['sh', '-c', SAVE, 'virtnet-nm-save', name, bakOf(name)], `save NetworkManager connection ${name}'s file (if there is one) to ${bakOf(name)}`, ['rm', '-f', bakOf(name), `${bakOf(name)}.path`], { persistent: true });
+  const save = (name: string): Step => step(['sh', '-c', SAVE, 'virtnet-nm-save', name, bakOf(name)], `save NetworkManager connection ${name}'s file (if there is one) to ${bakOf(name)}`, ['rm', '-f', bakOf(name), `${bakOf(name)}.path`], {
+      kind: 'file',
+      display: `back up NetworkManager connection ${name}`,
+    });
   /** Save, then modify-or-add: the profile ends up exactly `props`, whatever it was before. */
   const upsert = (name: string, type: string, props: string[], why: string): Step[] => [
     save(name),
-    step(['sh', '-c', UPSERT, 'virtnet-nm-upsert', name, uuidOf(name), type, ...props], why, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), uuidOf(name)], flags),
+    step(['sh', '-c', UPSERT, 'virtnet-nm-upsert', name, uuidOf(name), type, ...props], why, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), uuidOf(name)], { ...flags, display: `set NetworkManager connection ${name} (${type})` }),
   ];
   const remove = (name: string): Step[] => [
     save(name),
-    step(['sh', '-c', DELETE, 'virtnet-nm-delete', name], `delete the NetworkManager connection ${name} (if there is one)`, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), ''], flags),
+    step(['sh', '-c', DELETE, 'virtnet-nm-delete', name], `delete the NetworkManager connection ${name} (if there is one)`, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), ''], { ...flags, display: `delete NetworkManager connection ${name}` }),
   ];
-  const check = (names: string[]) => step(['sh', '-c', CHECK, 'virtnet-check', ...names], `check that NetworkManager has no connection named ${names.join(', ')}`, null, { root: false });
+  const check = (names: string[]) => step(['sh', '-c', CHECK, 'virtnet-check', ...names], `check that NetworkManager has no connection named ${names.join(', ')}`, null, {
+      kind: 'check',
+      display: `check NetworkManager has no connection named ${names.join(' ')}`,
+    });
   const warnings: string[] = [];
   const backupNote = (names: string[]) => `NetworkManager's files for ${names.join(', ')} are saved under ${NM_BACKUP_DIR} first; undo puts them back (nmcli connection load)`;
 

@@ -1,0 +1,132 @@
+/**
+ * The shape of the operation catalog: every change VirtNet can make, described once. The CLI's
+ * subcommands and usage, the VS Code commands and their pickers, and the package.json check are
+ * all generated from these records, so an operation is written in one place.
+ */
+import type { HostModel } from '../../model/types';
+import type { PersistOp } from '../persist/intents';
+import type { Plan } from '../plan';
+
+/**
+ * What an argument is, which decides how it is parsed (CLI), picked (VS Code palette) and which
+ * tree nodes can supply it. `host` is implicit in every operation.
+ */
+export type ArgKind =
+  /** An existing Linux bridge. */
+  | 'bridge'
+  /** A port of the bridge named by the operation's `bridge` argument. */
+  | 'port'
+  /** An interface free to become a bridge port. */
+  | 'freeInterface'
+  /** An interface that can be a host's uplink: free, and not a tap. */
+  | 'uplinkNic'
+  /** A name for a new bridge. */
+  | 'newBridgeName'
+  /** A name for a new tap. */
+  | 'newTapName'
+  /** A tap that no VM holds. */
+  | 'rawTap'
+  /** A bridge to plug into, or none. */
+  | 'optionalBridge'
+  /** A new address with prefix. */
+  | 'cidr'
+  /** One of the bridge's addresses. */
+  | 'bridgeAddress'
+  /** An IP address (a gateway). */
+  | 'ip'
+  /** on or off. */
+  | 'onOff'
+  /** Whole seconds. */
+  | 'seconds'
+  /** A switch (--dhcp, --clear). */
+  | 'flag'
+  /** Insisting after a warning (--force); VS Code asks with the operation's `insist` reasons. */
+  | 'force';
+
+/** What a tree node can be the target of: the host itself, or an argument kind. */
+export type TargetKind = 'host' | ArgKind;
+
+export interface ArgSpec {
+  /** The key in Args; in the CLI, the option name (`--forward-delay` for `forwardDelay`). */
+  name: string;
+  kind: ArgKind;
+  /** A CLI positional (in order); otherwise an option. */
+  positional?: boolean;
+  /** The CLI needs it (positionals always are). */
+  required?: boolean;
+  /** Given more than once (`--port a --port b`). */
+  multiple?: boolean;
+  /** The CLI's placeholder in usage, e.g. `<bridge>`. */
+  placeholder?: string;
+  description: string;
+}
+
+export type ArgValue = string | string[] | boolean | number;
+/** Argument values by name: strings, string lists, booleans (onOff, flag, force), numbers (seconds). */
+export type Args = Readonly<Record<string, ArgValue | undefined>>;
+
+/** The runtime plan, and the operation as persistence sees it (absent: nothing to save). */
+export interface Planned {
+  plan: Plan;
+  persist?: PersistOp;
+}
+
+/** A VS Code command of an operation; several may share one (Turn STP On / Off). */
+export interface OpCommand {
+  /** `virtnet.<area>.<name>`. */
+  id: string;
+  /** Title Case; "..." when it asks for something. */
+  title: string;
+  /** A codicon id (`plug`), for menus that show icons. */
+  icon?: string;
+  /** Fixed arguments this command always passes. */
+  preset?: Args;
+  /** Arguments this command asks for, in order, when neither a node nor the caller gave them. */
+  ask: readonly string[];
+  /** What a tree node must supply for this command to be offered on it (one of these). */
+  targets: readonly TargetKind[];
+  /** Opens this form (with `formMode`) instead of asking argument by argument. */
+  form?: { id: 'bridge'; mode: string };
+}
+
+export interface Operation {
+  /** `<area>.<name>`, e.g. `bridge.addPort`. */
+  id: string;
+  area: 'bridge' | 'tap';
+  /** The CLI's word after the area: `virtnet bridge add-port`. */
+  cli: string;
+  /** One line for the CLI's usage. */
+  summary: string;
+  args: readonly ArgSpec[];
+  /** Plans from the host's model; throws PlanInputError with every problem. */
+  plan(model: HostModel, args: Args): Planned;
+  /**
+   * Why a user must insist (the `force` argument) before this is planned, or none: VS Code asks
+   * "... anyway?" with these; the CLI needs --force, and the planner refuses without it.
+   */
+  insist?(model: HostModel, args: Args): string[];
+  commands: readonly OpCommand[];
+}
+
+/** Typed reads of Args; the CLI and the pickers already gave each value its kind's type. */
+export const arg = {
+  str(args: Args, name: string): string {
+    const v = args[name];
+    return typeof v === 'string' ? v : '';
+  },
+  opt(args: Args, name: string): string | undefined {
+    const v = args[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  },
+  list(args: Args, name: string): string[] {
+    const v = args[name];
+    return Array.isArray(v) ? v : typeof v === 'string' && v !== '' ? [v] : [];
+  },
+  bool(args: Args, name: string): boolean {
+    return args[name] === true;
+  },
+  num(args: Args, name: string): number | undefined {
+    const v = args[name];
+    return typeof v === 'number' ? v : undefined;
+  },
+};

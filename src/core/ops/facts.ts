@@ -1,0 +1,162 @@
+/**
+ * Facts about a host that a plan depends on (before) or promises (after), as data. The same
+ * facts are read two ways: on the host by one small shell library (factsScript), in the same
+ * round trip as the plan and under its lock; and against a HostModel by factProblems, which the
+ * tests use to check that every planner's facts hold on the model it was made from.
+ *
+ * Facts compare what the inventory shows: addresses are IPv4 and non-link-local IPv6 in CIDR
+ * form; a bridge's STP is on when the kernel's stp_state is not 0.
+ */
+import { shJoin } from '../exec/quote';
+import type { HostModel } from '../model/types';
+
+export type Fact =
+  /** The plan was made for this host (a saved plan must not run anywhere else). */
+  | { fact: 'host'; hostname: string; machineId: string | null }
+  /** No interface by this name. */
+  | { fact: 'absent'; name: string }
+  /**
+   * The interface exists, and each given property is as stated: `master` (null = no bridge),
+   * `bridge` (it is one), `stp`, `up`, `addresses` (the exact set), `has` / `lacks` (these).
+   */
+  | { fact: 'link'; name: string; master?: string | null; bridge?: true; stp?: boolean; up?: true; addresses?: string[]; has?: string[]; lacks?: string[] }
+  /** An IPv4 or IPv6 route is there (or not, with `present: false`). */
+  | { fact: 'route'; dst: string; gateway: string | null; dev: string; present: boolean };
+
+export const isV6 = (a: string) => a.includes(':');
+
+const sorted = (xs: readonly string[]) => [...xs].sort();
+
+/** One line for a person: what the fact says. */
+export function describeFact(f: Fact): string {
+  switch (f.fact) {
+    case 'host':
+      return `the host is ${f.hostname}${f.machineId ? ` (machine id ${f.machineId.slice(0, 12)}…)` : ''}`;
+    case 'absent':
+      return `no interface is named ${f.name}`;
+    case 'route':
+      return `the route ${f.dst}${f.gateway ? ` via ${f.gateway}` : ''} dev ${f.dev} is ${f.present ? 'there' : 'gone'}`;
+    case 'link': {
+      const parts = [
+        f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
+        f.bridge ? 'a bridge' : '',
+        f.stp !== undefined ? `STP ${f.stp ? 'on' : 'off'}` : '',
+        f.up ? 'up' : '',
+        f.addresses ? `addresses ${f.addresses.join(', ') || 'none'}` : '',
+        f.has?.length ? `has ${f.has.join(', ')}` : '',
+        f.lacks?.length ? `lacks ${f.lacks.join(', ')}` : '',
+      ].filter(Boolean);
+      return `${f.name} exists${parts.length ? `: ${parts.join(', ')}` : ''}`;
+    }
+  }
+}
+
+/**
+ * The shell functions the checks call. $L is the word each finding starts with; every finding is
+ * one stderr line `virtnet: <L>: ...`, and `bad` ends up 1 when there was any. Parameter
+ * expansions are written `@{...}` and turned into `$` + `{...}` after, since a template literal
+ * would read them as its own.
+ */
+const FACTS_LIB = String.raw`
+export LC_ALL=C
+bad=0
+say() { echo "virtnet: $L: $*" >&2; bad=1; }
+master_of() { m=; [ -e "/sys/class/net/$1/master" ] && m=$(basename "$(readlink "/sys/class/net/$1/master")"); }
+addrs_of() { ip -o addr show dev "$1" 2>/dev/null | awk '!($3 == "inet6" && / scope link /) { print $4 }' | sort | tr '\n' ' ' | sed 's/ $//'; }
+f_host() {
+  h=$(cat /proc/sys/kernel/hostname 2>/dev/null)
+  id=$(cat /etc/machine-id 2>/dev/null)
+  # Both must match: cloned images share a machine id, and two hosts may share a name.
+  if [ "$h" != "$1" ] || { [ -n "$2" ] && [ "$id" != "$2" ]; }; then
+    say "this is not the host the plan was made for (this is $h; the plan is for $1)"
+  fi
+}
+f_absent() { [ ! -e "/sys/class/net/$1" ] && [ ! -L "/sys/class/net/$1" ] || say "an interface named $1 exists"; }
+f_link() {
+  n=$1; shift
+  [ -e "/sys/class/net/$n" ] || { say "$n does not exist"; return; }
+  for a; do
+    case $a in
+      master=*) w=@{a#master=}; master_of "$n"; [ "$m" = "$w" ] || say "$n is $( [ -n "$m" ] && echo "a port of $m" || echo "in no bridge") (the plan expects it $( [ -n "$w" ] && echo "a port of $w" || echo "in no bridge"))" ;;
+      bridge) [ -d "/sys/class/net/$n/bridge" ] || say "$n is not a bridge" ;;
+      stp=*) w=@{a#stp=}; s=; read -r s 2>/dev/null < "/sys/class/net/$n/bridge/stp_state"; [ -n "$s" ] && [ "$s" != 0 ] && s=1; [ "$s" = "$w" ] || say "$n has STP $( [ "$s" = 1 ] && echo on || echo off) (the plan expects it $( [ "$w" = 1 ] && echo on || echo off))" ;;
+      up) fl=0; read -r fl 2>/dev/null < "/sys/class/net/$n/flags"; [ $((fl & 1)) = 1 ] || say "$n is down" ;;
+      addrs=*) w=@{a#addrs=}; h=$(addrs_of "$n"); [ "$h" = "$w" ] || say "$n has the addresses @{h:-(none)} (the plan expects @{w:-(none)})" ;;
+      has=*) w=@{a#has=}; case " $(addrs_of "$n") " in *" $w "*) ;; *) say "$n does not have $w" ;; esac ;;
+      lacks=*) w=@{a#lacks=}; case " $(addrs_of "$n") " in *" $w "*) say "$n still has $w" ;; esac ;;
+    esac
+  done
+}
+f_route() {
+  fam=-4; case "$2$3" in *:*) fam=-6 ;; esac
+  if [ -n "$3" ]; then r=$(ip "$fam" route show exact "$2" via "$3" dev "$4" 2>/dev/null); else r=$(ip "$fam" route show exact "$2" dev "$4" 2>/dev/null); fi
+  d="$2$( [ -n "$3" ] && echo " via $3") dev $4"
+  if [ "$1" = present ]; then [ -n "$r" ] || say "there is no route $d"; else [ -z "$r" ] || say "the route $d is there"; fi
+}
+`.replaceAll('@{', '$' + '{');
+
+function factLine(f: Fact): string[] {
+  switch (f.fact) {
+    case 'host':
+      return ['f_host', f.hostname, f.machineId ?? ''];
+    case 'absent':
+      return ['f_absent', f.name];
+    case 'route':
+      return ['f_route', f.present ? 'present' : 'absent', f.dst, f.gateway ?? '', f.dev];
+    case 'link': {
+      const args = ['f_link', f.name];
+      if (f.master !== undefined) args.push(`master=${f.master ?? ''}`);
+      if (f.bridge) args.push('bridge');
+      if (f.stp !== undefined) args.push(`stp=${f.stp ? 1 : 0}`);
+      if (f.up) args.push('up');
+      if (f.addresses) args.push(`addrs=${sorted(f.addresses).join(' ')}`);
+      for (const a of f.has ?? []) args.push(`has=${a}`);
+      for (const a of f.lacks ?? []) args.push(`lacks=${a}`);
+      return args;
+    }
+  }
+}
+
+/**
+ * A script that checks `facts` on the host. Each finding is a stderr line `virtnet: <label>: ...`;
+ * it exits `failExit` when there was any, 0 otherwise. Values are quoted by the one audited
+ * function; the library is a constant.
+ */
+export function factsScript(facts: readonly Fact[], label: string, failExit: number): string {
+  const lines = ['#!/bin/sh', `L=${shJoin([label])}`, FACTS_LIB.trim(), ...facts.map((f) => shJoin(factLine(f))), `[ "$bad" = 0 ] || exit ${failExit}`, 'exit 0'];
+  return `${lines.join('\n')}\n`;
+}
+
+/** What does not hold of `facts` in `model` (empty: all hold). The same wording as the host's. */
+export function factProblems(model: HostModel, facts: readonly Fact[]): string[] {
+  const out: string[] = [];
+  for (const f of facts) {
+    if (f.fact === 'host') {
+      if (f.hostname !== model.info.hostname || (f.machineId !== null && model.info.machineId !== f.machineId)) out.push(`this is not the host the plan was made for (this is ${model.info.hostname}; the plan is for ${f.hostname})`);
+      continue;
+    }
+    if (f.fact === 'absent') {
+      if (model.links.some((l) => l.name === f.name)) out.push(`an interface named ${f.name} exists`);
+      continue;
+    }
+    if (f.fact === 'route') {
+      const there = model.routes.some((r) => r.dst === f.dst && r.dev === f.dev && (f.gateway === null || r.gateway === f.gateway));
+      if (there !== f.present) out.push(f.present ? `there is no route ${f.dst} dev ${f.dev}` : `the route ${f.dst} dev ${f.dev} is there`);
+      continue;
+    }
+    const link = model.links.find((l) => l.name === f.name);
+    if (!link) {
+      out.push(`${f.name} does not exist`);
+      continue;
+    }
+    const bridge = model.bridges.find((b) => b.name === f.name);
+    if (f.master !== undefined && (link.master ?? null) !== f.master) out.push(`${f.name} is ${link.master ? `a port of ${link.master}` : 'in no bridge'} (the plan expects it ${f.master ? `a port of ${f.master}` : 'in no bridge'})`);
+    if (f.bridge && !bridge) out.push(`${f.name} is not a bridge`);
+    if (f.stp !== undefined && bridge?.stp !== f.stp) out.push(`${f.name} has STP ${bridge?.stp ? 'on' : 'off'} (the plan expects it ${f.stp ? 'on' : 'off'})`);
+    if (f.up && !link.up) out.push(`${f.name} is down`);
+    if (f.addresses && sorted(link.addresses).join(' ') !== sorted(f.addresses).join(' ')) out.push(`${f.name} has the addresses ${sorted(link.addresses).join(' ') || '(none)'} (the plan expects ${sorted(f.addresses).join(' ') || '(none)'})`);
+    for (const a of f.has ?? []) if (!link.addresses.includes(a)) out.push(`${f.name} does not have ${a}`);
+    for (const a of f.lacks ?? []) if (link.addresses.includes(a)) out.push(`${f.name} still has ${a}`);
+  }
+  return out;
+}
