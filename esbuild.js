@@ -26,7 +26,7 @@ const builds = [
   },
   {
     // The forms' browser side: components, protocol and the core's validators in one file.
-    entryPoints: ['src/webview/bridgeForm.ts'],
+    entryPoints: ['src/webview/forms/bridge.ts'],
     outfile: 'dist/webview/bridgeForm.js',
     platform: 'browser',
     format: 'iife',

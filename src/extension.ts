@@ -3,11 +3,13 @@
  * table together. Everything it shows comes from the core; this layer only presents it.
  */
 import * as vscode from 'vscode';
-import { COMMANDS } from './commands/table';
-import type { CommandContext } from './commands/context';
+import { commandTable } from './commands/table';
 import { refreshAll } from './commands/refresh';
 import { registerCommandTable } from './commands/wrapper';
-import { registerFormRestore } from './forms/bridgeForm';
+import type { CommandContext } from './flow/context';
+import { registerFormOpener } from './flow/forms';
+import { reportUnseenPlans } from './flow/notices';
+import { openBridgeForm, registerFormRestore } from './forms/bridge/form';
 import { HostRegistry } from './hosts/registry';
 import type { HostSession } from './hosts/session';
 import { SECTION, readSettings } from './hosts/settings';
@@ -53,7 +55,10 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
       await done;
     },
   };
-  context.subscriptions.push(...registerCommandTable(ctx, COMMANDS), registerFormRestore(ctx));
+  registerFormOpener('bridge', openBridgeForm);
+  context.subscriptions.push(...registerCommandTable(ctx, commandTable()), registerFormRestore(ctx));
+  // After each read: the outcome of any plan nobody saw end (a reload, a dropped connection).
+  context.subscriptions.push(registry.onDidChangeHost((session) => session.state.kind === 'ready' && reportUnseenPlans(ctx, session)));
 
   let timer: NodeJS.Timeout | undefined;
   const applyInterval = () => {

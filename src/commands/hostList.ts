@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { validateSshDestination } from '../core/exec/ssh';
 import { defaultSshConfigPath, readSshConfigHostNames } from '../hosts/sshConfig';
 import { readSettings, writeHosts } from '../hosts/settings';
-import { Cancelled, type CommandContext } from './context';
-import { resolveHost } from './pickHost';
+import { Cancelled, type CommandContext } from '../flow/context';
+import { resolveHost } from '../flow/hosts';
 
 interface DestItem extends vscode.QuickPickItem {
   dest: string;

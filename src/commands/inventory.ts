@@ -4,8 +4,8 @@ import { oneLineReason } from '../core/exec/errors';
 import type { HostModel } from '../core/model/types';
 import type { HostSession } from '../hosts/session';
 import { checkTitle } from '../views/nodes/readiness';
-import type { CommandContext } from './context';
-import { hostLabel, resolveHost } from './pickHost';
+import type { CommandContext } from '../flow/context';
+import { hostLabel, resolveHost } from '../flow/hosts';
 
 /** The host's model, reading it first when it was never read; a failed read is the error. */
 async function modelOf(ctx: CommandContext, session: HostSession): Promise<HostModel> {

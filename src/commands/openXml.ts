@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { VmNode } from '../views/nodes/vms';
 import { AttachedNicNode, NetworkNode } from '../views/nodes/networks';
 import { xmlUri, type XmlKind } from '../views/xmlDocuments';
-import { Cancelled, type CommandContext } from './context';
-import { resolveHost } from './pickHost';
+import { Cancelled, type CommandContext } from '../flow/context';
+import { resolveHost } from '../flow/hosts';
 
 interface Target {
   host: string;

@@ -1,6 +1,6 @@
 /** Refresh all hosts, or one. */
-import type { CommandContext } from './context';
-import { resolveHost } from './pickHost';
+import type { CommandContext } from '../flow/context';
+import { resolveHost } from '../flow/hosts';
 
 export async function refreshAll(ctx: CommandContext): Promise<void> {
   // Settings may have changed without an event reaching us yet: line up the hosts first.

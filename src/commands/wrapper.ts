@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CommandError, oneLineReason } from '../core/exec/errors';
-import { Cancelled, type CommandContext } from './context';
+import { Cancelled, type CommandContext } from '../flow/context';
 
 export interface CommandSpec {
   id: string;

@@ -1,44 +1,23 @@
 /**
- * The message protocol of the bridge form, imported by both the extension and the webview. Every
+ * The message protocol every form shares, imported by both the extension and the webview. Every
  * message is a discriminated union member; each side checks what it receives with the guards
  * below before acting on it, because a webview is a separate page whose messages are just JSON.
+ * A form brings its own draft type and draft guard (forms/<form>/draft.ts) and its own init data.
  * No `vscode` and no Node imports: this file is bundled into the browser side too.
  */
-
+import { OUTCOME_KINDS, type Outcome } from '../flow/outcome';
 import { PERSIST_BACKENDS, type PersistBackend } from '../core/ops/persist/types';
 
-export type FormMode = 'create' | 'uplink';
-export type Addressing = 'dhcp' | 'static';
-
-/** What the user has typed so far; kept as text so a half-typed value survives a reload. */
-export interface Draft {
-  mode: FormMode;
-  bridge: string;
-  stp: boolean;
-  /** Seconds as typed; empty means the kernel's default. */
-  forwardDelay: string;
-  /** Create mode: interfaces to enslave. */
-  ports: string[];
-  /** Uplink mode: the NIC whose addresses move to the bridge. */
-  nic: string;
-  addressing: Addressing;
-  address: string;
-  gateway: string;
-  /** Runtime only ('none'), or also saved through this network manager. */
-  persist: PersistBackend;
-}
-
-/** An interface the form may offer, with the facts shown beside its name. */
-export interface Iface {
-  name: string;
-  detail: string;
-}
+export type { Outcome };
 
 export interface StepView {
   why: string;
+  /** The step in one line; the exact command is `command`. */
+  display: string;
   /** The command exactly as the host's shell receives it. */
   command: string;
   undo: string | null;
+  kind: string;
   touchesConnection: boolean;
 }
 
@@ -61,40 +40,29 @@ export interface PlanView {
 
 export type PlanResult = { ok: true; plan: PlanView } | { ok: false; problems: string[] };
 
-export type OutcomeKind = 'applied' | 'failed' | 'rolled-back' | 'unreachable' | 'cancelled' | 'error';
-
-export interface Outcome {
-  kind: OutcomeKind;
-  /** One sentence for the user. */
-  message: string;
-  /** stderr or the host's rollback record; may be empty. */
-  detail: string;
+/** A choice the form offers for "after a reboot". */
+export interface PersistOption {
+  value: PersistBackend;
+  label: string;
 }
 
 /** Webview to extension. */
-export type FormRequest =
+export type FormRequest<D> =
   | { type: 'ready' }
-  | { type: 'draft'; seq: number; draft: Draft }
-  | { type: 'apply'; seq: number; draft: Draft }
+  | { type: 'draft'; seq: number; draft: D }
+  | { type: 'apply'; seq: number; draft: D }
   | { type: 'cancel' }
-  | { type: 'copyScript'; draft: Draft };
+  | { type: 'copyScript'; draft: D };
 
-/** Extension to webview. */
-export type FormUpdate =
+/** Extension to webview. `I` is what the form needs to draw itself (lists, names taken...). */
+export type FormUpdate<D, I> =
   | {
       type: 'init';
       host: { dest: string; label: string };
-      /** Interfaces free to become ports (create mode). */
-      ports: Iface[];
-      /** NICs that can be bridged (uplink mode). */
-      nics: Iface[];
-      /** Names already taken on the host, for live "already exists" checks. */
-      taken: string[];
-      dhcpClient: string | null;
-      /** Runtime only, and the host's own network manager when one was detected. */
-      persistOptions: { value: PersistBackend; label: string }[];
+      data: I;
+      persistOptions: PersistOption[];
       /** Fields the command that opened the form fills in (mode, NIC); the saved draft wins otherwise. */
-      preset: Partial<Draft>;
+      preset: Partial<D>;
     }
   | { type: 'plan'; seq: number; result: PlanResult }
   | { type: 'applying'; title: string; guarded: boolean }
@@ -102,37 +70,19 @@ export type FormUpdate =
 
 // Runtime guards: small, strict, and enough to reject anything not built by the other side.
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isStr = (v: unknown): v is string => typeof v === 'string';
+export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => isStr(v) && (options as readonly string[]).includes(v);
+export const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+export const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => isStr(v) && (options as readonly string[]).includes(v);
 
 /** Text fields are short; anything longer is not from our form. */
-const MAX_TEXT = 200;
-const isText = (v: unknown): v is string => isStr(v) && v.length <= MAX_TEXT;
+export const MAX_TEXT = 200;
+export const isText = (v: unknown): v is string => isStr(v) && v.length <= MAX_TEXT;
 
-export function isDraft(v: unknown): v is Draft {
-  return (
-    isObj(v) &&
-    oneOf(v.mode, ['create', 'uplink'] as const) &&
-    isText(v.bridge) &&
-    isBool(v.stp) &&
-    isText(v.forwardDelay) &&
-    isStrArray(v.ports) &&
-    v.ports.length <= 256 &&
-    v.ports.every(isText) &&
-    isText(v.nic) &&
-    oneOf(v.addressing, ['dhcp', 'static'] as const) &&
-    isText(v.address) &&
-    isText(v.gateway) &&
-    oneOf(v.persist, PERSIST_BACKENDS)
-  );
-}
-
-export function isFormRequest(v: unknown): v is FormRequest {
+export function isFormRequest<D>(v: unknown, isDraft: (d: unknown) => d is D): v is FormRequest<D> {
   if (!isObj(v)) return false;
   switch (v.type) {
     case 'ready':
@@ -148,8 +98,6 @@ export function isFormRequest(v: unknown): v is FormRequest {
   }
 }
 
-const isIface = (v: unknown): v is Iface => isObj(v) && isStr(v.name) && isStr(v.detail);
-
 function isPlanView(v: unknown): v is PlanView {
   return (
     isObj(v) &&
@@ -160,7 +108,7 @@ function isPlanView(v: unknown): v is PlanView {
     v.files.every((f) => isObj(f) && isStr(f.path) && isStr(f.mode) && isStr(f.contents)) &&
     isStrArray(v.removes) &&
     Array.isArray(v.steps) &&
-    v.steps.every((s) => isObj(s) && isStr(s.why) && isStr(s.command) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection))
+    v.steps.every((s) => isObj(s) && isStr(s.why) && isStr(s.display) && isStr(s.command) && isStr(s.kind) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection))
   );
 }
 
@@ -169,7 +117,11 @@ function isPlanResult(v: unknown): v is PlanResult {
   return v.ok === true ? isPlanView(v.plan) : v.ok === false && isStrArray(v.problems);
 }
 
-export function isFormUpdate(v: unknown): v is FormUpdate {
+export function isOutcome(o: unknown): o is Outcome {
+  return isObj(o) && oneOf(o.kind, OUTCOME_KINDS) && isStr(o.message) && isStr(o.detail) && (o.journal === undefined || isStr(o.journal));
+}
+
+export function isFormUpdate<D, I>(v: unknown, isData: (d: unknown) => d is I): v is FormUpdate<D, I> {
   if (!isObj(v)) return false;
   switch (v.type) {
     case 'init': {
@@ -178,12 +130,7 @@ export function isFormUpdate(v: unknown): v is FormUpdate {
         isObj(h) &&
         isStr(h.dest) &&
         isStr(h.label) &&
-        Array.isArray(v.ports) &&
-        v.ports.every(isIface) &&
-        Array.isArray(v.nics) &&
-        v.nics.every(isIface) &&
-        isStrArray(v.taken) &&
-        (v.dhcpClient === null || isStr(v.dhcpClient)) &&
+        isData(v.data) &&
         Array.isArray(v.persistOptions) &&
         v.persistOptions.every((o) => isObj(o) && oneOf(o.value, PERSIST_BACKENDS) && isStr(o.label)) &&
         isObj(v.preset)
@@ -193,15 +140,9 @@ export function isFormUpdate(v: unknown): v is FormUpdate {
       return isSeq(v.seq) && isPlanResult(v.result);
     case 'applying':
       return isStr(v.title) && isBool(v.guarded);
-    case 'result': {
-      const o = v.outcome;
-      return isObj(o) && oneOf(o.kind, ['applied', 'failed', 'rolled-back', 'unreachable', 'cancelled', 'error'] as const) && isStr(o.message) && isStr(o.detail);
-    }
+    case 'result':
+      return isOutcome(v.outcome);
     default:
       return false;
   }
-}
-
-export function emptyDraft(mode: FormMode = 'create'): Draft {
-  return { mode, bridge: '', stp: false, forwardDelay: '', ports: [], nic: '', addressing: 'dhcp', address: '', gateway: '', persist: 'none' };
 }

@@ -7,7 +7,7 @@ import { collectInventory } from '../core/collect/collect';
 import { CommandError } from '../core/exec/errors';
 import { executorFor } from '../core/exec/index';
 import type { CommandLog, Executor, PasswordProvider } from '../core/exec/types';
-import type { HostModel } from '../core/model/types';
+import type { HostModel, PlanRecord } from '../core/model/types';
 
 /** `local` is the machine the extension runs on; anything else is an SSH destination. */
 export const THIS_HOST = 'local';
@@ -35,6 +35,8 @@ export class HostSession implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<HostSession>();
   /** Fires whenever the state or the model changes. */
   readonly onDidChange = this.changed.event;
+  /** Journal ids of plans whose connection this window lost while they ran. */
+  private readonly lost = new Set<string>();
 
   constructor(
     /** `local` or the SSH destination as configured. */
@@ -69,6 +71,27 @@ export class HostSession implements vscode.Disposable {
       passwordIdleMs: this.options.passwordIdleMs,
     });
     return this.executor;
+  }
+
+  /** A plan this window lost contact with mid-run: its outcome is reported once the host answers. */
+  noteLostPlan(journalId: string): void {
+    this.lost.add(journalId);
+  }
+
+  /**
+   * Plans whose outcome nobody saw, from the last read: claimed by this read (their client is
+   * gone), or lost by this window and finished since; and the lost ones the host has no journal
+   * of (they never reached it). Each is returned once.
+   */
+  takeUnseenPlans(): { records: PlanRecord[]; neverArrived: string[] } {
+    const plans = this._model?.plans ?? [];
+    const records = plans.filter((p) => p.claimed || (this.lost.has(p.id) && p.state !== 'running'));
+    for (const p of records) this.lost.delete(p.id);
+    const neverArrived = this._model?.info.root ? [...this.lost].filter((id) => !plans.some((p) => p.id === id)) : [];
+    for (const id of neverArrived) this.lost.delete(id);
+    // A claimed record is reported once: later reads of this model show it as seen.
+    if (this._model && records.length) this._model = { ...this._model, plans: plans.map((p) => (records.includes(p) ? { ...p, claimed: false, seen: true } : p)) };
+    return { records, neverArrived };
   }
 
   /** Reads the host again; concurrent callers share the read already running. */

@@ -12,7 +12,7 @@ import { collectInventory } from '../../src/core/collect/collect';
 import { CommandError } from '../../src/core/exec/errors';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { applyPlan } from '../../src/core/ops/apply';
-import { step, type Plan } from '../../src/core/ops/plan';
+import { plan, step, type Plan } from '../../src/core/ops/plan';
 import { labSkipReason, labSudoUser, labUp, type LabHost } from './lab';
 
 const run = promisify(execFile);
@@ -85,14 +85,10 @@ test('a cancelled `sleep 60` over SSH ends on the host, not just in our ssh clie
 
 /** ip link add vx0 (a bridge: this kernel has no dummy driver); then a step that waits, so the cancel lands in the middle. */
 function addThenWait(): Plan {
-  return {
-    title: 'cancel test: vx0, then wait',
-    warnings: [],
-    steps: [
-      step(['ip', 'link', 'add', 'vx0', 'type', 'bridge'], 'a link to undo', ['ip', 'link', 'del', 'vx0']),
-      step(['sleep', '30'], 'a long step to cancel in', null),
-    ],
-  };
+  return plan('cancel test: vx0, then wait', [
+    step(['ip', 'link', 'add', 'vx0', 'type', 'bridge'], 'a link to undo', ['ip', 'link', 'del', 'vx0']),
+    step(['sleep', '30'], 'a long step to cancel in', null),
+  ]);
 }
 
 async function cancelPlanMidway(ex: SshExecutor): Promise<void> {

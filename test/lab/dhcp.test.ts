@@ -14,8 +14,8 @@ import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { shJoin } from '../../src/core/exec/quote';
 import { planAddresses } from '../../src/core/ops/address';
-import { undoScript } from '../../src/core/ops/guard';
-import type { Plan } from '../../src/core/ops/plan';
+
+import { undoScript, type Plan } from '../../src/core/ops/plan';
 import { planUplink } from '../../src/core/ops/uplink';
 import { onLab } from './cli';
 import { lanUp, type Lan } from './dhcp-lan';

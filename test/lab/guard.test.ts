@@ -14,7 +14,7 @@ import { collectInventory } from '../../src/core/collect/collect';
 import { SshExecutor } from '../../src/core/exec/ssh';
 import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
-import { step, type Plan } from '../../src/core/ops/plan';
+import { plan, step, type Plan } from '../../src/core/ops/plan';
 import { CLI, onLab, virtnet } from './cli';
 import { guardLeftovers, labSkipReason, labUp, netState, type LabHost } from './lab';
 
@@ -133,15 +133,12 @@ test('a plan that outlasts the session\'s wait: confirmed only once it finished;
   // life; a sleep here) keeps the detached plan running past that. Confirming then would keep
   // steps that have not run yet.
   const ex = new SshExecutor(host.dest, { configFile: host.sshConfig });
-  const slow = (last: string[]): Plan => ({
-    title: 'slow plan',
-    warnings: [],
-    steps: [
+  const slow = (last: string[]): Plan =>
+    plan('slow plan', [
       step(['ip', 'link', 'add', 'name', 'brslow', 'type', 'bridge'], 'create brslow', ['ip', 'link', 'del', 'dev', 'brslow'], { touchesConnection: true }),
       step(['sleep', '14'], 'take longer than the session waits', null),
       step(last, 'the last step', null),
-    ],
-  });
+    ]);
   try {
     const ok = await applyGuarded(ex, slow(['ip', 'link', 'set', 'dev', 'brslow', 'up']), { rollbackSeconds: 20, freshExecutor: () => ex.freshConnection() });
     assert.equal(ok.kind, 'confirmed', JSON.stringify(ok));

@@ -244,7 +244,7 @@ cmd_up() {
   printf '\n# virtnet lab\nnamespaces = []\n' >>"$S/etc/qemu.conf"
   mkdir -p "$S/lib"/{boot,images,dnsmasq,qemu,network} "$S/log/qemu" "$S/cache/qemu/capabilities"
   # These mount points must exist in the shared tree before they can be covered.
-  mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt /run/sshd
+  mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt /run/sshd /run/virtnet
   in_host sh -ec '
     # DHCP clients write pid files and sockets straight into /run (dhclient.IF.pid, dhcpcd/):
     # a host that runs them gets a /run of its own, so nothing lands in the machine'"'"'s /run.
@@ -253,6 +253,9 @@ cmd_up() {
       mkdir -p /run/libvirt /run/sshd /run/lock
     fi
     mount -t tmpfs -o mode=0755 lab-run /run/libvirt
+    # VirtNet'"'"'s own state (plan journals, the host lock) is per host, as on a real machine.
+    mkdir -p /run/virtnet
+    mount -t tmpfs -o mode=0700 lab-virtnet /run/virtnet
     mount --bind "$1/etc" /etc/libvirt
     mount --bind "$1/lib" /var/lib/libvirt
     mount --bind "$1/log" /var/log/libvirt

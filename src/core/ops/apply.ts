@@ -8,7 +8,7 @@
 import { CommandError } from '../exec/errors';
 import type { Executor } from '../exec/types';
 import { PLAN_CANCELLED_EXIT, readPlanScript, type Plan } from './plan';
-import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, runOnHost } from './runner';
+import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from './runner';
 
 export interface ApplyResult {
   /** Every step ran. Also true when a cancel came too late to stop anything: the host is changed. */
@@ -68,12 +68,10 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
     return { ...NOTHING, ok: false, cancelled: true, cancelledAtStep: 1, undone: true };
   }
   let r: { exitCode: number | null; stderr: string; durationMs: number };
-  let id: string | null = null;
+  const id = newJournalId();
   let aborted = false;
   try {
-    const done = await runOnHost(executor, plan, { signal: options.signal, cancelGraceMs: UNDO_GRACE_MS, timeoutMs: options.timeoutMs ?? 120_000 });
-    r = done;
-    id = done.id;
+    r = await runOnHost(executor, plan, { id, signal: options.signal, cancelGraceMs: UNDO_GRACE_MS, timeoutMs: options.timeoutMs ?? 120_000 });
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
     if (err.kind === 'cancelled') {
@@ -82,7 +80,7 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
       aborted = true;
     } else if ((err.kind === 'unreachable' || err.kind === 'timeout') && err.started !== false) {
       // The session went away with the plan on the host: it carries on there without us.
-      return { ...NOTHING, ok: false, cancelled: false, lost: true, stderr: err.stderr, durationMs: err.durationMs };
+      return { ...NOTHING, ok: false, cancelled: false, lost: true, id, stderr: err.stderr, durationMs: err.durationMs };
     } else {
       // Transport and sudo failures before anything started: nothing ran.
       throw err;

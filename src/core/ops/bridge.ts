@@ -2,6 +2,7 @@
  * Bridge and tap planners (iproute2; brctl is gone from many hosts). Pure: the only input is the
  * host model the user is looking at, so the plan matches what the preview showed.
  */
+import { vmOfTap } from '../model/queries';
 import type { HostModel } from '../model/types';
 import { checkIfName, checkNewName, problems } from '../validate';
 import { touchesConnection } from './connection';
@@ -223,9 +224,9 @@ export function planDeleteTap(model: HostModel, name: string): Plan {
   if (!link || link.portKind !== 'tap') {
     throw new PlanInputError([`there is no tap "${name}" on ${model.info.hostname}`]);
   }
-  const owner = model.domains.find((d) => d.interfaces.some((i) => i.target === name));
+  const owner = vmOfTap(model, name);
   if (owner) {
-    throw new PlanInputError([`${name} belongs to the running VM ${owner.name}; detach the NIC from the VM instead`]);
+    throw new PlanInputError([`${name} belongs to the running VM ${owner}; detach the NIC from the VM instead`]);
   }
   return plan(`Delete tap ${name}`, [step(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], `delete tap ${name}`, null)], {
     before: [{ fact: 'link', name, master: link.master ?? null }],

@@ -3,6 +3,7 @@
  * works), how to draw itself, its children, and optionally a tooltip built only when hovered.
  */
 import * as vscode from 'vscode';
+import type { TargetKind } from '../../core/ops/catalog/types';
 import type { HostSession } from '../../hosts/session';
 
 export abstract class VirtNetNode {
@@ -16,6 +17,14 @@ export abstract class VirtNetNode {
 
   children(): VirtNetNode[] | Promise<VirtNetNode[]> {
     return [];
+  }
+
+  /**
+   * The argument values a command run on this node starts from, by kind (a bridge node gives
+   * `bridge`, a port node `bridge` and `port`): the commands' pickers ask only for the rest.
+   */
+  argValues(): Partial<Record<TargetKind, string>> {
+    return {};
   }
 
   /** The full story, resolved lazily by the provider's resolveTreeItem. */

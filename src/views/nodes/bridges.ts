@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Bridge, BridgePort, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
+import { tokenOf } from '../contextValues';
 import { modelClass, modelHint } from '../nicModels';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
 import type { GroupSpec } from './group';
@@ -47,9 +48,13 @@ export class BridgeNode extends HostChildNode {
       icon: icon('type-hierarchy-sub', b.up ? colors.up : colors.down),
       description: facts.join(' · '),
       // The STP and address parts let the menu offer only what changes something.
-      contextValue: `bridge:${b.up ? 'up' : 'down'}:stp-${b.stp ? 'on' : 'off'}:addr-${b.addresses.length ? 'yes' : 'no'}`,
+      contextValue: tokenOf({ node: 'bridge', up: b.up, stp: b.stp, addresses: b.addresses.length > 0 }),
       collapsible: b.ports.length > 0,
     });
+  }
+
+  override argValues() {
+    return { bridge: this.bridge.name };
   }
 
   override children(): VirtNetNode[] {
@@ -101,6 +106,16 @@ export class PortNode extends HostChildNode {
     return undefined;
   }
 
+  /** The VM whose tap this is (from the bridge's view or the domain XML), if any. */
+  private vmOwner(): string | undefined {
+    return this.port.domain ?? this.vmNic()?.domain;
+  }
+
+  override argValues() {
+    const p = this.port;
+    return { bridge: (this.parent as BridgeNode).bridge.name, port: p.name, ...(p.kind === 'tap' && !this.vmOwner() ? { rawTap: p.name } : {}) };
+  }
+
   /** The PF behind a VF port: its PCI address and, when known, its netdev name. */
   private pf(): string | undefined {
     const addr = this.port.physfn;
@@ -135,7 +150,7 @@ export class PortNode extends HostChildNode {
     return makeItem(this, p.name, {
       icon: icon(portIcons[p.kind] ?? 'plug', color),
       description: [this.behind(), state].filter(Boolean).join(' · '),
-      contextValue: `port:${p.kind}`,
+      contextValue: tokenOf({ node: 'port', kind: p.kind, vm: this.vmOwner() !== undefined }),
     });
   }
 

@@ -2,9 +2,10 @@
 import * as vscode from 'vscode';
 import { HostChildNode, icon, makeItem, type VirtNetNode } from './base';
 import { NoteNode } from './status';
+import { tokenOf, type GroupKind } from '../contextValues';
 import type { HostSession } from '../../hosts/session';
 
-export type GroupKind = 'bridges' | 'networks' | 'vms' | 'pci' | 'readiness';
+export type { GroupKind };
 
 export interface GroupSpec {
   kind: GroupKind;
@@ -36,7 +37,7 @@ export class GroupNode extends HostChildNode {
     return makeItem(this, this.spec.label, {
       icon: icon(this.spec.codicon, this.spec.color),
       description: this.spec.description,
-      contextValue: `group:${this.spec.kind}`,
+      contextValue: tokenOf({ node: 'group', kind: this.spec.kind }),
       collapsible: true,
     });
   }

@@ -3,6 +3,7 @@
  * error with actions that fix it, or the groups built from the last model.
  */
 import * as vscode from 'vscode';
+import { tokenOf, type HostState } from '../contextValues';
 import { oneLineReason } from '../../core/exec/errors';
 import type { HostModel } from '../../core/model/types';
 import type { ThisHostPlace } from '../../hosts/thisHost';
@@ -34,7 +35,7 @@ export class HostNode extends VirtNetNode {
     return s.dest;
   }
 
-  private stateToken(): string {
+  private stateToken(): HostState {
     switch (this.host.state.kind) {
       case 'ready':
         return 'ok';
@@ -63,7 +64,7 @@ export class HostNode extends VirtNetNode {
     return makeItem(this, this.label(), {
       icon: icon(codicon, color),
       description: words.join(' · '),
-      contextValue: `host:${this.stateToken()}:${s.isThisHost ? 'this' : 'ssh'}`,
+      contextValue: tokenOf({ node: 'host', state: this.stateToken(), where: s.isThisHost ? 'this' : 'ssh' }),
       collapsible: 'expanded',
     });
   }

@@ -1,5 +1,6 @@
 /** libvirt networks: state, forward mode, bridge, subnet, DHCP; their leases and the VM NICs on them. */
 import * as vscode from 'vscode';
+import { tokenOf } from '../contextValues';
 import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { modelClass, modelHint } from '../nicModels';
@@ -62,7 +63,7 @@ export class NetworkNode extends HostChildNode {
     return makeItem(this, n.name, {
       icon: icon('globe', n.active ? colors.up : colors.muted),
       description: facts.join(' · '),
-      contextValue: `network:${n.active ? 'active' : 'inactive'}`,
+      contextValue: tokenOf({ node: 'network', active: n.active }),
       collapsible: childCount > 0,
     });
   }
@@ -118,7 +119,7 @@ export class LeaseNode extends HostChildNode {
     return makeItem(this, l.ip, {
       icon: icon('symbol-field', colors.info),
       description: [vm ? `VM ${vm}` : l.hostname, l.mac].filter(Boolean).join(' · '),
-      contextValue: 'lease',
+      contextValue: tokenOf({ node: 'lease' }),
     });
   }
 
@@ -151,7 +152,7 @@ export class AttachedNicNode extends HostChildNode {
     return makeItem(this, this.domain.name, {
       icon: icon('vm', running ? colors.up : colors.muted),
       description: [n.model, n.mac, n.target, n.ips[0]].filter(Boolean).join(' · '),
-      contextValue: `network-nic:${modelClass(n.model)}`,
+      contextValue: tokenOf({ node: 'network-nic', model: modelClass(n.model) }),
     });
   }
 

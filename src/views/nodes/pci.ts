@@ -1,5 +1,6 @@
 /** Physical NICs and PCI devices: vendor/device, driver, IOMMU group, SR-IOV; VFs under their PF. */
 import * as vscode from 'vscode';
+import { tokenOf } from '../contextValues';
 import type { HostModel, PciDevice } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, type VirtNetNode } from './base';
@@ -39,10 +40,23 @@ export class PciNode extends HostChildNode {
     super(parent, `${hostId(session)}/pci/${device.address}`, session);
   }
 
+  /** The netdev an uplink command would take, when it is free to be bridged. */
+  private freeNetdev(): string | undefined {
+    const name = this.device.netdevs[0];
+    const link = name ? this.model.links.find((l) => l.name === name) : undefined;
+    return link && !link.master && link.kind !== 'bridge' ? name : undefined;
+  }
+
   private token(): string {
-    if (this.device.sriov) return 'pci:pf';
-    if (this.device.physfn) return this.device.assignedTo ? 'vf:assigned' : 'vf:free';
-    return isNic(this.device) ? 'pci:nic' : 'pci:device';
+    const d = this.device;
+    if (d.physfn) return tokenOf({ node: 'vf', assigned: d.assignedTo !== null });
+    const netdev = d.netdevs.length === 0 ? 'none' : this.freeNetdev() ? 'free' : 'bridged';
+    return tokenOf({ node: 'pci', role: d.sriov ? 'pf' : isNic(d) ? 'nic' : 'device', netdev });
+  }
+
+  override argValues() {
+    const nic = this.freeNetdev();
+    return nic && !this.device.physfn ? { uplinkNic: nic } : {};
   }
 
   treeItem(): vscode.TreeItem {
@@ -109,7 +123,7 @@ export class VfNode extends HostChildNode {
     return makeItem(this, label, {
       icon: icon('circuit-board', holder ? colors.info : vf?.driver ? colors.up : colors.muted),
       description: [vf?.driver ?? 'no driver', holder ? `VM ${holder}` : 'free'].join(' · '),
-      contextValue: holder ? 'vf:assigned' : 'vf:free',
+      contextValue: tokenOf({ node: 'vf', assigned: Boolean(holder) }),
     });
   }
 

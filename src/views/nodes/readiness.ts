@@ -1,5 +1,6 @@
 /** Host readiness: each check as a tick or a cross, with what was found and how to fix it. */
 import * as vscode from 'vscode';
+import { tokenOf } from '../contextValues';
 import type { Check, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { HostChildNode, colors, escapeMd, icon, makeItem, type VirtNetNode } from './base';
@@ -51,7 +52,7 @@ export class CheckNode extends HostChildNode {
     return makeItem(this, checkTitle(c.id), {
       icon: c.ok ? icon('check', colors.ok) : icon('close', colors.failed),
       description: c.detail,
-      contextValue: c.ok ? 'check:ok' : 'check:failed',
+      contextValue: tokenOf({ node: 'check', ok: c.ok }),
     });
   }
 

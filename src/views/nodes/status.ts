@@ -1,5 +1,6 @@
 /** Nodes that are not host objects: loading, errors, the actions that fix them, plain notes. */
 import * as vscode from 'vscode';
+import { tokenOf } from '../contextValues';
 import { HostChildNode, colors, icon, makeItem, type VirtNetNode } from './base';
 import type { HostSession } from '../../hosts/session';
 
@@ -11,7 +12,7 @@ export class LoadingNode extends HostChildNode {
   treeItem(): vscode.TreeItem {
     return makeItem(this, 'Loading…', {
       icon: icon('loading~spin'),
-      contextValue: 'status:loading',
+      contextValue: tokenOf({ node: 'status', kind: 'loading' }),
       description: this.session.isThisHost ? 'reading this host' : `connecting to ${this.session.dest}`,
     });
   }
@@ -32,7 +33,7 @@ export class ErrorNode extends HostChildNode {
   treeItem(): vscode.TreeItem {
     return makeItem(this, this.reason, {
       icon: icon('error', colors.failed),
-      contextValue: 'status:error',
+      contextValue: tokenOf({ node: 'status', kind: 'error' }),
       description: this.hint,
     });
   }
@@ -51,7 +52,7 @@ export class ActionNode extends HostChildNode {
   constructor(
     parent: VirtNetNode,
     session: HostSession,
-    readonly action: string,
+    readonly action: 'retry' | 'settings' | 'log',
     private readonly label: string,
     private readonly codicon: string,
     private readonly command: vscode.Command,
@@ -62,7 +63,7 @@ export class ActionNode extends HostChildNode {
   treeItem(): vscode.TreeItem {
     return makeItem(this, this.label, {
       icon: icon(this.codicon),
-      contextValue: `action:${this.action}`,
+      contextValue: tokenOf({ node: 'action', action: this.action }),
       command: this.command,
     });
   }
@@ -81,6 +82,6 @@ export class NoteNode extends HostChildNode {
   }
 
   treeItem(): vscode.TreeItem {
-    return makeItem(this, this.text, { icon: icon(this.codicon, colors.muted), contextValue: 'note' });
+    return makeItem(this, this.text, { icon: icon(this.codicon, colors.muted), contextValue: tokenOf({ node: 'note' }) });
   }
 }

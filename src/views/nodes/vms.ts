@@ -1,5 +1,6 @@
 /** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
 import * as vscode from 'vscode';
+import { tokenOf } from '../contextValues';
 import type { Domain, DomainHostdev, DomainInterface, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { modelClass, modelHint } from '../nicModels';
@@ -59,7 +60,7 @@ export class VmNode extends HostChildNode {
     return makeItem(this, d.name, {
       icon: icon('vm', stateColor(d.state)),
       description: facts.join(' · '),
-      contextValue: `vm:${stateToken(d.state)}`,
+      contextValue: tokenOf({ node: 'vm', state: stateToken(d.state) }),
       collapsible: nics + d.hostdevs.length > 0,
     });
   }
@@ -116,7 +117,7 @@ export class VmNicNode extends HostChildNode {
     return makeItem(this, label, {
       icon: icon('plug', cls === 'emulated' ? colors.warn : n.target ? colors.up : colors.muted),
       description: [this.modelText(), n.mac, n.target, n.ips.join(', ')].filter(Boolean).join(' · '),
-      contextValue: `vm-nic:${cls}`,
+      contextValue: tokenOf({ node: 'vm-nic', model: cls }),
     });
   }
 
@@ -159,7 +160,7 @@ export class HostdevNode extends HostChildNode {
     return makeItem(this, h.address ?? h.type, {
       icon: icon('circuit-board', colors.info),
       description: [dev?.deviceName ?? undefined, dev?.driver ?? undefined, h.managed ? 'managed' : undefined].filter(Boolean).join(' · '),
-      contextValue: `hostdev:${h.type}`,
+      contextValue: tokenOf({ node: 'hostdev', type: h.type }),
     });
   }
 

@@ -14,6 +14,7 @@
  * profiles create-bridge writes, replaced. Throws PlanInputError when there is nothing it could
  * persist (no such bridge; addresses of an interface that is not a bridge).
  */
+import { vmOfTap } from '../../model/queries';
 import type { HostModel } from '../../model/types';
 import type { AddressIntent } from '../address';
 import type { CreateBridgeIntent } from '../bridge';
@@ -112,7 +113,7 @@ export function persistIntentForBridgeState(model: HostModel, bridge: string, ch
   const removePorts = change.removePorts ?? [];
 
   // A VM's tap is libvirt's (or QEMU's) to plug in each time the VM starts: not configuration.
-  const vmOf = (port: string) => br.ports.find((p) => p.name === port)?.domain ?? model.domains.find((d) => d.interfaces.some((i) => i.target === port))?.name ?? null;
+  const vmOf = (port: string) => br.ports.find((p) => p.name === port)?.domain ?? vmOfTap(model, port) ?? null;
   const wanted = [...br.ports.map((p) => p.name).filter((p) => !removePorts.includes(p)), ...(change.addPorts ?? [])];
   const ports: string[] = [];
   const vmTaps: string[] = [];

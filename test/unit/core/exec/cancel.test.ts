@@ -14,7 +14,7 @@ import { newRunTag, signalRunArgv, taggedArgv } from '../../../../src/core/exec/
 import { CommandError } from '../../../../src/core/exec/errors';
 import { LocalExecutor } from '../../../../src/core/exec/local';
 import { applyPlan } from '../../../../src/core/ops/apply';
-import { PLAN_CANCELLED_EXIT, planToScript, step, type Plan } from '../../../../src/core/ops/plan';
+import { plan as mkPlan, PLAN_CANCELLED_EXIT, planToScript, step, type Plan } from '../../../../src/core/ops/plan';
 
 const run = promisify(execFile);
 let dir: string;
@@ -88,7 +88,7 @@ function startScript(script: string): { child: ChildProcess; ended: Promise<Ende
 }
 
 function plan(steps: Plan['steps']): Plan {
-  return { title: 'cancel test', warnings: [], steps };
+  return mkPlan('cancel test', steps);
 }
 
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
@@ -177,9 +177,9 @@ test('applyPlan on the local executor: cancel during step 2 is reported cancelle
   const ex = new LocalExecutor();
   const abort = new AbortController();
   const p = plan([
-    step(rec(log, 'do 1'), 'one', rec(log, 'undo 1'), { root: false }),
+    step(rec(log, 'do 1'), 'one', rec(log, 'undo 1')),
     // Its pid is the run's process group's member we look for afterwards.
-    step(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'two', pidFile], 'two', rec(log, 'never'), { root: false }),
+    step(['sh', '-c', 'echo $$ > "$1"; exec sleep 30', 'two', pidFile], 'two', rec(log, 'never')),
   ]);
   const pending = applyPlan(ex, p, { signal: abort.signal });
   await until('step 2 to be running', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
@@ -202,7 +202,7 @@ test('applyPlan: a cancel after the script finished reports the real outcome (ap
   const log = join(dir, 'log-late');
   const ex = new LocalExecutor();
   const abort = new AbortController();
-  const r = await applyPlan(ex, plan([step(rec(log, 'do 1'), 'one', rec(log, 'undo 1'), { root: false })]), { signal: abort.signal });
+  const r = await applyPlan(ex, plan([step(rec(log, 'do 1'), 'one', rec(log, 'undo 1'))]), { signal: abort.signal });
   abort.abort();
   assert.equal(r.ok, true);
   assert.equal(r.cancelled, false);
@@ -213,7 +213,7 @@ test('applyPlan: cancelled before it started: nothing ran, and it says so', asyn
   const log = join(dir, 'log-early');
   const abort = new AbortController();
   abort.abort();
-  const r = await applyPlan(new LocalExecutor(), plan([step(rec(log, 'do 1'), 'one', null, { root: false })]), { signal: abort.signal });
+  const r = await applyPlan(new LocalExecutor(), plan([step(rec(log, 'do 1'), 'one', null)]), { signal: abort.signal });
   assert.deepEqual([r.ok, r.cancelled, r.cancelledAtStep, r.undone], [false, true, 1, true]);
   assert.deepEqual(lines(log), []);
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { buildHostModel } from '../../../../src/core/collect/build';
 import { planAddPort, planCreateBridge, planCreateTap, planDeleteBridge, planDeleteTap, planRemovePort, planSetStp } from '../../../../src/core/ops/bridge';
 import { connectionLinks } from '../../../../src/core/ops/connection';
-import { PlanInputError, planToScript, step } from '../../../../src/core/ops/plan';
+import { plan as mkPlan, PlanInputError, planToScript, step } from '../../../../src/core/ops/plan';
 
 // The seed lab host as the collector saw it (test/fixtures/collector/README.md).
 const model = buildHostModel({ host: 'vnl-a', output: read(new URL('../../../fixtures/collector/seed.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
@@ -19,7 +19,7 @@ test('create bridge: the guide\'s brctl addbr/stp/addif as iproute2 steps with u
     ['ip', 'link', 'set', 'dev', 'br10', 'up'],
   ]);
   assert.deepEqual(plan.steps[0]?.undo, ['ip', 'link', 'del', 'dev', 'br10']);
-  assert.ok(plan.steps.every((s) => s.root && !s.persistent));
+  assert.ok(plan.steps.every((s) => s.kind === 'link'));
 });
 
 test('bad input is refused with every reason, before anything is planned', () => {
@@ -64,16 +64,12 @@ test('a plan as a script: real shell, hostile names stay words, failure undoes i
   try {
     const log = join(dir, 'log');
     const rec = (word: string) => ['sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'rec', word, log];
-    const plan = {
-      title: 'test $(id) `x`',
-      warnings: [],
-      steps: [
-        step(rec("do br0;reboot"), 'first', rec("undo br0;reboot")),
-        step(rec('do $(id)'), 'second', rec("undo it's")),
-        step(['false'], 'fails', rec('never')),
-        step(rec('not reached'), 'fourth', null),
-      ],
-    };
+    const plan = mkPlan('test $(id) `x`', [
+      step(rec("do br0;reboot"), 'first', rec("undo br0;reboot")),
+      step(rec('do $(id)'), 'second', rec("undo it's")),
+      step(['false'], 'fails', rec('never')),
+      step(rec('not reached'), 'fourth', null),
+    ]);
     let code = 0;
     try {
       execFileSync('sh', ['-c', planToScript(plan)], { stdio: 'pipe' });

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHostModel } from '../../../../src/core/collect/build';
 import type { HostModel } from '../../../../src/core/model/types';
-import { undoScript } from '../../../../src/core/ops/guard';
+
 import { dhcpArgv, dhcpClient, dhcpProblem, dhcpSteps } from '../../../../src/core/ops/dhcp';
-import { planToScript } from '../../../../src/core/ops/plan';
+import { plan, planToScript, undoScript } from '../../../../src/core/ops/plan';
 
 const bare = buildHostModel({ host: 'vnl-b', output: readFileSync(new URL('../../../fixtures/collector/bare.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
 
@@ -52,9 +52,9 @@ test('steps: keep resolv.conf, run the client, check; a failed check undoes the 
   assert.equal(steps[2]!.undo, null);
   assert.deepEqual(steps.map((s) => s.touchesConnection), [false, true, true]);
   // In the script the applier runs, the check's failure runs the release, then the restore.
-  const script = planToScript({ title: 't', steps, warnings: [] });
+  const script = planToScript(plan('t', steps));
   assert.match(script, /virtnet-check-dhcp br9 1 \|\| fail 3/);
-  const undo = undoScript({ title: 't', steps, warnings: [] }).split('\n').slice(2);
+  const undo = undoScript(plan('t', steps)).split('\n').slice(2);
   assert.match(undo[0]!, /^dhclient -r .* br9 \|\| true$/);
   assert.match(undo[1]!, /virtnet-restore \/run\/virtnet-resolv.conf.br9 \|\| true$/);
   assert.throws(() => dhcpSteps(withClients('udhcpc'), 'br9', { waitSeconds: 10, expectDefaultRoute: false, touchesConnection: false }), /udhcpc/);

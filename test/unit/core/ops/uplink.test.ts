@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildHostModel } from '../../../../src/core/collect/build';
-import { undoScript } from '../../../../src/core/ops/guard';
+import { undoScript } from '../../../../src/core/ops/plan';
 import { planAddresses } from '../../../../src/core/ops/address';
 import { planUplink } from '../../../../src/core/ops/uplink';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { shJoin } from '../../../../../src/core/exec/quote';
 import { planCreateBridge } from '../../../../../src/core/ops/bridge';
-import { PlanInputError, planToScript } from '../../../../../src/core/ops/plan';
+import { plan, PlanInputError, planToScript } from '../../../../../src/core/ops/plan';
 import { persistSteps, withPersistence, type PersistResult } from '../../../../../src/core/ops/persist';
 import { removeFileSteps, writeFileSteps } from '../../../../../src/core/ops/persist/files';
 import { base, cases, hostWith, hosts, mac, now, ts } from './fixture';
@@ -25,7 +25,7 @@ test('networkd: .netdev, bridge .network and one .network per port, exact conten
   const last = r.steps.at(-1)!;
   assert.deepEqual(last.argv, ['networkctl', 'reload']);
   assert.equal(last.touchesConnection, true);
-  assert.ok(r.steps.every((s) => s.persistent));
+  assert.ok(r.steps.every((s) => ['file', 'config', 'check'].includes(s.kind)));
 
   const d = persistSteps(hosts.networkd, cases.dhcp, 'networkd', { now });
   assert.equal(contents(d)['/etc/systemd/network/05-virtnet-br9.network'], '# Written by VirtNet: bridge br9 with enp3s1\n[Match]\nName=br9\n\n[Network]\nDHCP=ipv4\nConfigureWithoutCarrier=yes\n');
@@ -172,7 +172,7 @@ test('write/backup/restore steps run through sh byte-exact, and undo restores', 
     chmodSync(path, 0o640);
     const bak = `${path}.virtnet-bak-${ts}`;
     const steps = writeFileSteps({ path, contents: hostile, mode: '600' }, bak);
-    const script = planToScript({ title: 'w', steps, warnings: [] });
+    const script = planToScript(plan('w', steps));
     execFileSync('sh', ['-c', script]);
     assert.equal(readFileSync(path, 'utf8'), hostile);
     assert.equal(statSync(path).mode & 0o777, 0o600);

@@ -5,17 +5,18 @@
  */
 import * as vscode from 'vscode';
 import { shJoin } from '../core/exec/quote';
-import { planToScript, type Plan } from '../core/ops/plan';
+import { planToScript, touchesConnection, type Plan } from '../core/ops/plan';
 import type { PersistFile } from '../core/ops/persist/index';
 import type { HostSession } from '../hosts/session';
-import { canGuard, guardKind, touchesConnection, type ApplyMode } from './applyPlan';
 import { Cancelled, type CommandContext } from './context';
-import { hostLabel } from './pickHost';
+import { canGuard, guardKind, type ApplyMode } from './execute';
+import { hostLabel } from './hosts';
 
 export const APPLY = 'Apply';
 export const APPLY_GUARDED = 'Apply with rollback guard';
 export const APPLY_ANYWAY = 'Apply anyway (no guard)';
 export const COPY_SCRIPT = 'Copy as Script';
+export const SHOW_SCRIPT = 'Show Exact Commands';
 
 /** Files a plan writes (exact contents) and removes: the preview shows them in full. */
 export interface PlanFiles {
@@ -24,14 +25,16 @@ export interface PlanFiles {
 }
 
 /**
- * The plan as the modal's detail text: numbered steps with their commands, every file it writes
- * with its exact contents (a write step's command carries them too, but quoted), every file it
+ * The plan as the modal's detail text: numbered steps in their short form (`$ command` when the
+ * short form is the exact command; the scripts behind the others are one click away, Show Exact
+ * Commands or Copy as Script), every file it writes with its exact contents, every file it
  * removes, then the warnings.
  */
 export function planDetail(plan: Plan, saved: PlanFiles = {}): string {
   const lines: string[] = [];
   plan.steps.forEach((s, i) => {
-    lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? '  [on the connection\'s path]' : ''}`, `    $ ${shJoin(s.argv)}`);
+    const exact = s.display === shJoin(s.argv);
+    lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? '  [on the connection\'s path]' : ''}`, exact ? `    $ ${s.display}` : `    ▹ ${s.display}`);
   });
   for (const f of saved.files ?? []) {
     lines.push('', `▸ ${f.path} (mode ${f.mode}), written exactly as:`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    ${l}`));
@@ -63,8 +66,15 @@ export async function confirmPlan(ctx: CommandContext, session: HostSession, pla
   const buttons = !touches ? [APPLY] : canGuard(ctx, session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
   const detail = [planDetail(plan, options), ...(touches ? ['', guardNote(ctx, session, seconds)] : [])].join('\n');
   // A test seam too: the extension-host suite answers this modal by stubbing showWarningMessage.
-  const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT);
+  const scripted = plan.steps.some((s) => s.display !== shJoin(s.argv));
+  const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT, ...(scripted ? [SHOW_SCRIPT] : []));
   switch (choice) {
+    case SHOW_SCRIPT: {
+      // The exact script beside the modal, which comes back to be answered.
+      const doc = await vscode.workspace.openTextDocument({ content: planToScript(plan), language: 'shellscript' });
+      await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
+      return confirmPlan(ctx, session, plan, seconds, options);
+    }
     case APPLY:
     case APPLY_ANYWAY:
       return 'plain';

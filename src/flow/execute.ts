@@ -1,26 +1,22 @@
 /**
  * Runs an approved plan on a host, plain or under the connectivity guard, and turns what
  * happened into one Outcome that a message or the form can show. Shared by the commands and the
- * bridge form, so both apply the same way and log the same lines.
+ * forms, so both apply the same way and log the same lines.
  */
 import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
-import { shJoin } from '../core/exec/quote';
 import { SshExecutor } from '../core/exec/ssh';
 import { applyPlan } from '../core/ops/apply';
 import { applyGuarded } from '../core/ops/guard';
+import { shJoin } from '../core/exec/quote';
 import type { Plan } from '../core/ops/plan';
-import type { Outcome } from '../forms/protocol';
 import type { HostSession } from '../hosts/session';
-import { windowConfirmedExecutor } from './clientGuard';
-import { hostLabel } from './pickHost';
 import type { CommandContext } from './context';
+import { hostLabel } from './hosts';
+import type { Outcome } from './outcome';
+import { windowConfirmedExecutor } from './windowGuard';
 
 export type ApplyMode = 'plain' | 'guarded';
-
-export function touchesConnection(plan: Plan): boolean {
-  return plan.steps.some((s) => s.touchesConnection);
-}
 
 /**
  * How a guarded apply on `session` is confirmed, or null when it cannot be: an SSH host by a
@@ -42,6 +38,13 @@ function logPlan(ctx: CommandContext, session: HostSession, plan: Plan, how: str
   plan.steps.forEach((s, i) => ctx.log.info(`[${session.dest}]   ${i + 1}. ${shJoin(s.argv)}`));
 }
 
+/** What the host said that a user must see: what changed (refused), or where it differs after. */
+function bullets(lines: readonly string[]): string {
+  return lines.map((l) => `- ${l}`).join('\n');
+}
+
+const CHANGED = 'the host changed since you looked: refresh and review again';
+
 /**
  * Applies `plan`. A plain run can be cancelled through `signal`: the host's script stops before
  * its next step and undoes the ones done, and the outcome says how far it got (or that the
@@ -49,14 +52,7 @@ function logPlan(ctx: CommandContext, session: HostSession, plan: Plan, how: str
  * rollback is armed (the host must hear back from us either way). Never throws: every end is an
  * Outcome.
  */
-export async function executePlan(
-  ctx: CommandContext,
-  session: HostSession,
-  plan: Plan,
-  mode: ApplyMode,
-  seconds: number,
-  signal?: AbortSignal,
-): Promise<Outcome> {
+export async function executePlan(ctx: CommandContext, session: HostSession, plan: Plan, mode: ApplyMode, seconds: number, signal?: AbortSignal): Promise<Outcome> {
   const where = hostLabel(session);
   try {
     if (mode === 'guarded') {
@@ -77,9 +73,18 @@ export async function executePlan(
       const proof = how === 'ssh' ? 'a fresh connection' : 'your VS Code window';
       switch (outcome.kind) {
         case 'confirmed':
-          return { kind: 'applied', message: `${plan.title}: applied on ${where}; ${proof} got through ${outcome.confirmMs} ms later, so the rollback is disarmed.`, detail: '' };
+          return {
+            kind: 'applied',
+            message: `${plan.title}: applied on ${where}; ${proof} got through ${outcome.confirmMs} ms later, so the rollback is disarmed.${outcome.notAsPlanned.length ? ' But the host reads back differently from what the plan promised.' : ''}`,
+            detail: bullets(outcome.notAsPlanned),
+            journal: outcome.id,
+          };
         case 'failed':
           return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
+        case 'refused':
+          return outcome.busy
+            ? { kind: 'refused', message: `${plan.title}: refused, nothing ran: another plan held ${where} too long.`, detail: outcome.stderr.trim() }
+            : { kind: 'refused', message: `${plan.title}: refused, nothing ran: ${CHANGED}.`, detail: bullets(outcome.changed) };
         case 'rolled-back':
           return { kind: 'rolled-back', message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`, detail: outcome.detail };
         case 'unreachable':
@@ -89,23 +94,40 @@ export async function executePlan(
     logPlan(ctx, session, plan, 'no guard');
     const r = await applyPlan(session.getExecutor(), plan, { signal });
     const n = plan.steps.length;
+    const journal = r.id ?? undefined;
     if (r.ok) {
       const late = signal?.aborted ? ' The cancel came too late: every step had run.' : '';
-      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${late}`, detail: '' };
+      const differs = r.notAsPlanned.length ? ' But the host reads back differently from what the plan promised.' : '';
+      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${late}${differs}`, detail: bullets(r.notAsPlanned), journal };
+    }
+    if (r.changed.length || r.busy) {
+      return r.busy
+        ? { kind: 'refused', message: `${plan.title}: refused, nothing ran: another plan held ${where} too long.`, detail: r.stderr.trim(), journal }
+        : { kind: 'refused', message: `${plan.title}: refused, nothing ran: ${CHANGED}.`, detail: bullets(r.changed), journal };
+    }
+    if (r.lost) {
+      if (r.id) session.noteLostPlan(r.id);
+      return {
+        kind: 'lost',
+        message: `${plan.title}: the connection to ${where} was lost while the plan ran. The host finishes the plan, or undoes every step it did, by itself; VirtNet shows how it ended once it reaches the host again.`,
+        detail: r.stderr.trim(),
+        journal,
+      };
     }
     if (r.cancelled) {
       if (!r.undone) {
         // The host did not confirm its undo: say so loudly, the user must look.
-        return { kind: 'error', message: `${plan.title}: cancelled, but ${where} did not confirm the undo of the steps it had done: check the host.`, detail: r.stderr.trim() };
+        return { kind: 'error', message: `${plan.title}: cancelled, but ${where} did not confirm the undo of the steps it had done: check the host.`, detail: r.stderr.trim(), journal };
       }
       const at = r.cancelledAtStep ?? 1;
       return {
         kind: 'cancelled',
         message: at <= 1 ? `${plan.title}: cancelled before any step ran; nothing changed.` : `${plan.title}: cancelled at step ${at} of ${n}; ${where} undid the ${at - 1} step${at === 2 ? '' : 's'} it had done.`,
         detail: r.stderr.trim(),
+        journal,
       };
     }
-    return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were undone.`, detail: r.stderr.trim() };
+    return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were ${r.undone ? 'undone' : 'NOT confirmed undone: check the host'}.`, detail: r.stderr.trim(), journal };
   } catch (err) {
     // Only a guarded run throws on cancel, and only before anything was sent to the host.
     if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled before anything ran; nothing changed.`, detail: '' };
@@ -120,9 +142,9 @@ export function reportOutcome(ctx: CommandContext, session: HostSession, outcome
   else ctx.log.error(line);
   const text = `VirtNet: ${outcome.message}${outcome.detail ? ` ${firstLines(outcome.detail)}` : ''}`;
   const shown =
-    outcome.kind === 'applied' || outcome.kind === 'cancelled'
+    (outcome.kind === 'applied' && !outcome.detail) || outcome.kind === 'cancelled'
       ? vscode.window.showInformationMessage(text)
-      : outcome.kind === 'rolled-back'
+      : outcome.kind === 'rolled-back' || outcome.kind === 'lost' || outcome.kind === 'applied' || outcome.kind === 'refused'
         ? vscode.window.showWarningMessage(text, 'Show Log')
         : vscode.window.showErrorMessage(text, 'Show Log');
   void Promise.resolve(shown).then((choice) => {

@@ -3,8 +3,8 @@
  * extension before planning. They use the core's validators, so the form, the CLI and the
  * planners refuse the same names for the same reasons. No `vscode` import: bundled into the webview.
  */
-import { checkCidr, checkIfName, checkIp } from '../core/validate';
-import type { Draft } from './protocol';
+import { checkCidr, checkIp, checkNewName } from '../../core/validate';
+import type { Draft } from './draft';
 
 export type Field = 'bridge' | 'forwardDelay' | 'ports' | 'nic' | 'address' | 'gateway';
 
@@ -18,7 +18,7 @@ export function forwardDelayOf(draft: Draft): number | undefined {
 /** One message per field that is wrong now; fields not used by the draft's mode are skipped. */
 export function fieldProblems(draft: Draft, taken: readonly string[]): Partial<Record<Field, string>> {
   const out: Partial<Record<Field, string>> = {};
-  const name = checkIfName(draft.bridge, 'bridge name');
+  const name = checkNewName(draft.bridge, 'bridge name');
   if (name) out.bridge = name;
   else if (taken.includes(draft.bridge)) out.bridge = `an interface named "${draft.bridge}" already exists`;
 

@@ -1,21 +1,22 @@
 /**
- * The one flow every change command follows (STYLE 11): plan from the host's current model →
- * refuse bad input with every problem and run nothing → modal listing the plan → progress with
- * cancellation → apply (guarded on the connection's path) → the result → refresh that host.
+ * The one flow every change follows (STYLE 11): plan from the host's current model → refuse bad
+ * input with every problem and run nothing → runtime only or saved → modal listing the plan →
+ * progress with cancellation → apply (guarded on the connection's path) → the result → refresh.
  */
 import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
 import type { HostModel } from '../core/model/types';
+import type { Args, Operation } from '../core/ops/catalog/types';
+import { planChange, type Change } from '../core/ops/change';
 import { PlanInputError, type Plan } from '../core/ops/plan';
-import { planWithSave, type PersistOp, type SavedPlan } from '../core/ops/persist/index';
-import type { Outcome } from '../forms/protocol';
 import type { HostSession } from '../hosts/session';
-import { executePlan, reportOutcome, type ApplyMode } from './applyPlan';
 import { confirmPlan } from './confirm';
 import type { CommandContext } from './context';
+import { executePlan, reportOutcome, type ApplyMode } from './execute';
+import { hostLabel } from './hosts';
+import type { Outcome } from './outcome';
 import { choosePersistence } from './persistChoice';
-import { hostLabel } from './pickHost';
-import { rollbackSeconds, type Settle } from './rollback';
+import { rollbackSeconds } from './rollback';
 
 /** The model the user is looking at; read first when the host was never read. */
 export async function currentModel(ctx: CommandContext, session: HostSession): Promise<HostModel> {
@@ -78,31 +79,23 @@ export function applyWithProgress(ctx: CommandContext, session: HostSession, pla
 }
 
 /**
- * The whole flow for one command. Resolves the outcome (for callers and tests), or undefined
- * when the user copied the script instead; dismissing a picker or the modal throws Cancelled.
- * With `persist`, the user chooses runtime only or saving through the host's network manager
- * first, and the saved files are part of the plan and its preview.
+ * The whole flow for one change. Resolves the outcome (for callers and tests), or undefined when
+ * the user copied the script instead; dismissing a picker or the modal throws Cancelled. When the
+ * operation saves configuration, the user chooses runtime only or saving through the host's
+ * network manager first (or `virtnet.persistence` decides), and the saved files are in the plan.
  */
-export async function runPlanFlow(
-  ctx: CommandContext,
-  session: HostSession,
-  what: string,
-  build: (m: HostModel) => Plan,
-  settle: Settle = {},
-  persist?: PersistOp,
-): Promise<Outcome | undefined> {
+export async function runChangeFlow(ctx: CommandContext, session: HostSession, op: Operation, args: Args, what: string): Promise<Outcome | undefined> {
   const model = await currentModel(ctx, session);
-  const backend = persist ? await choosePersistence(model, what) : 'none';
-  const now = new Date();
-  const planned = planOrRefuse(ctx, session, what, model, (m): SavedPlan => {
-    const plan = build(m);
-    return persist ? planWithSave(m, plan, persist, backend, { now }) : { plan, files: [], removes: [] };
-  });
-  if ('kind' in planned) return planned;
-  const seconds = rollbackSeconds(settle);
-  const mode = await confirmPlan(ctx, session, planned.plan, seconds, { files: planned.files, removes: planned.removes });
+  // Bad input is refused before anything else is asked.
+  const first = planOrRefuse(ctx, session, what, model, (m) => op.plan(m, args));
+  if ('kind' in first) return first;
+  const backend = first.persist ? await choosePersistence(model, what) : 'none';
+  const change = planOrRefuse(ctx, session, what, model, (m): Change => planChange(m, op, args, backend));
+  if ('kind' in change) return change;
+  const seconds = rollbackSeconds(change.plan.settle);
+  const mode = await confirmPlan(ctx, session, change.plan, seconds, { files: change.files, removes: change.removes });
   if (!mode) return undefined;
-  const outcome = await applyWithProgress(ctx, session, planned.plan, mode, seconds);
+  const outcome = await applyWithProgress(ctx, session, change.plan, mode, seconds);
   reportOutcome(ctx, session, outcome);
   await ctx.refreshHost(session);
   return outcome;

@@ -1,83 +1,95 @@
 /**
- * The extension side of the bridge form: one webview panel per host, a strict-CSP shell, and the
- * message loop. The webview only ever sends a draft; the plan is made here by the real planner,
- * from the host's current model, both for the live preview and again on Apply.
+ * The extension side of every form: one webview panel per host and form, a strict-CSP shell, the
+ * message loop, and the preview/apply reconciliation. The webview only ever sends a draft; the
+ * plan is made here by the real planner, from the host's current model, both for the live preview
+ * and again on Apply, and Apply runs only what the last preview showed. A form is a
+ * FormDefinition: its draft, the data it draws from, and how a draft becomes a change.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { dhcpClient } from '../core/ops/dhcp';
+import type { HostModel } from '../core/model/types';
+import type { Change } from '../core/ops/change';
 import { planToScript } from '../core/ops/plan';
-import { applyWithProgress, currentModel } from '../commands/planFlow';
-import { canGuard, reportOutcome } from '../commands/applyPlan';
-import { Cancelled, type CommandContext } from '../commands/context';
-import { confirmPlan } from '../commands/confirm';
-import { hostLabel } from '../commands/pickHost';
-import { linkFacts, freeInterfaces, uplinkCandidates } from '../commands/pickBridge';
-import { persistenceChoices } from '../commands/persistChoice';
-import { rollbackSeconds } from '../commands/rollback';
+import { confirmPlan } from '../flow/confirm';
+import { Cancelled, type CommandContext } from '../flow/context';
+import { reportOutcome } from '../flow/execute';
+import { hostLabel } from '../flow/hosts';
+import type { Outcome } from '../flow/outcome';
+import { persistenceChoices } from '../flow/persistChoice';
+import { applyWithProgress, currentModel } from '../flow/planFlow';
+import { rollbackSeconds } from '../flow/rollback';
 import type { HostSession } from '../hosts/session';
-import { readSettings } from '../hosts/settings';
-import { forwardDelayOf } from './checks';
-import { planDraft, planResult } from './planDraft';
-import { isFormRequest, type Draft, type FormRequest, type FormUpdate, type Outcome } from './protocol';
+import { planResultOf } from './planView';
+import { isFormRequest, type FormRequest, type FormUpdate } from './protocol';
 
-export const FORM_VIEW_TYPE = 'virtnet.bridgeForm';
+export interface FormDefinition<D, I> {
+  /** The webview panel type (and the serializer's key). */
+  viewType: string;
+  /** The webview bundle, under dist/webview/. */
+  script: string;
+  title(mode: string, host: string): string;
+  isDraft(v: unknown): v is D;
+  /** What the form draws from, out of the host's model. */
+  data(model: HostModel): I;
+  /** Fields a new panel starts with (from settings), before the command's preset. */
+  initial?(model: HostModel): Partial<D>;
+  /** The change a draft stands for; throws PlanInputError with every problem. */
+  plan(model: HostModel, draft: D, now: Date): Change;
+}
 
-const open = new Map<string, BridgeForm>();
+/** Open panels, by form and host, so a second "open" brings the first forward. */
+const open = new Map<string, FormPanel<unknown, unknown>>();
+const key = (viewType: string, dest: string) => `${viewType}\n${dest}`;
 
-/** Opens (or brings forward) the form for `session`, with `preset` filled in. */
-export async function openBridgeForm(ctx: CommandContext, session: HostSession, preset: Partial<Draft>): Promise<void> {
+/** Opens (or brings forward) `def`'s form for `session`, with `preset` filled in. */
+export async function openFormPanel<D, I>(def: FormDefinition<D, I>, ctx: CommandContext, session: HostSession, preset: Partial<D>): Promise<void> {
   const model = await currentModel(ctx, session);
-  const existing = open.get(session.dest);
+  const existing = open.get(key(def.viewType, session.dest)) as FormPanel<D, I> | undefined;
   if (existing) existing.show(preset);
-  else {
-    // A new form starts from `virtnet.persistence`: "save" preselects the host's own manager.
-    const manager = model.info.networkManager;
-    const persist = readSettings().persistence === 'save' && manager !== 'none' ? { persist: manager } : {};
-    open.set(session.dest, new BridgeForm(ctx, session, { ...persist, ...preset }));
-  }
+  else open.set(key(def.viewType, session.dest), new FormPanel(def, ctx, session, { ...(def.initial?.(model) ?? {}), ...preset }) as FormPanel<unknown, unknown>);
 }
 
 /**
- * Brings forms back after a window reload: VS Code hands over the panel and the webview's saved
- * state (its host and draft); the form reopens on that host, and the webview restores the draft
- * itself. A host no longer configured closes the panel with a message instead.
+ * Brings `def`'s forms back after a window reload: VS Code hands over the panel and the webview's
+ * saved state (its host and draft); the form reopens on that host, and the webview restores the
+ * draft itself. A host no longer configured closes the panel with a message instead.
  */
-export function registerFormRestore(ctx: CommandContext): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(FORM_VIEW_TYPE, {
+export function registerFormPanelRestore<D, I>(def: FormDefinition<D, I>, ctx: CommandContext, what: string): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(def.viewType, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
       const dest = typeof state === 'object' && state !== null && typeof (state as { host?: unknown }).host === 'string' ? (state as { host: string }).host : undefined;
       const session = dest !== undefined ? ctx.registry.find(dest) : undefined;
-      if (!session || open.has(session.dest)) {
+      if (!session || open.has(key(def.viewType, session.dest))) {
         panel.dispose();
-        if (dest !== undefined && !session) void vscode.window.showInformationMessage(`VirtNet: the bridge form for ${dest} was closed: that host is no longer in virtnet.hosts.`);
+        if (dest !== undefined && !session) void vscode.window.showInformationMessage(`VirtNet: the ${what} for ${dest} was closed: that host is no longer in virtnet.hosts.`);
         return;
       }
-      open.set(session.dest, new BridgeForm(ctx, session, {}, panel));
+      open.set(key(def.viewType, session.dest), new FormPanel(def, ctx, session, {}, panel) as FormPanel<unknown, unknown>);
       // The form needs the host's model for its lists and plans; it sends them once read.
       await currentModel(ctx, session).catch(() => undefined);
     },
   });
 }
 
-/** The open forms, for tests: which hosts have one. */
-export function openForms(): string[] {
-  return [...open.keys()];
+/** The hosts with an open form of `viewType`, for tests. */
+export function openFormHosts(viewType: string): string[] {
+  return [...open.keys()].filter((k) => k.startsWith(`${viewType}\n`)).map((k) => k.slice(viewType.length + 1));
 }
 
-class BridgeForm {
+class FormPanel<D, I> {
   private readonly panel: vscode.WebviewPanel;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fields to fill in with the next `init`; cleared once sent. */
-  private preset: Partial<Draft>;
+  private preset: Partial<D>;
   /** The last plan shown for each draft seq, so Apply runs exactly what was previewed. */
   private lastPreview: { seq: number; json: string; now: Date } | undefined;
   private applying: AbortController | undefined;
 
   constructor(
+    private readonly def: FormDefinition<D, I>,
     private readonly ctx: CommandContext,
     private readonly session: HostSession,
-    preset: Partial<Draft>,
+    preset: Partial<D>,
     /** A panel VS Code restored after a reload; a new one otherwise. */
     restored?: vscode.WebviewPanel,
   ) {
@@ -92,31 +104,36 @@ class BridgeForm {
       this.panel = restored;
       this.panel.webview.options = options;
     } else {
-      this.panel = vscode.window.createWebviewPanel(FORM_VIEW_TYPE, this.title(preset.mode ?? 'create'), vscode.ViewColumn.Active, options);
+      this.panel = vscode.window.createWebviewPanel(def.viewType, this.title(this.modeOf(preset)), vscode.ViewColumn.Active, options);
     }
     this.panel.webview.html = this.html();
     this.subscriptions.push(
       this.panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       this.panel.onDidDispose(() => this.dispose()),
-      // A refresh (ours after Apply, or anyone's) brings new interface lists and a new preview.
+      // A refresh (ours after Apply, or anyone's) brings new lists and a new preview.
       session.onDidChange((s) => {
         if (s.state.kind === 'ready') this.sendInit();
       }),
     );
-    ctx.log.debug(`[${session.dest}] bridge form opened`);
+    ctx.log.debug(`[${session.dest}] ${def.viewType} opened`);
+  }
+
+  private modeOf(d: Partial<D>): string {
+    const m = (d as { mode?: unknown }).mode;
+    return typeof m === 'string' ? m : '';
   }
 
   private title(mode: string): string {
-    return `${mode === 'uplink' ? 'Bridge My Uplink' : 'Create Bridge'}: ${hostLabel(this.session)}`;
+    return this.def.title(mode, hostLabel(this.session));
   }
 
-  show(preset: Partial<Draft>): void {
+  show(preset: Partial<D>): void {
     this.preset = preset;
     this.panel.reveal();
     this.sendInit();
   }
 
-  private post(msg: FormUpdate): void {
+  private post(msg: FormUpdate<D, I>): void {
     void this.panel.webview.postMessage(msg);
   }
 
@@ -125,27 +142,17 @@ class BridgeForm {
     if (!model) return;
     const preset = this.preset;
     this.preset = {};
-    if (preset.mode) this.panel.title = this.title(preset.mode);
-    // The client the planner would run, so the form never offers one it would refuse.
-    const dhcp = dhcpClient(model);
-    this.post({
-      type: 'init',
-      host: { dest: this.session.dest, label: hostLabel(this.session) },
-      ports: freeInterfaces(model).map((l) => ({ name: l.name, detail: linkFacts(l) })),
-      nics: uplinkCandidates(model).map((l) => ({ name: l.name, detail: linkFacts(l) })),
-      taken: model.links.map((l) => l.name),
-      dhcpClient: dhcp,
-      persistOptions: persistenceChoices(model),
-      preset,
-    });
+    const mode = this.modeOf(preset);
+    if (mode) this.panel.title = this.title(mode);
+    this.post({ type: 'init', host: { dest: this.session.dest, label: hostLabel(this.session) }, data: this.def.data(model), persistOptions: persistenceChoices(model), preset });
   }
 
   private async receive(raw: unknown): Promise<void> {
-    if (!isFormRequest(raw)) {
-      this.ctx.log.warn(`[${this.session.dest}] bridge form: ignored a message outside the protocol: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    if (!isFormRequest(raw, (d): d is D => this.def.isDraft(d))) {
+      this.ctx.log.warn(`[${this.session.dest}] ${this.def.viewType}: ignored a message outside the protocol: ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
-    const msg: FormRequest = raw;
+    const msg: FormRequest<D> = raw;
     switch (msg.type) {
       case 'ready':
         this.sendInit();
@@ -165,33 +172,37 @@ class BridgeForm {
     }
   }
 
-  private preview(seq: number, draft: Draft): void {
+  private result(model: HostModel, draft: D, now: Date) {
+    return planResultOf(() => this.def.plan(model, draft, now));
+  }
+
+  private preview(seq: number, draft: D): void {
     const model = this.session.model;
     if (!model) return;
     const now = new Date();
-    const result = planResult(model, draft, now);
+    const result = this.result(model, draft, now);
     this.lastPreview = { seq, json: JSON.stringify(result), now };
     this.post({ type: 'plan', seq, result });
   }
 
-  private async copyScript(draft: Draft): Promise<void> {
+  private async copyScript(draft: D): Promise<void> {
     const model = this.session.model;
     if (!model) return;
     const now = new Date();
-    const r = planResult(model, draft, now);
+    const r = this.result(model, draft, now);
     if (!r.ok) return;
-    await vscode.env.clipboard.writeText(planToScript(planDraft(model, draft, now).plan));
+    await vscode.env.clipboard.writeText(planToScript(this.def.plan(model, draft, now).plan));
     this.ctx.log.info(`[${this.session.dest}] copied "${r.plan.title}" as a script; nothing ran`);
     void vscode.window.showInformationMessage(`VirtNet: "${r.plan.title}" copied as a shell script; nothing ran.`);
   }
 
-  private async apply(seq: number, draft: Draft): Promise<void> {
+  private async apply(seq: number, draft: D): Promise<void> {
     const model = this.session.model;
     const finish = (outcome: Outcome) => this.post({ type: 'result', outcome });
     if (!model || this.applying) return finish({ kind: 'error', message: this.applying ? 'A change is already being applied.' : 'The host has not been read.', detail: '' });
     // Re-planned with the preview's time stamp, so the backups are named as the preview showed.
     const now = this.lastPreview?.seq === seq ? this.lastPreview.now : new Date();
-    const result = planResult(model, draft, now);
+    const result = this.result(model, draft, now);
     // What runs must be what the form showed: a host refreshed in between means a new preview.
     if (!this.lastPreview || this.lastPreview.seq !== seq || this.lastPreview.json !== JSON.stringify(result)) {
       this.post({ type: 'plan', seq, result });
@@ -199,8 +210,8 @@ class BridgeForm {
       return finish({ kind: 'error', message: 'The host changed since this preview: check the updated plan, then Apply again.', detail: '' });
     }
     if (!result.ok) return finish({ kind: 'error', message: 'Refused, nothing ran.', detail: result.problems.join('\n') });
-    const { plan } = planDraft(model, draft, now);
-    const seconds = rollbackSeconds({ stp: draft.stp, forwardDelay: forwardDelayOf(draft), dhcp: draft.mode === 'uplink' && draft.addressing === 'dhcp' });
+    const { plan } = this.def.plan(model, draft, now);
+    const seconds = rollbackSeconds(plan.settle);
     let mode;
     try {
       // The form's preview is the listing the user approved; only the guard choice needs asking.
@@ -216,7 +227,6 @@ class BridgeForm {
       const outcome = await applyWithProgress(this.ctx, this.session, plan, mode, seconds, this.applying.signal);
       reportOutcome(this.ctx, this.session, outcome);
       finish(outcome);
-      this.ctx.log.debug(`[${this.session.dest}] form apply: ${outcome.kind}${canGuard(this.ctx, this.session) ? '' : ' (no guard possible on this host)'}`);
     } finally {
       this.applying = undefined;
     }
@@ -226,7 +236,7 @@ class BridgeForm {
   private html(): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, 'dist', 'webview', 'bridgeForm.js'));
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, 'dist', 'webview', this.def.script));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, 'media', 'webview', 'form.css'));
     // Components style themselves through constructed stylesheets (allowed by style-src below);
     // nothing inline, nothing from elsewhere.
@@ -238,7 +248,7 @@ class BridgeForm {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style}" nonce="${nonce}">
-<title>VirtNet bridge form</title>
+<title>VirtNet</title>
 </head>
 <body>
 <main id="app"><p>Loading…</p></main>
@@ -249,8 +259,8 @@ class BridgeForm {
 
   private dispose(): void {
     this.applying?.abort();
-    open.delete(this.session.dest);
+    open.delete(key(this.def.viewType, this.session.dest));
     for (const d of this.subscriptions) d.dispose();
-    this.ctx.log.debug(`[${this.session.dest}] bridge form closed`);
+    this.ctx.log.debug(`[${this.session.dest}] ${this.def.viewType} closed`);
   }
 }
