@@ -102,11 +102,16 @@ test('--persist previews the exact files; --dry-run writes nothing; a backend th
   assert.match(bad.stderr, /--persist must be one of none, /);
 });
 
-test('hostile names are names: br0;reboot and $(id) reach the kernel literally', opts, async () => {
-  for (const name of ['br0;reboot', '$(id)']) {
+test('hostile names: refused for anything VirtNet creates; existing ones are operated on, literally', opts, async () => {
+  for (const name of ['br0;reboot', '$(id)', 'br`id`']) {
     const r = await cli('bridge', 'create', name, '--yes');
-    assert.equal(r.code, 0, r.stderr);
-    assert.ok(await link(name), `an interface literally named ${name}`);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /may only contain letters, digits, "-", "_" and "\."/);
+    assert.equal(await link(name), null, 'nothing created');
+    // One made by someone else is still shown and can be deleted: the name reaches ip as a word.
+    assert.equal((await host.exec(['ip', 'link', 'add', 'name', name, 'type', 'bridge'])).code, 0);
+    const inv = JSON.parse((await cli('inventory', '--json')).stdout) as { bridges: { name: string }[] };
+    assert.ok(inv.bridges.some((b) => b.name === name), `${name} is in the inventory`);
     assert.equal((await cli('bridge', 'delete', name, '--yes')).code, 0);
     assert.equal(await link(name), null);
   }
@@ -122,7 +127,16 @@ test('a step failing mid-plan: the steps before it are undone, in one round trip
     // The world changes between preview and apply: the port is gone.
     assert.equal((await host.exec(['ip', 'tuntap', 'del', 'dev', 'vnet8', 'mode', 'tap'])).code, 0);
     commands.length = 0;
-    const result = await applyPlan(ex, plan);
+    // The plan's facts catch it on the host, before step 1: nothing runs (exit 4 in the CLI).
+    const refused = await applyPlan(ex, plan);
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.changed, ['vnet8 does not exist']);
+    assert.equal(refused.failedStep, null);
+    assert.equal(commands.length, 1, 'one round trip');
+    assert.equal(await link('br12'), null, 'nothing ran');
+    // Without them, step 2 fails on the host and step 1 is undone, in one round trip too.
+    commands.length = 0;
+    const result = await applyPlan(ex, { ...plan, before: [] });
     assert.equal(result.ok, false);
     assert.equal(result.failedStep, 2);
     assert.match(result.stderr, /vnet8/);

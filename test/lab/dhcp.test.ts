@@ -19,7 +19,7 @@ import { undoScript, type Plan } from '../../src/core/ops/plan';
 import { planUplink } from '../../src/core/ops/uplink';
 import { onLab } from './cli';
 import { lanUp, type Lan } from './dhcp-lan';
-import { labSkipReason, labUp, type LabHost } from './lab';
+import { guardLeftovers, labSkipReason, labUp, type LabHost } from './lab';
 
 const skip =
   labSkipReason() ??
@@ -81,7 +81,7 @@ async function state(host: LabHost): Promise<string> {
   const r = await host.exec(['sh', '-c', [
     'ip -br addr show', 'ip route show', 'ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"',
     'echo "## resolv.conf"', 'cat /etc/resolv.conf',
-    'echo "## run"', 'ls -A /run/virtnet 2>/dev/null', 'ls /run | grep -E "dhclient|virtnet-resolv" || true',
+    'echo "## run"', 'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null', 'ls /run | grep -E "dhclient|virtnet-resolv" || true',
     // dhcpcd keeps its empty hook-state directory: its own, harmless, and not a running client.
     'ls -A /run/dhcpcd 2>/dev/null | grep -v "^hook-state$" || true',
   ].join('; ')]);
@@ -150,13 +150,13 @@ async function bridged(site: Site, client: 'dhclient' | 'dhcpcd'): Promise<void>
   assert.doesNotMatch(routes, new RegExp(`dev ${lan.nic}`), `no route left on ${lan.nic}`);
   assert.match(routes, new RegExp(`^10\\.233\\.${host.index}\\.0/24 dev brd`, 'm'));
   assert.ok((await clients(host)).some((c) => c === client), `${client} stays to renew the lease`);
-  assert.equal((await host.exec(['sh', '-c', 'ls -A /run/virtnet 2>/dev/null'])).stdout.trim(), '', 'no guard files');
+  assert.equal(await guardLeftovers(host), '', 'no guard left armed, no timer, the lock free');
 }
 
 test('dhclient: bridge the uplink the session arrives on, by DHCP, guarded; undo puts everything back', opts, async () => {
   const { host, lan } = a!;
   const plan = planUplink(await model(host), { nic: lan.nic, bridge: 'brd', stp: false, dhcp: true });
-  const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes');
+  const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes', '--verbose');
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${lan.dhcpLog().slice(-3000)}`);
   assert.match(r.stderr, /touches the path of the connection/, 'it ran guarded');
   assert.match(r.stderr, /rollback is disarmed/, 'a fresh connection over the new bridge confirmed');
@@ -185,7 +185,7 @@ test('dhclient: `bridge address <bridge> --dhcp` on a bridge holding the LAN NIC
     }
     const before = await state(host);
     const plan = planAddresses(await model(host), { ifname: 'brd', dhcp: true });
-    const r = await onLab(host, '--yes')('bridge', 'address', 'brd', '--dhcp');
+    const r = await onLab(host, '--yes', '--verbose')('bridge', 'address', 'brd', '--dhcp');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.doesNotMatch(r.stderr, /touches the path/, 'not on this session\'s path: applied plainly');
     assertSamePlan(r.stdout, plan);
@@ -203,7 +203,7 @@ test('dhclient: no DHCP server answers: the DHCP step fails, everything is undon
   const { host, lan } = a!;
   await lan.stopDhcp();
   try {
-    const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes');
+    const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes', '--verbose');
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, /touches the path of the connection/);
     // Step 8 is the client (1-3 bridge, 4-6 route, address, port, 7 resolv.conf copy): its
@@ -218,7 +218,7 @@ test('dhclient: no DHCP server answers: the DHCP step fails, everything is undon
 test('dhcpcd: bridge the uplink by DHCP, guarded; undo stops the daemon and puts resolv.conf back', opts, async () => {
   const { host, lan } = b!;
   const plan = planUplink(await model(host), { nic: lan.nic, bridge: 'brd', stp: false, dhcp: true });
-  const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes');
+  const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes', '--verbose');
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${lan.dhcpLog().slice(-3000)}`);
   assert.match(r.stderr, /rollback is disarmed/);
   assertSamePlan(r.stdout, plan);
@@ -234,7 +234,7 @@ test('dhcpcd: DHCP brings no default route: the check fails, undo stops the daem
   await lan.stopDhcp();
   await lan.startDhcp({ router: false });
   try {
-    const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes');
+    const r = await lan.cli('bridge', 'uplink', lan.nic, '--bridge', 'brd', '--dhcp', '--yes', '--verbose');
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
     // The client got the lease (the session even survived on brd), but the default route the
     // NIC carried did not come back: step 9, the check, fails and everything is undone.

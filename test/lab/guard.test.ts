@@ -16,7 +16,8 @@ import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
 import { plan, step, type Plan } from '../../src/core/ops/plan';
 import { CLI, onLab, virtnet } from './cli';
-import { guardLeftovers, labSkipReason, labUp, netState, type LabHost } from './lab';
+import { guardLeftovers, journals, labSkipReason, labUp, netState, type LabHost } from './lab';
+import type { HostModel } from '../../src/core/model/types';
 
 const run = promisify(execFile);
 const skip = labSkipReason();
@@ -91,7 +92,7 @@ test('the connection killed in the middle of apply: nobody confirms, the host ro
   // goes on on the host (detached), but no fresh connection will ever confirm it.
   let armed = false;
   for (let i = 0; i < 500 && child.exitCode === null; i++) {
-    const r = await host.exec(['sh', '-c', 'ls /run/virtnet/*.armed 2>/dev/null']);
+    const r = await host.exec(['sh', '-c', 'ls /run/virtnet/journal/*/armed 2>/dev/null']);
     if (r.stdout.trim()) {
       armed = true;
       break;
@@ -102,14 +103,22 @@ test('the connection killed in the middle of apply: nobody confirms, the host ro
   assert.ok(armed, 'the host armed the rollback before the client died');
   await new Promise((r) => setTimeout(r, 15_000));
   assert.equal(await state(), baseline);
-  // Nobody came back to ask: the host keeps a record, and the next inventory reports it.
-  const records = (await host.exec(['sh', '-c', 'ls /run/virtnet; pgrep -af "virtnet-gua[r]d" || true'])).stdout.trim().split('\n');
-  assert.equal(records.length, 1);
-  assert.match(records[0]!, /^guard-[0-9a-f]+\.rolledback$/);
-  const inv = JSON.parse((await run('node', [CLI, 'inventory', '--json', '--host', host.dest, '--ssh-config', host.sshConfig])).stdout);
-  const check = inv.checks.find((c: { id: string }) => c.id.startsWith('rollback:'));
-  assert.match(check?.detail ?? '', /rolled back "Bridge the uplink enp3s1 into br9/);
-  assert.equal((await host.exec(['sh', '-c', 'rm /run/virtnet/*.rolledback'])).code, 0);
+  assert.equal(await leftovers(), '', 'no timer, nothing armed, the lock free');
+  // Nobody came back to ask: the journal says so, and the next inventory reports it, once.
+  const [id] = (await journals(host)).slice(-1);
+  assert.equal((await host.exec(['test', '-e', `/run/virtnet/journal/${id}/rolledback`])).code, 0, 'the journal records the rollback');
+  const inventory = async () => {
+    const r = await run('node', [CLI, 'inventory', '--json', '--host', host.dest, '--ssh-config', host.sshConfig]);
+    return { model: JSON.parse(r.stdout) as HostModel, stderr: r.stderr };
+  };
+  const first = await inventory();
+  const record = first.model.plans.find((p) => p.id === id);
+  assert.equal(record?.state, 'rolled-back', JSON.stringify(record));
+  assert.equal(record?.claimed, true, 'this read reports it');
+  assert.match(first.stderr, /from an earlier session: Bridge the uplink enp3s1 into br9 .*the host rolled it back at/);
+  const second = await inventory();
+  assert.equal(second.model.plans.find((p) => p.id === id)?.claimed, false, 'reported once');
+  assert.doesNotMatch(second.stderr, /from an earlier session/);
 });
 
 test('a step failing under the guard: undone at once, guard disarmed, nothing left', opts, async () => {

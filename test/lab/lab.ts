@@ -132,11 +132,20 @@ export async function netState(host: Pick<LabHost, 'exec'>): Promise<string> {
   return r.stdout;
 }
 
-/** Guard files and timer processes, which must not outlive an outcome ('' when none). */
+/**
+ * What must not outlive a plan's outcome ('' when none): an armed guard, its timer, a run still
+ * going, the lock's holder note. The journals themselves stay (a week) on purpose.
+ */
 export async function guardLeftovers(host: Pick<LabHost, 'exec'>): Promise<string> {
-  // The bracket keeps pgrep from finding the shell that runs it.
-  const r = await host.exec(['sh', '-c', 'ls /run/virtnet 2>/dev/null; pgrep -af "virtnet-gua[r]d" || true']);
+  // The brackets keep pgrep from finding the shell that runs it.
+  const r = await host.exec(['sh', '-c', 'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null; pgrep -af "lib[.]sh (run|timer)" || true']);
   return r.stdout.trim();
+}
+
+/** The plan journals on a host, newest last. */
+export async function journals(host: Pick<LabHost, 'exec'>): Promise<string[]> {
+  const r = await host.exec(['sh', '-c', 'ls /run/virtnet/journal 2>/dev/null || true']);
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { CommandError } from '../exec/errors';
 import type { Executor } from '../exec/types';
 import { PLAN_CANCELLED_EXIT, readPlanScript, type Plan } from './plan';
-import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from './runner';
+import { cancelRunArgv, EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from './runner';
 
 export interface ApplyResult {
   /** Every step ran. Also true when a cancel came too late to stop anything: the host is changed. */
@@ -55,8 +55,8 @@ export interface ApplyOptions {
   timeoutMs?: number;
 }
 
-/** How long a cancelled plan may take to undo its steps before it is killed (state then unknown). */
-const UNDO_GRACE_MS = 60_000;
+/** How often a cancel is sent again while the plan has not ended (the run may start only after the first). */
+const CANCEL_REPEAT_MS = 2000;
 
 const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = { failedStep: null, cancelledAtStep: null, undone: false, changed: [], busy: false, notAsPlanned: [], lost: false, id: null, stderr: '', durationMs: 0 };
 
@@ -69,23 +69,33 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
   }
   let r: { exitCode: number | null; stderr: string; durationMs: number };
   const id = newJournalId();
-  let aborted = false;
+  // A cancel is a request of its own, naming the journal, repeated until the run has ended: the
+  // session that waits for the plan may end for other reasons (a time limit, a lost connection)
+  // without stopping the plan, which runs on the host detached from it.
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    if (done) return;
+    void executor.run(cancelRunArgv(id), { root: true, allowFailure: true, timeoutMs: 10_000, label: `cancel plan ${id}` }).catch(() => {});
+    timer = setTimeout(cancel, CANCEL_REPEAT_MS);
+  };
+  options.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    r = await runOnHost(executor, plan, { id, signal: options.signal, cancelGraceMs: UNDO_GRACE_MS, timeoutMs: options.timeoutMs ?? 120_000 });
+    r = await runOnHost(executor, plan, { id, timeoutMs: options.timeoutMs ?? 120_000 });
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
-    if (err.kind === 'cancelled') {
-      if (!err.started) return { ...NOTHING, ok: false, cancelled: true, cancelledAtStep: 1, undone: true, durationMs: err.durationMs };
-      r = err;
-      aborted = true;
-    } else if ((err.kind === 'unreachable' || err.kind === 'timeout') && err.started !== false) {
+    if ((err.kind === 'unreachable' || err.kind === 'timeout') && err.started !== false) {
       // The session went away with the plan on the host: it carries on there without us.
       return { ...NOTHING, ok: false, cancelled: false, lost: true, id, stderr: err.stderr, durationMs: err.durationMs };
-    } else {
-      // Transport and sudo failures before anything started: nothing ran.
-      throw err;
     }
+    // Transport and sudo failures before anything started: nothing ran.
+    throw err;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', cancel);
   }
+  const aborted = options.signal?.aborted === true;
   return { ...readOutcome(r, aborted), id };
 }
 

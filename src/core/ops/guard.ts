@@ -31,14 +31,15 @@ import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from 
  * follows), pending (armed, the timer has not acted yet), rolledback (the record follows), unknown.
  */
 const DISARM = String.raw`
-j=/run/virtnet/journal/$1
+id=$1
+j=/run/virtnet/journal/$id
 stop_timer() {
   t=$(cat "$j/timer" 2>/dev/null)
   # The timer's sleep is a child of its sh; kill both so no process is left behind (and the
   # lock the timer holds is released with it).
   [ -n "$t" ] && pkill -P "$t" 2>/dev/null; [ -n "$t" ] && kill "$t" 2>/dev/null
   rm -f "$j/timer"
-  if [ -e /run/virtnet/lock.holder ] && grep -qxF "id=$1" /run/virtnet/lock.holder; then rm -f /run/virtnet/lock.holder; fi
+  if [ -e /run/virtnet/lock.holder ] && grep -qxF "id=$id" /run/virtnet/lock.holder; then rm -f /run/virtnet/lock.holder; fi
 }
 if [ ! -d "$j" ]; then
   echo unknown
@@ -139,7 +140,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
     const fresh = options.freshExecutor();
     try {
       const left = deadline - Date.now() - 1000;
-      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)) });
+      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)), label: `virtnet guard: confirm ${id}` });
       const [word, ...rest] = r.stdout.split('\n');
       if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned };
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
@@ -167,7 +168,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
   while (misses < 5 && Date.now() < giveUp) {
     const fresh = options.freshExecutor();
     try {
-      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'ask'], { root: true, timeoutMs: 15_000 });
+      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'ask'], { root: true, timeoutMs: 15_000, label: `virtnet guard: ask ${id}` });
       const [word, ...rest] = r.stdout.split('\n');
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
       if (word === 'failed') return failed(rest.join('\n'));

@@ -4,8 +4,8 @@
  *   1. writes them into a journal, /run/virtnet/journal/<id>/, and starts the run detached from
  *      the SSH session (its own session; output to the journal; HUP and SIGPIPE ignored), so a
  *      lost connection never stops a plan half-way: it runs to its end, or undoes every done step;
- *   2. stays in the session and waits for the run, passing a cancel (TERM/INT) on to it, then
- *      prints the run's output and exits with its status: what the client reads.
+ *   2. stays in the session and waits for the run, then prints the run's output and exits with
+ *      its status: what the client reads. A cancel is a second request naming the journal.
  * The run takes the host lock (/run/virtnet/lock, flock) first, waiting while another plan holds
  * it, so two windows (or a window and the CLI) never interleave plans; then it checks the plan's
  * `before` facts (exit 4 and nothing runs if the host changed), runs the steps (the plan script
@@ -84,7 +84,8 @@ run)
     [ "$got" = 0 ] || { echo "virtnet: busy: the host lock is still held by $(holder) after ` + String(LOCK_WAIT_SECONDS) + String.raw` s; nothing ran"; finish 5; }
   fi
   { echo "id=$id"; cat "$j/meta"; } > "$d/lock.holder"
-  sh "$j/check.sh"
+  # 9>&-: nothing a plan starts (a DHCP client stays as a daemon) may keep the lock.
+  sh "$j/check.sh" 9>&-
   changed=$?
   if [ -n "$stop" ]; then echo "virtnet: cancelled at step 1; undoing"; echo "virtnet: undo finished"; release; finish 130; fi
   [ "$changed" = 0 ] || { echo "virtnet: the host changed since the plan was made; nothing ran"; release; finish 4; }
@@ -95,9 +96,9 @@ run)
     echo $! > "$j/timer"
     echo "virtnet: rollback armed: $secs s"
   fi
-  sh "$j/plan.sh"
+  sh "$j/plan.sh" 9>&-
   rc=$?
-  [ "$rc" = 0 ] && sh "$j/verify.sh"
+  [ "$rc" = 0 ] && sh "$j/verify.sh" 9>&-
   if [ "$secs" -gt 0 ] && [ "$rc" != 0 ]; then
     # The plan undid itself: nothing left to roll back.
     rm -f "$j/armed"; stop_timer
@@ -114,7 +115,7 @@ timer)
   while [ ! -e "$j/rc" ] && [ "$n" -lt 600 ]; do sleep 1; n=$((n + 1)); done
   # mv is the claim: the timer and a late confirmation cannot both win.
   if mv "$j/armed" "$j/rolling-back" 2>/dev/null; then
-    { date -u +%Y-%m-%dT%H:%M:%SZ; sh "$j/undo.sh" 2>&1; } > "$j/rolledback.tmp"
+    { date -u +%Y-%m-%dT%H:%M:%SZ; sh "$j/undo.sh" 2>&1 9>&-; } > "$j/rolledback.tmp"
     mv -f "$j/rolledback.tmp" "$j/rolledback"
     rm -f "$j/rolling-back"
   fi
@@ -155,9 +156,8 @@ echo $$ > "$j/client"
 setsid sh "$j/lib.sh" run "$j" "$7" < /dev/null > /dev/null 2>&1 &
 pid=$!
 echo "$pid" > "$j/pid"
-# A cancel goes to the run's whole group (the plan script and its current step); the connection
-# going away (HUP) is not a cancel: the run carries on without us.
-trap 'kill -s TERM -- "-$pid" 2>/dev/null' TERM INT
+# This shell only waits. Whatever ends it (the connection going away, the client's own time
+# limit) leaves the run going; a cancel is a separate request naming the journal (CANCEL).
 trap '' HUP
 while :; do
   wait "$pid" 2>/dev/null
@@ -170,6 +170,21 @@ cat "$j/out" >&2 && mkdir "$j/seen" 2>/dev/null
 exit "$rc"
 `;
 
+/**
+ * Cancels the run of journal $1: TERM to its process group (the plan script and its current
+ * step), which undoes the steps done and ends with exit 130. Nothing once the run has ended.
+ */
+const CANCEL = String.raw`
+j=/run/virtnet/journal/$1
+p=$(cat "$j/pid" 2>/dev/null)
+[ -n "$p" ] && [ ! -e "$j/rc" ] && kill -s TERM -- "-$p" 2>/dev/null
+exit 0
+`;
+
+export function cancelRunArgv(id: string): string[] {
+  return ['sh', '-c', CANCEL, 'virtnet-cancel-plan', id];
+}
+
 /** A journal id: sortable by time, unique, and made of characters no shell or path cares about. */
 export function newJournalId(now = new Date()): string {
   return `${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')}-${randomBytes(4).toString('hex')}`;
@@ -178,8 +193,6 @@ export function newJournalId(now = new Date()): string {
 export interface RunOnHostOptions {
   /** 0 (default): plain. Otherwise the guard's rollback window in seconds. */
   rollbackSeconds?: number;
-  signal?: AbortSignal;
-  cancelGraceMs?: number;
   timeoutMs: number;
   /** The journal id; a new one by default. */
   id?: string;
@@ -209,8 +222,6 @@ export async function runOnHost(executor: Executor, plan: Plan, options: RunOnHo
   const r = await executor.run(runnerArgv(plan, id, options.rollbackSeconds ?? 0), {
     root: true,
     allowFailure: true,
-    signal: options.signal,
-    cancelGraceMs: options.cancelGraceMs,
     timeoutMs: options.timeoutMs,
     label: `virtnet plan: ${plan.title} (${plan.steps.length} steps${options.rollbackSeconds ? `, rollback in ${options.rollbackSeconds} s` : ''}; journal ${id})`,
   });

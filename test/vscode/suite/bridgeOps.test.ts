@@ -74,19 +74,19 @@ suite('bridge commands: lab host', function () {
 
   test('bad input is refused with every problem, and nothing runs', async () => {
     for (const bad of ['vnet;reboot$(id)', 'a-name-of-16byte', '..']) {
-      const { stub: s } = await run('Apply', 'virtnet.createTap', bad, '');
+      const { stub: s } = await run('Apply', 'virtnet.tap.create', bad, '');
       assert.equal(s.modals().length, 0, `no confirmation for ${bad}`);
       assert.equal(s.errors().length, 1, `one error message for ${bad}`);
       assert.match(s.errors()[0].message, /refused, nothing ran/);
       assert.equal(await link(bad), undefined);
     }
-    const { stub: s } = await run('Apply', 'virtnet.addPort', 'br9', 'no-such-nic');
+    const { stub: s } = await run('Apply', 'virtnet.bridge.addPort', 'br9', 'no-such-nic');
     assert.equal(s.modals().length, 0);
     assert.match(s.errors()[0].message, /there is no interface "no-such-nic"/);
   });
 
   test('Create Tap: the modal lists the plan\'s commands; Apply creates it; the tree shows it', async () => {
-    const { outcome, stub: s } = await run('Apply', 'virtnet.createTap', TAP, '');
+    const { outcome, stub: s } = await run('Apply', 'virtnet.tap.create', TAP, '');
     assert.equal(outcome?.kind, 'applied', outcome?.message);
     const [modal] = s.modals();
     assert.match(modal.message, /Create tap vnettest/);
@@ -103,7 +103,7 @@ suite('bridge commands: lab host', function () {
     await truth.run(['ip', 'link', 'add', 'name', BR, 'type', 'bridge'], { root: true });
     await vscode.commands.executeCommand('virtnet.refreshHost', H);
 
-    let r = await run('Apply', 'virtnet.addPort', BR, TAP);
+    let r = await run('Apply', 'virtnet.bridge.addPort', BR, TAP);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.equal((await link(TAP))?.master, BR);
     const tree = new TreeWalker(a);
@@ -113,34 +113,34 @@ suite('bridge commands: lab host', function () {
     assert.equal(br.item.contextValue, 'bridge:down:stp-off:addr-no');
     assert.ok((await tree.children(br.node)).some((p) => p.item.id === `host:${H}/bridge/${BR}/port/${TAP}`));
 
-    r = await run('Apply', 'virtnet.stpOn', BR);
+    r = await run('Apply', 'virtnet.bridge.stpOn', BR);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true);
 
-    r = await run('Apply', 'virtnet.addAddress', BR, '10.231.99.1/24');
+    r = await run('Apply', 'virtnet.bridge.addAddress', BR, '10.231.99.1/24');
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.deepEqual((await link(BR))?.addresses, ['10.231.99.1/24']);
     assert.match(r.stub.modals()[0].detail, /\$ ip addr add 10\.231\.99\.1\/24 dev brtest/);
-    r = await run('Apply', 'virtnet.addAddress', BR, '10.231.99.1/24');
+    r = await run('Apply', 'virtnet.bridge.addAddress', BR, '10.231.99.1/24');
     assert.match(r.stub.errors()[0]?.message ?? '', /already has 10\.231\.99\.1\/24/, 'a second add of the same address is refused');
-    r = await run('Apply', 'virtnet.removeAddress', BR, 'all');
+    r = await run('Apply', 'virtnet.bridge.removeAddress', BR, 'all');
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.match(r.stub.modals()[0].message, /Addresses of brtest: remove 10\.231\.99\.1\/24/);
     assert.deepEqual((await link(BR))?.addresses, []);
 
-    r = await run('Apply', 'virtnet.removePort', BR, TAP);
+    r = await run('Apply', 'virtnet.bridge.removePort', BR, TAP);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     assert.equal((await link(TAP))?.master ?? null, null);
   });
 
   test('Copy as Script puts the plan on the clipboard and runs nothing; dismissing runs nothing', async () => {
     await vscode.env.clipboard.writeText('');
-    let r = await run('Copy as Script', 'virtnet.stpOff', BR);
+    let r = await run('Copy as Script', 'virtnet.bridge.stpOff', BR);
     assert.equal(r.outcome, undefined);
     const script = await vscode.env.clipboard.readText();
     assert.match(script, /^#!\/bin\/sh/);
     assert.match(script, /ip link set dev brtest type bridge stp_state 0/);
-    r = await run(undefined, 'virtnet.stpOff', BR);
+    r = await run(undefined, 'virtnet.bridge.stpOff', BR);
     assert.equal(r.outcome, undefined);
     assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true, 'STP still on');
   });
@@ -150,7 +150,7 @@ suite('bridge commands: lab host', function () {
     try {
       const before = await inventory();
       const manager = before.info.networkManager;
-      const r = await run('Copy as Script', 'virtnet.stpOff', BR);
+      const r = await run('Copy as Script', 'virtnet.bridge.stpOff', BR);
       assert.equal(r.outcome, undefined);
       const [modal] = r.stub.modals();
       if (manager === 'none') {
@@ -170,7 +170,7 @@ suite('bridge commands: lab host', function () {
   });
 
   test('Delete Bridge of br9 (it holds the host\'s address) warns naming it; declining runs nothing', async () => {
-    const { stub: s } = await run(undefined, 'virtnet.deleteBridge', 'br9');
+    const { stub: s } = await run(undefined, 'virtnet.bridge.delete', 'br9');
     const [insist] = s.modals();
     assert.ok(insist, 'a warning');
     assert.match(insist.message, /br9 carries the host's addresses/);
@@ -180,9 +180,9 @@ suite('bridge commands: lab host', function () {
   });
 
   test('Delete Tap and Delete Bridge take ours away', async () => {
-    let r = await run('Apply', 'virtnet.deleteTap', TAP);
+    let r = await run('Apply', 'virtnet.tap.delete', TAP);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
-    r = await run('Apply', 'virtnet.deleteBridge', BR);
+    r = await run('Apply', 'virtnet.bridge.delete', BR);
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     const m = await inventory();
     assert.ok(!m.links.some((l) => l.name === TAP || l.name === BR));

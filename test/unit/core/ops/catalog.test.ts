@@ -1,0 +1,169 @@
+/**
+ * Every operation of the catalog, planned on real captured hosts: its exact argv and undo (a
+ * planner that returns no steps, or a step that loses its undo, fails here), facts it was made
+ * from that hold on the model it was made from, facts it promises that do not hold yet, and a
+ * short form of one line per step. A new operation without a case here fails the coverage test.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { buildHostModel } from '../../../../src/core/collect/build';
+import type { HostModel, Link } from '../../../../src/core/model/types';
+import { CATALOG, operation } from '../../../../src/core/ops/catalog/index';
+import type { Args } from '../../../../src/core/ops/catalog/types';
+import { planChange } from '../../../../src/core/ops/change';
+import { factProblems } from '../../../../src/core/ops/facts';
+import { DISPLAY_MAX, PlanInputError } from '../../../../src/core/ops/plan';
+
+const fixture = (name: string, host: string) =>
+  buildHostModel({ host, output: readFileSync(new URL(`../../../fixtures/collector/${name}`, import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+
+/** The seed lab host: br9 (enp3s1, vnet0), virbr0 (vnet1 of VM c7). */
+const seed = fixture('seed.out', 'vnl-a');
+/** A bare lab host: enp3s1 with 10.231.2.2/24 and the default route. */
+const bare = fixture('bare.out', 'vnl-b');
+
+const tap = (name: string): Link => ({ name, kind: 'tun', portKind: 'tap', up: false, operState: 'DOWN', mac: '9a:00:00:00:00:05', mtu: 1500, master: null, addresses: [] });
+/** The seed host with a free tap vnet5 and an empty bridge br7. */
+const roomy: HostModel = {
+  ...seed,
+  links: [...seed.links, tap('vnet5'), { ...tap('br7'), kind: 'bridge', portKind: 'bridge' }],
+  bridges: [...seed.bridges, { name: 'br7', stp: false, vlanFiltering: false, up: false, mac: null, mtu: 1500, addresses: [], forwardDelay: 15, ports: [] }],
+};
+
+interface Case {
+  model: HostModel;
+  args: Args;
+  argv: string[][];
+  undo: (string[] | null)[];
+}
+
+const CASES: Record<string, Case[]> = {
+  'bridge.create': [
+    {
+      model: roomy,
+      args: { name: 'br10', stp: true, forwardDelay: 4, port: ['vnet5'] },
+      argv: [
+        ['ip', 'link', 'add', 'name', 'br10', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '400'],
+        ['ip', 'link', 'set', 'dev', 'vnet5', 'master', 'br10'],
+        ['ip', 'link', 'set', 'dev', 'br10', 'up'],
+      ],
+      undo: [['ip', 'link', 'del', 'dev', 'br10'], ['ip', 'link', 'set', 'dev', 'vnet5', 'nomaster'], null],
+    },
+  ],
+  'bridge.uplink': [
+    {
+      model: bare,
+      args: { nic: 'enp3s1', bridge: 'br9', address: '10.231.2.2/24', gateway: '10.231.2.1', stp: false },
+      argv: [
+        ['ip', 'link', 'add', 'name', 'br9', 'type', 'bridge', 'stp_state', '0'],
+        ['ip', 'link', 'set', 'dev', 'br9', 'address', 'a6:43:bf:1f:19:63'],
+        ['ip', 'link', 'set', 'dev', 'br9', 'up'],
+        ['ip', 'route', 'del', 'default', 'via', '10.231.2.1', 'dev', 'enp3s1'],
+        ['ip', 'addr', 'del', '10.231.2.2/24', 'dev', 'enp3s1'],
+        ['ip', 'link', 'set', 'dev', 'enp3s1', 'master', 'br9'],
+        ['ip', 'addr', 'add', '10.231.2.2/24', 'dev', 'br9'],
+        ['ip', 'route', 'add', 'default', 'via', '10.231.2.1', 'dev', 'br9'],
+      ],
+      undo: [
+        ['ip', 'link', 'del', 'dev', 'br9'],
+        null,
+        null,
+        ['ip', 'route', 'add', 'default', 'via', '10.231.2.1', 'dev', 'enp3s1'],
+        ['ip', 'addr', 'add', '10.231.2.2/24', 'dev', 'enp3s1'],
+        ['ip', 'link', 'set', 'dev', 'enp3s1', 'nomaster'],
+        ['ip', 'addr', 'del', '10.231.2.2/24', 'dev', 'br9'],
+        ['ip', 'route', 'del', 'default', 'via', '10.231.2.1', 'dev', 'br9'],
+      ],
+    },
+  ],
+  'bridge.addPort': [{ model: roomy, args: { bridge: 'br9', port: 'vnet5' }, argv: [['ip', 'link', 'set', 'dev', 'vnet5', 'master', 'br9']], undo: [['ip', 'link', 'set', 'dev', 'vnet5', 'nomaster']] }],
+  'bridge.removePort': [{ model: seed, args: { bridge: 'br9', port: 'vnet0' }, argv: [['ip', 'link', 'set', 'dev', 'vnet0', 'nomaster']], undo: [['ip', 'link', 'set', 'dev', 'vnet0', 'master', 'br9']] }],
+  'bridge.stp': [
+    { model: roomy, args: { bridge: 'br7', on: true }, argv: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '1']], undo: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '0']] },
+  ],
+  'bridge.delete': [{ model: roomy, args: { bridge: 'br7' }, argv: [['ip', 'link', 'del', 'dev', 'br7']], undo: [null] }],
+  'bridge.address': [
+    { model: roomy, args: { ifname: 'br7', add: ['10.9.9.1/24'] }, argv: [['ip', 'addr', 'add', '10.9.9.1/24', 'dev', 'br7']], undo: [['ip', 'addr', 'del', '10.9.9.1/24', 'dev', 'br7']] },
+    {
+      model: seed,
+      args: { ifname: 'br9', clear: true },
+      argv: [
+        ['ip', 'route', 'del', 'default', 'via', '10.231.1.1', 'dev', 'br9'],
+        ['ip', 'addr', 'del', '10.231.1.2/24', 'dev', 'br9'],
+      ],
+      undo: [
+        ['ip', 'route', 'add', 'default', 'via', '10.231.1.1', 'dev', 'br9'],
+        ['ip', 'addr', 'add', '10.231.1.2/24', 'dev', 'br9'],
+      ],
+    },
+  ],
+  'tap.create': [
+    {
+      model: seed,
+      args: { name: 'vnet7', bridge: 'br9' },
+      argv: [
+        ['ip', 'tuntap', 'add', 'dev', 'vnet7', 'mode', 'tap'],
+        ['ip', 'link', 'set', 'dev', 'vnet7', 'master', 'br9'],
+        ['ip', 'link', 'set', 'dev', 'vnet7', 'up'],
+      ],
+      undo: [['ip', 'tuntap', 'del', 'dev', 'vnet7', 'mode', 'tap'], null, null],
+    },
+  ],
+  'tap.delete': [{ model: seed, args: { name: 'vnet0' }, argv: [['ip', 'tuntap', 'del', 'dev', 'vnet0', 'mode', 'tap']], undo: [null] }],
+};
+
+test('every operation of the catalog has a planned case here', () => {
+  assert.deepEqual(Object.keys(CASES).sort(), CATALOG.map((o) => o.id).sort());
+});
+
+for (const [id, cases] of Object.entries(CASES)) {
+  cases.forEach((c, i) => {
+    test(`${id} #${i + 1}: exact argv and undo; facts before hold, facts after do not yet; one-line steps`, () => {
+      const change = planChange(c.model, operation(id)!, c.args, 'none', new Date('2026-12-01T00:00:00Z'));
+      const { plan } = change;
+      assert.deepEqual(plan.steps.map((s) => s.argv), c.argv);
+      assert.deepEqual(plan.steps.map((s) => s.undo), c.undo);
+      assert.deepEqual(factProblems(c.model, plan.before), [], 'the plan is made from facts that hold');
+      assert.equal(plan.before[0]?.fact, 'host', 'a plan is tied to its host first');
+      assert.ok(plan.after.length > 0, 'it promises something');
+      assert.ok(factProblems(c.model, plan.after).length > 0, 'and what it promises is not true yet');
+      for (const s of plan.steps) assert.ok(!s.display.includes('\n') && s.display.length <= DISPLAY_MAX, s.display);
+      assert.ok(plan.warnings.some((w) => /runtime only/.test(w)));
+    });
+  });
+}
+
+test('bad input is refused by every planner with the reason, nothing planned', () => {
+  const refuse = (id: string, model: HostModel, args: Args, re: RegExp) =>
+    assert.throws(() => planChange(model, operation(id)!, args, 'none'), (e: unknown) => e instanceof PlanInputError && re.test(e.problems.join('\n')));
+  refuse('bridge.create', seed, { name: 'br`id`' }, /may only contain letters, digits/);
+  refuse('bridge.create', seed, { name: 'b$(reboot)' }, /may only contain letters, digits/);
+  refuse('tap.create', seed, { name: 'vnet;x' }, /may only contain letters, digits/);
+  refuse('bridge.uplink', bare, { nic: 'enp3s1', bridge: 'br0;x', dhcp: true }, /may only contain/);
+  refuse('bridge.addPort', seed, { bridge: 'br9', port: 'nosuch' }, /no interface "nosuch"/);
+  refuse('tap.delete', seed, { name: 'vnet1' }, /belongs to the running VM c7/);
+  refuse('bridge.delete', seed, { bridge: 'br9' }, /holds the host's addresses .*--force/s);
+  refuse('bridge.stp', seed, { bridge: 'nosuch', on: true }, /no bridge "nosuch"/);
+});
+
+test('uplink: a gateway off the new subnet is refused up front, named, with nothing planned', () => {
+  const up = operation('bridge.uplink')!;
+  // Keeping the NIC's gateway 10.231.2.1 with an address on another subnet.
+  assert.throws(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24' }, 'none'), /the gateway 10\.231\.2\.1 is off-link for 10\.0\.8\.2\/24/);
+  assert.throws(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24', gateway: '10.0.9.1' }, 'none'), /the gateway 10\.0\.9\.1 is off-link/);
+  assert.doesNotThrow(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24', gateway: '10.0.8.1' }, 'none'));
+});
+
+test('names VirtNet did not create are still operated on, quoted', () => {
+  const odd: HostModel = { ...roomy, links: [...roomy.links, { ...tap('br`x`'), kind: 'bridge', portKind: 'bridge' }], bridges: [...roomy.bridges, { ...roomy.bridges.at(-1)!, name: 'br`x`' }] };
+  const { plan } = planChange(odd, operation('bridge.delete')!, { bridge: 'br`x`' }, 'none');
+  assert.deepEqual(plan.steps[0]?.argv, ['ip', 'link', 'del', 'dev', 'br`x`']);
+  assert.equal(plan.steps[0]?.display, "ip link del dev 'br`x`'");
+});
+
+test('settling time comes from the planner: STP on, DHCP behind an STP bridge', () => {
+  assert.deepEqual(planChange(roomy, operation('bridge.stp')!, { bridge: 'br7', on: true }, 'none').plan.settle, { stp: true, forwardDelay: 15 });
+  const dhcp = planChange({ ...seed, info: { ...seed.info, tools: { ...seed.info.tools, dhclient: true } } }, operation('bridge.address')!, { ifname: 'br9', clear: true, dhcp: true }, 'none').plan.settle;
+  assert.equal(dhcp.dhcp, true);
+});
