@@ -138,6 +138,7 @@ function notAsPlanned(lines: readonly string[]): void {
 
 async function runPlain(executor: Executor, plan: Plan): Promise<number> {
   const r = await applyPlan(executor, plan);
+  if (r.waitedFor) say(`the host was busy with another plan, ${r.waitedFor}: this one waited for it to end`);
   if (r.ok) {
     say(`applied ${plan.steps.length} steps in ${r.durationMs} ms`);
     notAsPlanned(r.notAsPlanned);
@@ -164,6 +165,7 @@ async function runGuarded(executor: Executor, plan: Plan, rollbackSeconds: numbe
     freshExecutor: ssh ? () => ssh.freshConnection() : () => confirmedExecutor(executor, deadline, keepOnEnter, 'Enter in this terminal'),
     log: say,
   });
+  if (outcome.kind !== 'unreachable' && outcome.kind !== 'rolled-back' && outcome.waitedFor) say(`the host was busy with another plan, ${outcome.waitedFor}: this one waited for it to end`);
   switch (outcome.kind) {
     case 'confirmed':
       say(`applied in ${outcome.applyMs} ms; ${ssh ? 'a fresh connection got through' : 'you confirmed'} ${outcome.confirmMs} ms later, so the rollback is disarmed`);

@@ -98,7 +98,8 @@ export async function executePlan(ctx: CommandContext, session: HostSession, pla
     if (r.ok) {
       const late = signal?.aborted ? ' The cancel came too late: every step had run.' : '';
       const differs = r.notAsPlanned.length ? ' But the host reads back differently from what the plan promised.' : '';
-      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${late}${differs}`, detail: bullets(r.notAsPlanned), journal };
+      const waited = r.waitedFor ? ` It waited for another plan on the host first: ${r.waitedFor}.` : '';
+      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${waited}${late}${differs}`, detail: bullets(r.notAsPlanned), journal };
     }
     if (r.changed.length || r.busy) {
       return r.busy

@@ -127,7 +127,14 @@ test('a step failing under the guard: undone at once, guard disarmed, nothing le
   try {
     const plan = planCreateBridge(await collectInventory(ex), { name: 'br13', stp: false, ports: ['gone0'] });
     assert.equal((await host.exec(['ip', 'tuntap', 'del', 'dev', 'gone0', 'mode', 'tap'])).code, 0);
-    const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 10, freshExecutor: () => ex.freshConnection() });
+    // The plan's facts see the port gone before anything runs: refused, nothing armed.
+    const refused = await applyGuarded(ex, plan, { rollbackSeconds: 10, freshExecutor: () => ex.freshConnection() });
+    assert.equal(refused.kind, 'refused');
+    assert.deepEqual(refused.kind === 'refused' && refused.changed, ['gone0 does not exist']);
+    assert.equal(await state(), baseline);
+    assert.equal(await leftovers(), '');
+    // Without them, the step itself fails on the host and the plan undoes itself.
+    const outcome = await applyGuarded(ex, { ...plan, before: [] }, { rollbackSeconds: 10, freshExecutor: () => ex.freshConnection() });
     assert.equal(outcome.kind, 'failed');
     assert.equal(outcome.kind === 'failed' && outcome.failedStep, 2);
     assert.equal(await state(), baseline);

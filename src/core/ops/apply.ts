@@ -41,6 +41,8 @@ export interface ApplyResult {
   lost: boolean;
   /** The plan's journal on the host. */
   id: string | null;
+  /** Another plan held the host when this one came: which one (it waited for it). */
+  waitedFor: string | null;
   /** What the host said (the failing command's stderr and the undo report). */
   stderr: string;
   durationMs: number;
@@ -58,7 +60,12 @@ export interface ApplyOptions {
 /** How often a cancel is sent again while the plan has not ended (the run may start only after the first). */
 const CANCEL_REPEAT_MS = 2000;
 
-const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = { failedStep: null, cancelledAtStep: null, undone: false, changed: [], busy: false, notAsPlanned: [], lost: false, id: null, stderr: '', durationMs: 0 };
+const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = { failedStep: null, cancelledAtStep: null, undone: false, changed: [], busy: false, notAsPlanned: [], lost: false, id: null, waitedFor: null, stderr: '', durationMs: 0 };
+
+/** The plan another one waited for, from the run's own line (see runner.ts). */
+export function waitedFor(output: string): string | null {
+  return /^virtnet: waiting for the host lock: it is held by (.*)$/m.exec(output)?.[1] ?? null;
+}
 
 export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   if (plan.steps.length === 0) {
@@ -101,7 +108,7 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
 
 /** What the run's exit status and its own lines on stderr say happened (see planToScript, runner). */
 export function readOutcome(r: { exitCode: number | null; stderr: string; durationMs: number }, aborted: boolean): ApplyResult {
-  const base = { ...NOTHING, stderr: r.stderr, durationMs: r.durationMs };
+  const base = { ...NOTHING, stderr: r.stderr, durationMs: r.durationMs, waitedFor: waitedFor(r.stderr) };
   if (r.exitCode === EXIT_HOST_CHANGED) {
     return { ...base, ok: false, cancelled: false, changed: findings(r.stderr, 'changed'), undone: true };
   }

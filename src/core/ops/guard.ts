@@ -21,6 +21,7 @@
  */
 import { CommandError } from '../exec/errors';
 import type { Executor } from '../exec/types';
+import { waitedFor } from './apply';
 import { readPlanScript, type Plan } from './plan';
 import { EXIT_BUSY, EXIT_HOST_CHANGED, findings, newJournalId, runOnHost } from './runner';
 
@@ -73,11 +74,11 @@ fi
 
 export type GuardOutcome =
   /** Applied, and a fresh connection confirmed the host is still reachable. */
-  | { kind: 'confirmed'; applyMs: number; confirmMs: number; id: string; notAsPlanned: string[] }
+  | { kind: 'confirmed'; applyMs: number; confirmMs: number; id: string; notAsPlanned: string[]; waitedFor: string | null }
   /** A step failed; the plan undid itself (nothing was kept, the guard was disarmed). */
-  | { kind: 'failed'; failedStep: number | null; stderr: string }
+  | { kind: 'failed'; failedStep: number | null; stderr: string; waitedFor?: string | null }
   /** Nothing ran: the host changed since the plan was made, or stayed busy with another plan. */
-  | { kind: 'refused'; changed: string[]; busy: boolean; stderr: string }
+  | { kind: 'refused'; changed: string[]; busy: boolean; stderr: string; waitedFor?: string | null }
   /** No fresh connection got through in time; the host restored itself and said so. */
   | { kind: 'rolled-back'; detail: string }
   /** The host could not be reached even after the rollback time. */
@@ -142,7 +143,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
       const left = deadline - Date.now() - 1000;
       const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)), label: `virtnet guard: confirm ${id}` });
       const [word, ...rest] = r.stdout.split('\n');
-      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned };
+      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned, waitedFor: waitedFor(applyOut) };
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
       if (word === 'failed') return failed(rest.join('\n'));
       if (word === 'running' || word === 'pending') {

@@ -165,8 +165,9 @@ while :; do
   kill -0 "$pid" 2>/dev/null || break
 done
 rc=$(cat "$j/rc" 2>/dev/null || echo 75)
-# Delivered to this client (the write did not fail): nobody needs to be told again.
-cat "$j/out" >&2 && mkdir "$j/seen" 2>/dev/null
+# Delivered to this client (the write did not fail): nobody needs to be told again. Not for a
+# guarded plan: its outcome is the confirmation's or the rollback's, which the guard reports.
+cat "$j/out" >&2 && [ "$7" = 0 ] && mkdir "$j/seen" 2>/dev/null
 exit "$rc"
 `;
 
