@@ -37,9 +37,7 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
   const showProgress = (session: HostSession) => {
     if (session.state.kind !== 'loading' || inProgress.has(session)) return;
     inProgress.add(session);
-    void vscode.window
-      .withProgress({ location: { viewId: VIEW_ID } }, () => session.settled())
-      .then(() => inProgress.delete(session));
+    void vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => session.settled()).then(() => inProgress.delete(session));
   };
   context.subscriptions.push(registry.onDidChangeHost(showProgress));
 

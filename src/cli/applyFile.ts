@@ -32,7 +32,9 @@ export async function runApplyFile(argv: string[]): Promise<number> {
     const model = await readHost(executor);
     const r = replan(model, file);
     if (!r.ok) {
-      process.stderr.write(`virtnet: refused, nothing ran: the host is not as the plan was made for; make a new plan:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.stderr.write(
+        `virtnet: refused, nothing ran: the host is not as the plan was made for; make a new plan:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
       return EXIT.changed;
     }
     return await showAndApply(executor, model, r.change, common);

@@ -37,7 +37,11 @@ const say = (m: string) => process.stderr.write(`virtnet: ${m}\n`);
 export function openExecutor(common: CommonValues): Executor {
   const host = typeof common.host === 'string' ? common.host : undefined;
   try {
-    return executorFor(host, { configFile: typeof common['ssh-config'] === 'string' ? common['ssh-config'] : undefined, log: common.verbose ? stderrLog : undefined, askPassword: askPasswordOnTty });
+    return executorFor(host, {
+      configFile: typeof common['ssh-config'] === 'string' ? common['ssh-config'] : undefined,
+      log: common.verbose ? stderrLog : undefined,
+      askPassword: askPasswordOnTty,
+    });
   } catch (err) {
     // An invalid destination is bad usage, as in `inventory`.
     throw new UsageError((err as Error).message);
@@ -110,11 +114,15 @@ export async function showAndApply(executor: Executor, model: HostModel, change:
   const rollbackSeconds = rollbackSecondsFor(plan.settle, setting);
   const local = !(executor instanceof SshExecutor);
   if (guarded && local && !process.stdin.isTTY) {
-    say('refused, nothing ran: this plan touches the interface carrying your SSH session, and without a terminal nobody can confirm the session survived; run it in a terminal, from another machine with --host, or add --no-guard');
+    say(
+      'refused, nothing ran: this plan touches the interface carrying your SSH session, and without a terminal nobody can confirm the session survived; run it in a terminal, from another machine with --host, or add --no-guard',
+    );
     return EXIT.refused;
   }
   if (guarded) {
-    say(`this plan touches the path of the connection: a rollback in ${rollbackSeconds} s is armed first, and ${local ? 'you must press Enter in this terminal (over the same session) to keep the change' : 'a fresh connection must confirm the host is still reachable'}`);
+    say(
+      `this plan touches the path of the connection: a rollback in ${rollbackSeconds} s is armed first, and ${local ? 'you must press Enter in this terminal (over the same session) to keep the change' : 'a fresh connection must confirm the host is still reachable'}`,
+    );
   }
   if (!common.yes && !(await confirm('Apply this plan? [y/N] '))) {
     say(`not applied${process.stdin.isTTY ? '' : ' (no terminal to confirm on: add --yes)'}`);
@@ -125,7 +133,14 @@ export async function showAndApply(executor: Executor, model: HostModel, change:
 
 function changedExit(changed: readonly string[], busy: boolean, stderr: string): number {
   if (busy) {
-    say(`refused, nothing ran: ${stderr.split('\n').find((l) => l.startsWith('virtnet: busy: '))?.slice(15) ?? 'another plan holds the host'}`);
+    say(
+      `refused, nothing ran: ${
+        stderr
+          .split('\n')
+          .find((l) => l.startsWith('virtnet: busy: '))
+          ?.slice(15) ?? 'another plan holds the host'
+      }`,
+    );
     return EXIT.busy;
   }
   say(`refused, nothing ran: the host changed since the plan was made; read it again and review the plan:\n${changed.map((c) => `  - ${c}`).join('\n')}`);
@@ -146,7 +161,9 @@ async function runPlain(executor: Executor, plan: Plan): Promise<number> {
   }
   if (r.changed.length || r.busy) return changedExit(r.changed, r.busy, r.stderr);
   if (r.lost) {
-    say(`the connection was lost while the plan ran: ${r.stderr.trim().split('\n')[0] ?? ''}\nvirtnet: the host finishes the plan, or undoes every step it did, by itself; the next virtnet command on this host (or virtnet journal) reports how it ended`);
+    say(
+      `the connection was lost while the plan ran: ${r.stderr.trim().split('\n')[0] ?? ''}\nvirtnet: the host finishes the plan, or undoes every step it did, by itself; the next virtnet command on this host (or virtnet journal) reports how it ended`,
+    );
     return EXIT.lost;
   }
   say(`step ${r.failedStep} failed; the steps before it were ${r.undone ? 'undone' : 'NOT confirmed undone (look at the host)'}:\n${r.stderr}`);
@@ -165,10 +182,13 @@ async function runGuarded(executor: Executor, plan: Plan, rollbackSeconds: numbe
     freshExecutor: ssh ? () => ssh.freshConnection() : () => confirmedExecutor(executor, deadline, keepOnEnter, 'Enter in this terminal'),
     log: say,
   });
-  if (outcome.kind !== 'unreachable' && outcome.kind !== 'rolled-back' && outcome.waitedFor) say(`the host was busy with another plan, ${outcome.waitedFor}: this one waited for it to end`);
+  if (outcome.kind !== 'unreachable' && outcome.kind !== 'rolled-back' && outcome.waitedFor)
+    say(`the host was busy with another plan, ${outcome.waitedFor}: this one waited for it to end`);
   switch (outcome.kind) {
     case 'confirmed':
-      say(`applied in ${outcome.applyMs} ms; ${ssh ? 'a fresh connection got through' : 'you confirmed'} ${outcome.confirmMs} ms later, so the rollback is disarmed`);
+      say(
+        `applied in ${outcome.applyMs} ms; ${ssh ? 'a fresh connection got through' : 'you confirmed'} ${outcome.confirmMs} ms later, so the rollback is disarmed`,
+      );
       notAsPlanned(outcome.notAsPlanned);
       return EXIT.applied;
     case 'failed':
@@ -177,7 +197,9 @@ async function runGuarded(executor: Executor, plan: Plan, rollbackSeconds: numbe
     case 'refused':
       return changedExit(outcome.changed, outcome.busy, outcome.stderr);
     case 'rolled-back':
-      say(`the change cut the connection; the host rolled itself back after ${rollbackSeconds} s and is reachable again${outcome.detail ? `:\n${outcome.detail}` : ''}`);
+      say(
+        `the change cut the connection; the host rolled itself back after ${rollbackSeconds} s and is reachable again${outcome.detail ? `:\n${outcome.detail}` : ''}`,
+      );
       return EXIT.rolledBack;
     case 'unreachable':
       say(outcome.detail);

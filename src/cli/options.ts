@@ -16,14 +16,14 @@ export function optionName(name: string): string {
 export const CHANGE_OPTIONS = {
   host: { type: 'string', help: '--host <dest>', what: 'SSH destination (alias, user@host, ssh://...); without it, this machine' },
   'ssh-config': { type: 'string', help: '--ssh-config <file>', what: 'use this ssh config instead of ~/.ssh/config' },
-  verbose: { type: 'boolean', help: '--verbose', what: 'show each step\'s exact command and undo; log every command run' },
+  verbose: { type: 'boolean', help: '--verbose', what: "show each step's exact command and undo; log every command run" },
   'dry-run': { type: 'boolean', help: '--dry-run', what: 'print the plan, run nothing' },
   yes: { type: 'boolean', help: '--yes', what: 'apply without asking' },
   script: { type: 'boolean', help: '--script', what: 'print the plan as a standalone shell script, run nothing' },
   'save-plan': { type: 'string', help: '--save-plan <file>', what: 'write the plan as JSON for `virtnet apply`, run nothing' },
   persist: { type: 'string', help: '--persist <backend>', what: 'also save it: networkd, ifupdown, netplan, networkmanager (default none)' },
-  'rollback-seconds': { type: 'string', help: '--rollback-seconds <n>', what: 'the guard\'s rollback window (default: sized to STP and DHCP)' },
-  'no-guard': { type: 'boolean', help: '--no-guard', what: 'apply a plan on the connection\'s path without the guard' },
+  'rollback-seconds': { type: 'string', help: '--rollback-seconds <n>', what: "the guard's rollback window (default: sized to STP and DHCP)" },
+  'no-guard': { type: 'boolean', help: '--no-guard', what: "apply a plan on the connection's path without the guard" },
 } as const;
 
 export type ChangeOption = keyof typeof CHANGE_OPTIONS;
@@ -72,7 +72,8 @@ export function changeOptionsUsage(): string {
 function valueOf(op: Operation, a: ArgSpec, raw: string): ArgValue {
   switch (a.kind) {
     case 'onOff':
-      if (raw !== 'on' && raw !== 'off') throw new UsageError(`${a.positional ? a.name : `--${optionName(a.name)}`} takes "on" or "off", not "${raw}": virtnet ${usageLine(op)}`);
+      if (raw !== 'on' && raw !== 'off')
+        throw new UsageError(`${a.positional ? a.name : `--${optionName(a.name)}`} takes "on" or "off", not "${raw}": virtnet ${usageLine(op)}`);
       return raw === 'on';
     case 'seconds':
       // Kept as a number even when not whole: the planner says what range it takes.

@@ -23,7 +23,9 @@ export function renderInventory(m: HostModel): string {
   put(1, `Libvirt networks (${m.networks.length})`);
   for (const n of m.networks) {
     const state = [n.active ? 'active' : 'inactive', n.autostart ? 'autostart' : null, n.persistent ? null : 'transient'].filter(Boolean).join(', ');
-    const subnets = n.ips.map((ip) => `${ip.address}/${ip.prefix}${ip.dhcpRanges.length ? ` dhcp ${ip.dhcpRanges.map((r) => `${r.start}-${r.end}`).join(',')}` : ''}`);
+    const subnets = n.ips.map(
+      (ip) => `${ip.address}/${ip.prefix}${ip.dhcpRanges.length ? ` dhcp ${ip.dhcpRanges.map((r) => `${r.start}-${r.end}`).join(',')}` : ''}`,
+    );
     put(2, `${n.name}  ${n.forwardMode}${n.bridge ? ` on ${n.bridge}` : ''}  ${state}${subnets.length ? `  ${subnets.join('; ')}` : ''}`);
     for (const l of n.leases) {
       put(3, `lease ${l.ip}  ${l.mac}${l.hostname ? `  ${l.hostname}` : ''}`);
@@ -45,7 +47,13 @@ export function renderInventory(m: HostModel): string {
   put(1, `PCI network devices (${m.pciDevices.length})`);
   for (const p of m.pciDevices.filter((d) => !d.physfn)) {
     const name = p.deviceName ? `${p.vendorName ?? ''} ${p.deviceName}`.trim() : `${p.vendorId}:${p.deviceId}`;
-    const facts = [p.driver ? `driver ${p.driver}` : 'no driver', p.iommuGroup !== null ? `iommu group ${p.iommuGroup}` : null, p.netdevs.length ? p.netdevs.join(',') : null, p.sriov ? `sr-iov ${p.sriov.numVfs}/${p.sriov.totalVfs} VFs` : null, p.assignedTo ? `assigned to ${p.assignedTo}` : null].filter(Boolean);
+    const facts = [
+      p.driver ? `driver ${p.driver}` : 'no driver',
+      p.iommuGroup !== null ? `iommu group ${p.iommuGroup}` : null,
+      p.netdevs.length ? p.netdevs.join(',') : null,
+      p.sriov ? `sr-iov ${p.sriov.numVfs}/${p.sriov.totalVfs} VFs` : null,
+      p.assignedTo ? `assigned to ${p.assignedTo}` : null,
+    ].filter(Boolean);
     put(2, `${p.address}  ${name}  (${facts.join(', ')})`);
     for (const vf of p.vfs) {
       const v = m.pciDevices.find((d) => d.address === vf);
@@ -65,7 +73,9 @@ export function renderInventory(m: HostModel): string {
  * as the host's shell receives it) and undo; the warnings; every file exactly as it is written.
  */
 export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], removes: readonly string[] = [], verbose = false): string {
-  const lines = [`Plan: ${plan.title} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, one round trip; a failing step undoes the ones before it)`];
+  const lines = [
+    `Plan: ${plan.title} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, one round trip; a failing step undoes the ones before it)`,
+  ];
   plan.steps.forEach((s, i) => {
     const mark = s.touchesConnection ? '  [connection path]' : '';
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.display}${mark}`);
@@ -77,7 +87,13 @@ export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], remov
   for (const w of plan.warnings) lines.push(`  warning: ${w}`);
   // The preview shows every file exactly as it will be written.
   for (const f of files) {
-    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    | ${l}`));
+    lines.push(
+      `  file ${f.path} (mode ${f.mode}):`,
+      ...f.contents
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `    | ${l}`),
+    );
   }
   for (const r of removes) lines.push(`  file ${r} is removed (backed up first)`);
   if (!verbose) lines.push('  (--verbose shows each exact command and its undo; --script the whole script)');

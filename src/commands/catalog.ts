@@ -45,12 +45,19 @@ export async function runOpCommand(ctx: CommandContext, op: Operation, command: 
     const v = supplied[spec.kind] ?? (spec.kind === 'optionalBridge' ? supplied.bridge : undefined);
     if (!decided.has(spec.name) && v !== undefined) set(spec.name, v);
   }
-  const named = rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) ? (rest[0] as Record<string, unknown>) : undefined;
+  // From a tree menu VS Code passes the node and then the selected nodes: those are no values.
+  const isValue = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  const firstNonValue = rest.findIndex((v) => !isValue(v));
+  const values = firstNonValue < 0 ? rest : rest.slice(0, firstNonValue);
+  const named =
+    rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) && !(rest[0] instanceof VirtNetNode)
+      ? (rest[0] as Record<string, unknown>)
+      : undefined;
   if (named) {
     for (const spec of op.args) if (spec.name in named) set(spec.name, named[spec.name]);
   } else {
     // Positional values fill the asked arguments still open, in order.
-    command.ask.filter((n) => !decided.has(n)).forEach((name, i) => i < rest.length && set(name, rest[i]));
+    command.ask.filter((n) => !decided.has(n)).forEach((name, i) => i < values.length && set(name, values[i]));
   }
   // From the palette (or a node supplying only some): ask for the rest, by kind.
   for (const name of command.ask) {

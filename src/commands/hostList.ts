@@ -24,11 +24,12 @@ async function pickDestination(configPath: string, already: string[]): Promise<s
     const invalid = typed ? validateSshDestination(typed) : null;
     // The typed text becomes the first item unless it is exactly a known Host; an invalid one
     // says why and cannot be accepted (QuickPick has no validation message in stable API).
-    const extra: DestItem[] = !typed || known.includes(typed)
-      ? []
-      : invalid
-        ? [{ label: `$(error) ${typed}`, description: invalid, dest: '', alwaysShow: true }]
-        : [{ label: typed, description: 'SSH destination', dest: typed, alwaysShow: true }];
+    const extra: DestItem[] =
+      !typed || known.includes(typed)
+        ? []
+        : invalid
+          ? [{ label: `$(error) ${typed}`, description: invalid, dest: '', alwaysShow: true }]
+          : [{ label: typed, description: 'SSH destination', dest: typed, alwaysShow: true }];
     qp.items = [...extra, ...fromConfig];
   });
   try {

@@ -13,11 +13,7 @@ export interface CommandSpec {
 }
 
 function isCancellation(err: unknown): boolean {
-  return (
-    err instanceof Cancelled ||
-    err instanceof vscode.CancellationError ||
-    (err instanceof CommandError && err.kind === 'cancelled')
-  );
+  return err instanceof Cancelled || err instanceof vscode.CancellationError || (err instanceof CommandError && err.kind === 'cancelled');
 }
 
 export function registerCommandTable(ctx: CommandContext, table: readonly CommandSpec[]): vscode.Disposable[] {

@@ -45,7 +45,11 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     case 'port': {
       const br = model.bridges.find((b) => b.name === bridge);
       return pick(
-        (br?.ports ?? []).map((p) => ({ label: p.name, description: [p.kind, p.domain ? `VM ${p.domain}` : undefined].filter(Boolean).join(' · '), value: p.name })),
+        (br?.ports ?? []).map((p) => ({
+          label: p.name,
+          description: [p.kind, p.domain ? `VM ${p.domain}` : undefined].filter(Boolean).join(' · '),
+          value: p.name,
+        })),
         title,
         `Port of ${bridge}`,
         `${bridge} has no ports`,
@@ -53,7 +57,12 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     }
     case 'freeInterface': {
       const one = await pick(
-        freeInterfaces(model).map((l) => ({ label: l.name, description: linkFacts(l), detail: l.addresses.length ? 'its addresses stop working once it is a port' : undefined, value: l.name })),
+        freeInterfaces(model).map((l) => ({
+          label: l.name,
+          description: linkFacts(l),
+          detail: l.addresses.length ? 'its addresses stop working once it is a port' : undefined,
+          value: l.name,
+        })),
         title,
         bridge ? `Interface to add to ${bridge}` : 'Interface',
         `${host} has no free interface`,
@@ -64,7 +73,7 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
       return pick(
         uplinkCandidates(model).map((l) => ({ label: l.name, description: linkFacts(l), value: l.name })),
         title,
-        'The NIC that carries the host\'s uplink',
+        "The NIC that carries the host's uplink",
         `${host} has no interface that could be bridged`,
       );
     case 'rawTap':
@@ -72,24 +81,44 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         rawTaps(model).map((t) => ({ label: t.name, description: [t.master ? `on ${t.master}` : 'no bridge', 'raw tap'].join(' · '), value: t.name })),
         title,
         'Tap',
-        `${host} has no tap that no VM holds${model.links.some((l) => l.portKind === 'tap') ? ` (its taps belong to VMs: ${model.links.filter((l) => l.portKind === 'tap').map((l) => `${l.name} (${vmOfTap(model, l.name) ?? 'VM'})`).join(', ')})` : ''}`,
+        `${host} has no tap that no VM holds${
+          model.links.some((l) => l.portKind === 'tap')
+            ? ` (its taps belong to VMs: ${model.links
+                .filter((l) => l.portKind === 'tap')
+                .map((l) => `${l.name} (${vmOfTap(model, l.name) ?? 'VM'})`)
+                .join(', ')})`
+            : ''
+        }`,
       );
     case 'newTapName':
     case 'newBridgeName': {
       const what = spec.kind === 'newTapName' ? 'tap name' : 'bridge name';
-      return input(title, `${what[0]!.toUpperCase()}${what.slice(1)} (letters, digits, "-", "_", "."; at most 15 bytes)`, spec.kind === 'newTapName' ? 'vnet9' : 'br0', (v) =>
-        checkNewName(v, what) ?? (taken.has(v) ? `an interface named "${v}" already exists` : null),
+      return input(
+        title,
+        `${what[0]!.toUpperCase()}${what.slice(1)} (letters, digits, "-", "_", "."; at most 15 bytes)`,
+        spec.kind === 'newTapName' ? 'vnet9' : 'br0',
+        (v) => checkNewName(v, what) ?? (taken.has(v) ? `an interface named "${v}" already exists` : null),
       );
     }
     case 'optionalBridge': {
       if (model.bridges.length === 0) return undefined;
       const none = '(no bridge)';
-      const picked = await pick([none, ...model.bridges.map((b) => b.name)].map((b) => ({ label: b, value: b })), title, 'Plug it into a bridge? (optional)', '');
+      const picked = await pick(
+        [none, ...model.bridges.map((b) => b.name)].map((b) => ({ label: b, value: b })),
+        title,
+        'Plug it into a bridge? (optional)',
+        '',
+      );
       return picked === none ? undefined : picked;
     }
     case 'cidr': {
       const have = model.links.find((l) => l.name === bridge)?.addresses ?? [];
-      const v = await input(title, `Address with prefix length${have.length ? ` (${bridge} has ${have.join(', ')})` : ''}`, '192.168.9.10/24', (t) => checkCidr(t) ?? (have.includes(t) ? `${bridge} already has ${t}` : null));
+      const v = await input(
+        title,
+        `Address with prefix length${have.length ? ` (${bridge} has ${have.join(', ')})` : ''}`,
+        '192.168.9.10/24',
+        (t) => checkCidr(t) ?? (have.includes(t) ? `${bridge} already has ${t}` : null),
+      );
       return spec.multiple ? [v] : v;
     }
     case 'bridgeAddress': {
@@ -109,7 +138,15 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
       return Number(v);
     }
     case 'onOff':
-      return pick([{ label: 'On', value: true }, { label: 'Off', value: false }], title, spec.description, '');
+      return pick(
+        [
+          { label: 'On', value: true },
+          { label: 'Off', value: false },
+        ],
+        title,
+        spec.description,
+        '',
+      );
     case 'flag':
       return undefined;
     case 'force': {

@@ -34,10 +34,17 @@ export function planDetail(plan: Plan, saved: PlanFiles = {}): string {
   const lines: string[] = [];
   plan.steps.forEach((s, i) => {
     const exact = s.display === shJoin(s.argv);
-    lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? '  [on the connection\'s path]' : ''}`, exact ? `    $ ${s.display}` : `    ▹ ${s.display}`);
+    lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? "  [on the connection's path]" : ''}`, exact ? `    $ ${s.display}` : `    ▹ ${s.display}`);
   });
   for (const f of saved.files ?? []) {
-    lines.push('', `▸ ${f.path} (mode ${f.mode}), written exactly as:`, ...f.contents.replace(/\n$/, '').split('\n').map((l) => `    ${l}`));
+    lines.push(
+      '',
+      `▸ ${f.path} (mode ${f.mode}), written exactly as:`,
+      ...f.contents
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
   }
   for (const r of saved.removes ?? []) lines.push('', `▸ ${r} is removed (backed up first)`);
   if (plan.warnings.length) lines.push('');
@@ -60,14 +67,26 @@ function guardNote(ctx: CommandContext, session: HostSession, seconds: number): 
  * Asks to apply `plan` on `session`. Resolves the chosen mode; "Copy as Script" copies and
  * resolves undefined; dismissing throws Cancelled (the wrapper ignores it).
  */
-export async function confirmPlan(ctx: CommandContext, session: HostSession, plan: Plan, seconds: number, options: { skipIfSafe?: boolean } & PlanFiles = {}): Promise<ApplyMode | undefined> {
+export async function confirmPlan(
+  ctx: CommandContext,
+  session: HostSession,
+  plan: Plan,
+  seconds: number,
+  options: { skipIfSafe?: boolean } & PlanFiles = {},
+): Promise<ApplyMode | undefined> {
   const touches = touchesConnection(plan);
   if (options.skipIfSafe && !touches) return 'plain';
   const buttons = !touches ? [APPLY] : canGuard(ctx, session) ? [APPLY_GUARDED, APPLY_ANYWAY] : [APPLY_ANYWAY];
   const detail = [planDetail(plan, options), ...(touches ? ['', guardNote(ctx, session, seconds)] : [])].join('\n');
   // A test seam too: the extension-host suite answers this modal by stubbing showWarningMessage.
   const scripted = plan.steps.some((s) => s.display !== shJoin(s.argv));
-  const choice = await vscode.window.showWarningMessage(`${plan.title} on ${hostLabel(session)}?`, { modal: true, detail }, ...buttons, COPY_SCRIPT, ...(scripted ? [SHOW_SCRIPT] : []));
+  const choice = await vscode.window.showWarningMessage(
+    `${plan.title} on ${hostLabel(session)}?`,
+    { modal: true, detail },
+    ...buttons,
+    COPY_SCRIPT,
+    ...(scripted ? [SHOW_SCRIPT] : []),
+  );
   switch (choice) {
     case SHOW_SCRIPT: {
       // The exact script beside the modal, which comes back to be answered.

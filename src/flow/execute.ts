@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { oneLineReason } from '../core/exec/errors';
-import { SshExecutor } from '../core/exec/ssh';
+import { type SshExecutor } from '../core/exec/ssh';
 import { applyPlan } from '../core/ops/apply';
 import { applyGuarded } from '../core/ops/guard';
 import { shJoin } from '../core/exec/quote';
@@ -52,7 +52,14 @@ const CHANGED = 'the host changed since you looked: refresh and review again';
  * rollback is armed (the host must hear back from us either way). Never throws: every end is an
  * Outcome.
  */
-export async function executePlan(ctx: CommandContext, session: HostSession, plan: Plan, mode: ApplyMode, seconds: number, signal?: AbortSignal): Promise<Outcome> {
+export async function executePlan(
+  ctx: CommandContext,
+  session: HostSession,
+  plan: Plan,
+  mode: ApplyMode,
+  seconds: number,
+  signal?: AbortSignal,
+): Promise<Outcome> {
   const where = hostLabel(session);
   try {
     if (mode === 'guarded') {
@@ -80,13 +87,21 @@ export async function executePlan(ctx: CommandContext, session: HostSession, pla
             journal: outcome.id,
           };
         case 'failed':
-          return { kind: 'failed', message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`, detail: outcome.stderr.trim() };
+          return {
+            kind: 'failed',
+            message: `${plan.title}: step ${outcome.failedStep ?? '?'} failed on ${where}; the steps before it were undone.`,
+            detail: outcome.stderr.trim(),
+          };
         case 'refused':
           return outcome.busy
             ? { kind: 'refused', message: `${plan.title}: refused, nothing ran: another plan held ${where} too long.`, detail: outcome.stderr.trim() }
             : { kind: 'refused', message: `${plan.title}: refused, nothing ran: ${CHANGED}.`, detail: bullets(outcome.changed) };
         case 'rolled-back':
-          return { kind: 'rolled-back', message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`, detail: outcome.detail };
+          return {
+            kind: 'rolled-back',
+            message: `${plan.title}: the change cut the connection to ${where}; the host rolled itself back after ${seconds} s and is reachable again.`,
+            detail: outcome.detail,
+          };
         case 'unreachable':
           return { kind: 'unreachable', message: `${plan.title}: ${where} is not reachable: ${outcome.detail}`, detail: '' };
       }
@@ -99,7 +114,12 @@ export async function executePlan(ctx: CommandContext, session: HostSession, pla
       const late = signal?.aborted ? ' The cancel came too late: every step had run.' : '';
       const differs = r.notAsPlanned.length ? ' But the host reads back differently from what the plan promised.' : '';
       const waited = r.waitedFor ? ` It waited for another plan on the host first: ${r.waitedFor}.` : '';
-      return { kind: 'applied', message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${waited}${late}${differs}`, detail: bullets(r.notAsPlanned), journal };
+      return {
+        kind: 'applied',
+        message: `${plan.title}: applied on ${where} (${n} step${n === 1 ? '' : 's'} in ${r.durationMs} ms).${waited}${late}${differs}`,
+        detail: bullets(r.notAsPlanned),
+        journal,
+      };
     }
     if (r.changed.length || r.busy) {
       return r.busy
@@ -118,17 +138,30 @@ export async function executePlan(ctx: CommandContext, session: HostSession, pla
     if (r.cancelled) {
       if (!r.undone) {
         // The host did not confirm its undo: say so loudly, the user must look.
-        return { kind: 'error', message: `${plan.title}: cancelled, but ${where} did not confirm the undo of the steps it had done: check the host.`, detail: r.stderr.trim(), journal };
+        return {
+          kind: 'error',
+          message: `${plan.title}: cancelled, but ${where} did not confirm the undo of the steps it had done: check the host.`,
+          detail: r.stderr.trim(),
+          journal,
+        };
       }
       const at = r.cancelledAtStep ?? 1;
       return {
         kind: 'cancelled',
-        message: at <= 1 ? `${plan.title}: cancelled before any step ran; nothing changed.` : `${plan.title}: cancelled at step ${at} of ${n}; ${where} undid the ${at - 1} step${at === 2 ? '' : 's'} it had done.`,
+        message:
+          at <= 1
+            ? `${plan.title}: cancelled before any step ran; nothing changed.`
+            : `${plan.title}: cancelled at step ${at} of ${n}; ${where} undid the ${at - 1} step${at === 2 ? '' : 's'} it had done.`,
         detail: r.stderr.trim(),
         journal,
       };
     }
-    return { kind: 'failed', message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were ${r.undone ? 'undone' : 'NOT confirmed undone: check the host'}.`, detail: r.stderr.trim(), journal };
+    return {
+      kind: 'failed',
+      message: `${plan.title}: step ${r.failedStep || '?'} failed on ${where}; the steps before it were ${r.undone ? 'undone' : 'NOT confirmed undone: check the host'}.`,
+      detail: r.stderr.trim(),
+      journal,
+    };
   } catch (err) {
     // Only a guarded run throws on cancel, and only before anything was sent to the host.
     if (signal?.aborted) return { kind: 'cancelled', message: `${plan.title}: cancelled before anything ran; nothing changed.`, detail: '' };

@@ -20,12 +20,7 @@ export function sessionOf(ctx: CommandContext, arg: unknown): HostSession | unde
 }
 
 /** The host for a command: the argument's, the only one there is, or the one the user picks. */
-export async function resolveHost(
-  ctx: CommandContext,
-  arg: unknown,
-  title: string,
-  filter: (s: HostSession) => boolean = () => true,
-): Promise<HostSession> {
+export async function resolveHost(ctx: CommandContext, arg: unknown, title: string, filter: (s: HostSession) => boolean = () => true): Promise<HostSession> {
   const given = sessionOf(ctx, arg);
   if (given) return given;
   const candidates = ctx.registry.all().filter(filter);

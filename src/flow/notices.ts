@@ -38,6 +38,8 @@ export function reportUnseenPlans(ctx: CommandContext, session: HostSession): vo
   }
   for (const id of neverArrived) {
     ctx.log.info(`[${session.dest}] the plan of journal ${id} never reached the host: nothing of it ran`);
-    void vscode.window.showInformationMessage(`VirtNet: ${hostLabel(session)} has no record of the plan whose connection was lost (journal ${id}): it never reached the host, and nothing of it ran.`);
+    void vscode.window.showInformationMessage(
+      `VirtNet: ${hostLabel(session)} has no record of the plan whose connection was lost (journal ${id}): it never reached the host, and nothing of it ran.`,
+    );
   }
 }

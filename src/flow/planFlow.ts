@@ -51,7 +51,14 @@ export function planOrRefuse<T>(ctx: CommandContext, session: HostSession, what:
 }
 
 /** Applies with a notification progress; plain runs can be cancelled from it (and from `extra`). */
-export function applyWithProgress(ctx: CommandContext, session: HostSession, plan: Plan, mode: ApplyMode, seconds: number, extra?: AbortSignal): Promise<Outcome> {
+export function applyWithProgress(
+  ctx: CommandContext,
+  session: HostSession,
+  plan: Plan,
+  mode: ApplyMode,
+  seconds: number,
+  extra?: AbortSignal,
+): Promise<Outcome> {
   const guarded = mode === 'guarded';
   return Promise.resolve(
     vscode.window.withProgress(
@@ -62,7 +69,9 @@ export function applyWithProgress(ctx: CommandContext, session: HostSession, pla
         cancellable: !guarded,
       },
       async (progress, token) => {
-        progress.report({ message: guarded ? `applying; a fresh connection must confirm within ${seconds} s` : `${plan.steps.length} steps in one round trip` });
+        progress.report({
+          message: guarded ? `applying; a fresh connection must confirm within ${seconds} s` : `${plan.steps.length} steps in one round trip`,
+        });
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
         const onExtra = () => abort.abort();

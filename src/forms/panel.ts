@@ -46,7 +46,8 @@ export async function openFormPanel<D, I>(def: FormDefinition<D, I>, ctx: Comman
   const model = await currentModel(ctx, session);
   const existing = open.get(key(def.viewType, session.dest)) as FormPanel<D, I> | undefined;
   if (existing) existing.show(preset);
-  else open.set(key(def.viewType, session.dest), new FormPanel(def, ctx, session, { ...(def.initial?.(model) ?? {}), ...preset }) as FormPanel<unknown, unknown>);
+  else
+    open.set(key(def.viewType, session.dest), new FormPanel(def, ctx, session, { ...(def.initial?.(model) ?? {}), ...preset }) as FormPanel<unknown, unknown>);
 }
 
 /**
@@ -57,11 +58,13 @@ export async function openFormPanel<D, I>(def: FormDefinition<D, I>, ctx: Comman
 export function registerFormPanelRestore<D, I>(def: FormDefinition<D, I>, ctx: CommandContext, what: string): vscode.Disposable {
   return vscode.window.registerWebviewPanelSerializer(def.viewType, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      const dest = typeof state === 'object' && state !== null && typeof (state as { host?: unknown }).host === 'string' ? (state as { host: string }).host : undefined;
+      const dest =
+        typeof state === 'object' && state !== null && typeof (state as { host?: unknown }).host === 'string' ? (state as { host: string }).host : undefined;
       const session = dest !== undefined ? ctx.registry.find(dest) : undefined;
       if (!session || open.has(key(def.viewType, session.dest))) {
         panel.dispose();
-        if (dest !== undefined && !session) void vscode.window.showInformationMessage(`VirtNet: the ${what} for ${dest} was closed: that host is no longer in virtnet.hosts.`);
+        if (dest !== undefined && !session)
+          void vscode.window.showInformationMessage(`VirtNet: the ${what} for ${dest} was closed: that host is no longer in virtnet.hosts.`);
         return;
       }
       open.set(key(def.viewType, session.dest), new FormPanel(def, ctx, session, {}, panel) as FormPanel<unknown, unknown>);
@@ -144,7 +147,13 @@ class FormPanel<D, I> {
     this.preset = {};
     const mode = this.modeOf(preset);
     if (mode) this.panel.title = this.title(mode);
-    this.post({ type: 'init', host: { dest: this.session.dest, label: hostLabel(this.session) }, data: this.def.data(model), persistOptions: persistenceChoices(model), preset });
+    this.post({
+      type: 'init',
+      host: { dest: this.session.dest, label: hostLabel(this.session) },
+      data: this.def.data(model),
+      persistOptions: persistenceChoices(model),
+      preset,
+    });
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -199,7 +208,8 @@ class FormPanel<D, I> {
   private async apply(seq: number, draft: D): Promise<void> {
     const model = this.session.model;
     const finish = (outcome: Outcome) => this.post({ type: 'result', outcome });
-    if (!model || this.applying) return finish({ kind: 'error', message: this.applying ? 'A change is already being applied.' : 'The host has not been read.', detail: '' });
+    if (!model || this.applying)
+      return finish({ kind: 'error', message: this.applying ? 'A change is already being applied.' : 'The host has not been read.', detail: '' });
     // Re-planned with the preview's time stamp, so the backups are named as the preview showed.
     const now = this.lastPreview?.seq === seq ? this.lastPreview.now : new Date();
     const result = this.result(model, draft, now);
@@ -240,7 +250,13 @@ class FormPanel<D, I> {
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, 'media', 'webview', 'form.css'));
     // Components style themselves through constructed stylesheets (allowed by style-src below);
     // nothing inline, nothing from elsewhere.
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`].join('; ');
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+    ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

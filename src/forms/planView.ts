@@ -8,7 +8,14 @@ export function planView(change: Pick<Change, 'plan' | 'files' | 'removes'>): Pl
   const { plan } = change;
   return {
     title: plan.title,
-    steps: plan.steps.map((s) => ({ why: s.why, display: s.display, command: shJoin(s.argv), undo: s.undo ? shJoin(s.undo) : null, kind: s.kind, touchesConnection: s.touchesConnection })),
+    steps: plan.steps.map((s) => ({
+      why: s.why,
+      display: s.display,
+      command: shJoin(s.argv),
+      undo: s.undo ? shJoin(s.undo) : null,
+      kind: s.kind,
+      touchesConnection: s.touchesConnection,
+    })),
     warnings: plan.warnings,
     touchesConnection: touchesConnection(plan),
     files: change.files.map((f) => ({ path: f.path, mode: f.mode, contents: f.contents })),

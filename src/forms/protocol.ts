@@ -108,7 +108,10 @@ function isPlanView(v: unknown): v is PlanView {
     v.files.every((f) => isObj(f) && isStr(f.path) && isStr(f.mode) && isStr(f.contents)) &&
     isStrArray(v.removes) &&
     Array.isArray(v.steps) &&
-    v.steps.every((s) => isObj(s) && isStr(s.why) && isStr(s.display) && isStr(s.command) && isStr(s.kind) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection))
+    v.steps.every(
+      (s) =>
+        isObj(s) && isStr(s.why) && isStr(s.display) && isStr(s.command) && isStr(s.kind) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection),
+    )
   );
 }
 

@@ -64,7 +64,10 @@ export class HostRegistry implements vscode.Disposable {
       log: this.log,
       askPassword: askSudoPassword,
     });
-    this.subscriptions.set(session, session.onDidChange((s) => this.hostChanged.fire(s)));
+    this.subscriptions.set(
+      session,
+      session.onDidChange((s) => this.hostChanged.fire(s)),
+    );
     this.builtWith.set(session, recipe(dest, settings));
     if (dest !== THIS_HOST) this.log.info(`[${dest}] ssh config: ${settings.sshConfigFile ?? '~/.ssh/config (default)'}`);
     return session;

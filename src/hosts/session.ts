@@ -12,11 +12,7 @@ import type { HostModel, PlanRecord } from '../core/model/types';
 /** `local` is the machine the extension runs on; anything else is an SSH destination. */
 export const THIS_HOST = 'local';
 
-export type HostState =
-  | { kind: 'idle' }
-  | { kind: 'loading'; since: number }
-  | { kind: 'ready' }
-  | { kind: 'error'; error: unknown };
+export type HostState = { kind: 'idle' } | { kind: 'loading'; since: number } | { kind: 'ready' } | { kind: 'error'; error: unknown };
 
 export interface SessionOptions {
   sshConfigFile?: string;
@@ -90,7 +86,8 @@ export class HostSession implements vscode.Disposable {
     const neverArrived = this._model?.info.root ? [...this.lost].filter((id) => !plans.some((p) => p.id === id)) : [];
     for (const id of neverArrived) this.lost.delete(id);
     // A claimed record is reported once: later reads of this model show it as seen.
-    if (this._model && records.length) this._model = { ...this._model, plans: plans.map((p) => (records.includes(p) ? { ...p, claimed: false, seen: true } : p)) };
+    if (this._model && records.length)
+      this._model = { ...this._model, plans: plans.map((p) => (records.includes(p) ? { ...p, claimed: false, seen: true } : p)) };
     return { records, neverArrived };
   }
 

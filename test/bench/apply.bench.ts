@@ -100,7 +100,9 @@ async function main(): Promise<void> {
     const f = (n: number) => `${Math.round(n)} ms`;
     console.log(`six-step plan over SSH, ${DELAY_MS} ms each way, medians of ${RUNS} runs`);
     console.log(`  plain apply:   ${result.plain.commands} command(s), ${f(result.plain.medianMs)}`);
-    console.log(`  guarded apply: ${result.guarded.commands} command(s) (apply + confirm), ${result.guarded.newTcpConnections} new TCP connection(s), ${f(result.guarded.medianMs)}`);
+    console.log(
+      `  guarded apply: ${result.guarded.commands} command(s) (apply + confirm), ${result.guarded.newTcpConnections} new TCP connection(s), ${f(result.guarded.medianMs)}`,
+    );
     console.log(`  reference, one ssh call per step: ${result.reference.commands} commands, ${f(result.reference.medianMs)}`);
   } finally {
     await proxy.close();

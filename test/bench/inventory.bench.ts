@@ -101,7 +101,13 @@ async function main(): Promise<void> {
         refTimes.push(performance.now() - t);
       }
       await ex.dispose();
-      const size = { bridges: model!.bridges.length, ports: model!.bridges.reduce((n, b) => n + b.ports.length, 0), networks: model!.networks.length, domains: model!.domains.length, nics: model!.domains.reduce((n, d) => n + d.interfaces.length, 0) };
+      const size = {
+        bridges: model!.bridges.length,
+        ports: model!.bridges.reduce((n, b) => n + b.ports.length, 0),
+        networks: model!.networks.length,
+        domains: model!.domains.length,
+        nics: model!.domains.reduce((n, d) => n + d.interfaces.length, 0),
+      };
       return { label, size, commandsPerRefresh: perRefresh, warmMs: median(times), referenceWarmMs: median(refTimes), ratio: median(times) / median(refTimes) };
     };
 
@@ -157,7 +163,9 @@ async function main(): Promise<void> {
       console.log(`    commands (round trips) per refresh: ${r.commandsPerRefresh}`);
       console.log(`    warm: virtnet ${f(r.warmMs)}, reference ${f(r.referenceWarmMs)}, ratio ${r.ratio.toFixed(2)}x`);
     }
-    console.log(`  cold (scaled): virtnet ${f(cold.coldMs)}, reference ${f(cold.referenceColdMs)}, ratio ${cold.ratio.toFixed(2)}x, TCP connections per refresh ${cold.tcpConnectionsPerRefresh}`);
+    console.log(
+      `  cold (scaled): virtnet ${f(cold.coldMs)}, reference ${f(cold.referenceColdMs)}, ratio ${cold.ratio.toFixed(2)}x, TCP connections per refresh ${cold.tcpConnectionsPerRefresh}`,
+    );
   } finally {
     await proxy.close();
     await host.down();

@@ -12,21 +12,31 @@ const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
 const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('addr', 18, { libvirt: false });
-  // Strict reverse-path filtering, as in guard.test.ts, so losing the address really cuts us off.
-  await host.exec(['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=1']);
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('addr', 18, { libvirt: false });
+    // Strict reverse-path filtering, as in guard.test.ts, so losing the address really cuts us off.
+    await host.exec(['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=1']);
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
-
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
 async function addrs(ifname: string): Promise<string[]> {
-  const j = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', ifname])).stdout) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[];
-  return (j[0]?.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`).sort();
+  const j = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', ifname])).stdout) as {
+    addr_info: { local: string; prefixlen: number; scope: string }[];
+  }[];
+  return (j[0]?.addr_info ?? [])
+    .filter((a) => a.scope !== 'link')
+    .map((a) => `${a.local}/${a.prefixlen}`)
+    .sort();
 }
 
 test('add, remove and clear addresses on a bridge', opts, async () => {

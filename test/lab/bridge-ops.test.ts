@@ -16,19 +16,31 @@ const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
 const cli = (...args: string[]) => onLab(host)(...args);
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('ops', 16, { libvirt: false });
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('ops', 16, { libvirt: false });
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
+/** What `ip -j -d link` says of one interface (the fields these tests read). */
+interface IpLink {
+  master?: string;
+  flags: string[];
+  linkinfo?: { info_kind?: string; info_data?: { stp_state?: number; forward_delay?: number } };
+}
 
-async function link(name: string): Promise<Record<string, any> | null> {
+async function link(name: string): Promise<IpLink | null> {
   const r = await host.exec(['ip', '-j', '-d', 'link', 'show', 'dev', name]);
-  return r.code === 0 ? (JSON.parse(r.stdout) as Record<string, any>[])[0] ?? null : null;
+  return r.code === 0 ? ((JSON.parse(r.stdout) as IpLink[])[0] ?? null) : null;
 }
 
 test('create a bridge with STP and a tap on it, change it, take it apart', opts, async () => {
@@ -58,7 +70,10 @@ test('create a bridge with STP and a tap on it, change it, take it apart', opts,
   // The inventory sees what the operations made.
   const inv = JSON.parse((await cli('inventory', '--json')).stdout);
   const b = inv.bridges.find((x: { name: string }) => x.name === 'br10');
-  assert.deepEqual(b.ports.map((p: { name: string; kind: string }) => [p.name, p.kind]), [['vnet7', 'tap']]);
+  assert.deepEqual(
+    b.ports.map((p: { name: string; kind: string }) => [p.name, p.kind]),
+    [['vnet7', 'tap']],
+  );
 
   r = await cli('tap', 'delete', 'vnet7', '--yes');
   assert.equal(r.code, 0, r.stderr);
@@ -111,7 +126,10 @@ test('hostile names: refused for anything VirtNet creates; existing ones are ope
     // One made by someone else is still shown and can be deleted: the name reaches ip as a word.
     assert.equal((await host.exec(['ip', 'link', 'add', 'name', name, 'type', 'bridge'])).code, 0);
     const inv = JSON.parse((await cli('inventory', '--json')).stdout) as { bridges: { name: string }[] };
-    assert.ok(inv.bridges.some((b) => b.name === name), `${name} is in the inventory`);
+    assert.ok(
+      inv.bridges.some((b) => b.name === name),
+      `${name} is in the inventory`,
+    );
     assert.equal((await cli('bridge', 'delete', name, '--yes')).code, 0);
     assert.equal(await link(name), null);
   }

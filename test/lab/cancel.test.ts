@@ -21,14 +21,20 @@ const skip = labSkipReason();
 const opts = { skip: skip ?? false, timeout: 180_000 };
 let host: LabHost;
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('cancel', 21);
-}, { timeout: 240_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('cancel', 21);
+  },
+  { timeout: 240_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -96,7 +102,10 @@ async function cancelPlanMidway(ex: SshExecutor): Promise<void> {
   assert.doesNotMatch(baseline, /vx0/);
   const abort = new AbortController();
   const pending = applyPlan(ex, addThenWait(), { signal: abort.signal });
-  await until('vx0 and the sleep on the host', async () => (await host.exec(['ip', 'link', 'show', 'vx0'])).code === 0 && (await inHost('-x', '-f', 'sleep 30')).length === 1);
+  await until(
+    'vx0 and the sleep on the host',
+    async () => (await host.exec(['ip', 'link', 'show', 'vx0'])).code === 0 && (await inHost('-x', '-f', 'sleep 30')).length === 1,
+  );
   abort.abort();
   const r = await pending;
   assert.equal(r.ok, false, r.stderr);
@@ -135,7 +144,11 @@ test('the collector stuck on a frozen libvirtd: cancelled, no virsh or collector
     assert.ok((await inHost('-f', 'virtnet-collecto[r]')).length > 0, 'the collector runs');
     abort.abort();
     await assert.rejects(pending, isCancelled);
-    await until('no virsh and no collector on the host', async () => (await inHost('-x', 'virsh')).length === 0 && (await inHost('-f', 'virtnet-collecto[r]')).length === 0, 10_000);
+    await until(
+      'no virsh and no collector on the host',
+      async () => (await inHost('-x', 'virsh')).length === 0 && (await inHost('-f', 'virtnet-collecto[r]')).length === 0,
+      10_000,
+    );
     assert.deepEqual(await leftWrappers(), []);
   } finally {
     process.kill(pid, 'SIGCONT');

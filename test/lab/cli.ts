@@ -14,7 +14,7 @@ export function virtnet(args: string[]): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile('node', [CLI, ...args], { maxBuffer: 64 << 20, timeout: 110_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });

@@ -120,14 +120,30 @@ export async function lanUp(host: LabHost): Promise<Lan> {
 
   const startDhcp = async (opts: { router?: boolean } = {}) => {
     await must('starting dnsmasq', [
-      'ip', 'netns', 'exec', ns, 'dnsmasq', '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      'dnsmasq',
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
       // DHCP only: no DNS service and so no DNS option, nothing for a client hook to write.
-      '--port=0', '--interface=lan0', '--bind-interfaces', '--except-interface=lo', '--dhcp-authoritative',
+      '--port=0',
+      '--interface=lan0',
+      '--bind-interfaces',
+      '--except-interface=lo',
+      '--dhcp-authoritative',
       `--dhcp-range=10.233.${host.index}.100,10.233.${host.index}.150,255.255.255.0,2m`,
       // An option given without a value is one dnsmasq does not send.
-      `--dhcp-host=${mac},${reserved}`, opts.router === false ? '--dhcp-option=option:router' : `--dhcp-option=option:router,${server}`,
-      `--dhcp-leasefile=${dir}/leases`, `--pid-file=${dir}/dnsmasq.pid`, '--log-dhcp', `--log-facility=${dir}/dnsmasq.log`,
-      '--user=root', '--group=root',
+      `--dhcp-host=${mac},${reserved}`,
+      opts.router === false ? '--dhcp-option=option:router' : `--dhcp-option=option:router,${server}`,
+      `--dhcp-leasefile=${dir}/leases`,
+      `--pid-file=${dir}/dnsmasq.pid`,
+      '--log-dhcp',
+      `--log-facility=${dir}/dnsmasq.log`,
+      '--user=root',
+      '--group=root',
     ]);
   };
   const stopDhcp = async () => {
@@ -153,7 +169,11 @@ export async function lanUp(host: LabHost): Promise<Lan> {
     await must('LAN lo', ['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     await must('LAN address', ['ip', '-n', ns, 'addr', 'add', `${server}/24`, 'dev', 'lan0']);
     await must('LAN up', ['ip', '-n', ns, 'link', 'set', 'lan0', 'up']);
-    for (const argv of [['ip', 'addr', 'add', `${reserved}/24`, 'dev', nic], ['ip', 'link', 'set', nic, 'up'], ['ip', 'route', 'replace', 'default', 'via', server, 'dev', nic]]) {
+    for (const argv of [
+      ['ip', 'addr', 'add', `${reserved}/24`, 'dev', nic],
+      ['ip', 'link', 'set', nic, 'up'],
+      ['ip', 'route', 'replace', 'default', 'via', server, 'dev', nic],
+    ]) {
       const r = await host.exec(argv);
       if (r.code !== 0) throw new Error(`${argv.join(' ')} on ${host.name}: ${r.stderr}`);
     }
@@ -163,12 +183,24 @@ export async function lanUp(host: LabHost): Promise<Lan> {
     // A second sshd of the lab host, on the LAN address; same keys, its own pid file.
     const base = readFileSync(path.join(LAB, host.name, 'state', 'sshd_config'), 'utf8');
     writeFileSync(`${dir}/sshd_config`, base.replace(/^ListenAddress .*$/m, `ListenAddress ${reserved}`).replace(/^PidFile .*$/m, `PidFile ${dir}/sshd.pid`));
-    const sshd = await host.exec(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', '/usr/sbin/sshd', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`]);
+    const sshd = await host.exec([
+      'env',
+      '-i',
+      'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+      'LANG=C.UTF-8',
+      '/usr/sbin/sshd',
+      '-f',
+      `${dir}/sshd_config`,
+      '-E',
+      `${dir}/sshd.log`,
+    ]);
     if (sshd.code !== 0) throw new Error(`LAN sshd: ${sshd.stderr}`);
     // The client's view: the lab's own entry (key, known host alias), aimed at the LAN address.
     const text = readFileSync(host.sshConfig, 'utf8');
     const block = text.slice(text.indexOf(`Host ${host.dest}\n`)).split(/\n(?=Host |# END)/)[0]!;
-    writeFileSync(`${dir}/ssh_config`, `${block.replace(`Host ${host.dest}`, `Host lan-${host.name}`).replace(/HostName .*/, `HostName ${reserved}`)}\n`, { mode: 0o600 });
+    writeFileSync(`${dir}/ssh_config`, `${block.replace(`Host ${host.dest}`, `Host lan-${host.name}`).replace(/HostName .*/, `HostName ${reserved}`)}\n`, {
+      mode: 0o600,
+    });
     let ok = false;
     for (let i = 0; i < 60 && !ok; i++) {
       ok = (await run(['ip', 'netns', 'exec', ns, 'ssh', '-F', `${dir}/ssh_config`, `lan-${host.name}`, 'true'], 20_000)).code === 0;

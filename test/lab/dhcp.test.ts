@@ -23,7 +23,11 @@ import { guardLeftovers, labSkipReason, labUp, type LabHost } from './lab';
 
 const skip =
   labSkipReason() ??
-  (!existsSync('/usr/sbin/dhclient') ? 'dhclient (isc-dhcp-client) is not installed' : !existsSync('/usr/sbin/dhcpcd') ? 'dhcpcd (dhcpcd-base) is not installed' : null);
+  (!existsSync('/usr/sbin/dhclient')
+    ? 'dhclient (isc-dhcp-client) is not installed'
+    : !existsSync('/usr/sbin/dhcpcd')
+      ? 'dhcpcd (dhcpcd-base) is not installed'
+      : null);
 const opts = { skip: skip ?? false, timeout: 240_000 };
 
 interface Site {
@@ -41,7 +45,17 @@ const lans: Lan[] = [];
 function machineFiles(): string {
   const h = createHash('sha256');
   for (const f of ['/etc/resolv.conf', '/etc/hosts', '/etc/hostname']) h.update(`${f}:${existsSync(f) ? readFileSync(f, 'utf8') : '-'}\n`);
-  for (const d of ['/var/lib/dhcp', '/var/lib/dhcpcd', '/etc', '/run']) h.update(`${d}:${existsSync(d) ? readdirSync(d).filter((n) => /dhc|resolv|virtnet/.test(n)).sort().join(',') : '-'}\n`);
+  for (const d of ['/var/lib/dhcp', '/var/lib/dhcpcd', '/etc', '/run'])
+    h.update(
+      `${d}:${
+        existsSync(d)
+          ? readdirSync(d)
+              .filter((n) => /dhc|resolv|virtnet/.test(n))
+              .sort()
+              .join(',')
+          : '-'
+      }\n`,
+    );
   return h.digest('hex');
 }
 let machineBefore = '';
@@ -55,36 +69,51 @@ async function site(name: string, index: number, prepare?: (h: LabHost) => Promi
   return { host, lan, baseline: await state(host) };
 }
 
-before(async () => {
-  if (skip) return;
-  machineBefore = machineFiles();
-  // DHCP clients write pid files and sockets into /run: these hosts get a /run of their own
-  // (labhost.sh reads this from the environment labUp passes on).
-  process.env.LAB_PRIVATE_RUN = '1';
-  a = await site('dhcp', 19);
-  b = await site('dhcpcd', 20, async (h) => {
-    // Hide dhclient in this host's own mount namespace only, so the collector finds dhcpcd.
-    const r = await h.exec(['sh', '-c', 'f=$(mktemp) && chmod 000 "$f" && mount --bind "$f" /usr/sbin/dhclient && rm -f "$f"']);
-    assert.equal(r.code, 0, r.stderr);
-  });
-}, { timeout: 240_000 });
+before(
+  async () => {
+    if (skip) return;
+    machineBefore = machineFiles();
+    // DHCP clients write pid files and sockets into /run: these hosts get a /run of their own
+    // (labhost.sh reads this from the environment labUp passes on).
+    process.env.LAB_PRIVATE_RUN = '1';
+    a = await site('dhcp', 19);
+    b = await site('dhcpcd', 20, async (h) => {
+      // Hide dhclient in this host's own mount namespace only, so the collector finds dhcpcd.
+      const r = await h.exec(['sh', '-c', 'f=$(mktemp) && chmod 000 "$f" && mount --bind "$f" /usr/sbin/dhclient && rm -f "$f"']);
+      assert.equal(r.code, 0, r.stderr);
+    });
+  },
+  { timeout: 240_000 },
+);
 
-after(async () => {
-  if (skip) return;
-  // Whatever failed above: every LAN (its dnsmasq, sshd, namespace) and lab host goes.
-  for (const l of lans) await l.down().catch((e) => console.error(`LAN down: ${e}`));
-  for (const h of started) await h.down().catch((e) => console.error(`${h.name} down: ${e}`));
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (skip) return;
+    // Whatever failed above: every LAN (its dnsmasq, sshd, namespace) and lab host goes.
+    for (const l of lans) await l.down().catch((e) => console.error(`LAN down: ${e}`));
+    for (const h of started) await h.down().catch((e) => console.error(`${h.name} down: ${e}`));
+  },
+  { timeout: 120_000 },
+);
 
 /** Addresses, routes, links with their masters, resolv.conf, and the files DHCP and the guard leave. */
 async function state(host: LabHost): Promise<string> {
-  const r = await host.exec(['sh', '-c', [
-    'ip -br addr show', 'ip route show', 'ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"',
-    'echo "## resolv.conf"', 'cat /etc/resolv.conf',
-    'echo "## run"', 'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null', 'ls /run | grep -E "dhclient|virtnet-resolv" || true',
-    // dhcpcd keeps its empty hook-state directory: its own, harmless, and not a running client.
-    'ls -A /run/dhcpcd 2>/dev/null | grep -v "^hook-state$" || true',
-  ].join('; ')]);
+  const r = await host.exec([
+    'sh',
+    '-c',
+    [
+      'ip -br addr show',
+      'ip route show',
+      'ip -o link show | sed "s/^[0-9]*: //; s/ state .*//"',
+      'echo "## resolv.conf"',
+      'cat /etc/resolv.conf',
+      'echo "## run"',
+      'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null',
+      'ls /run | grep -E "dhclient|virtnet-resolv" || true',
+      // dhcpcd keeps its empty hook-state directory: its own, harmless, and not a running client.
+      'ls -A /run/dhcpcd 2>/dev/null | grep -v "^hook-state$" || true',
+    ].join('; '),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return `${r.stdout}## clients\n${(await clients(host)).join('\n')}\n`;
 }
@@ -141,15 +170,26 @@ async function bridged(site: Site, client: 'dhclient' | 'dhcpcd'): Promise<void>
   const { host, lan } = site;
   const link = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', lan.nic])).stdout)[0];
   assert.equal(link.master, 'brd', `${lan.nic} is a port of brd`);
-  assert.deepEqual(link.addr_info.filter((x: { family: string }) => x.family === 'inet'), [], `${lan.nic} keeps no IPv4 address`);
+  assert.deepEqual(
+    link.addr_info.filter((x: { family: string }) => x.family === 'inet'),
+    [],
+    `${lan.nic} keeps no IPv4 address`,
+  );
   const br = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', 'brd'])).stdout)[0];
-  assert.equal(br.address, lan.mac, 'brd took the NIC\'s MAC');
-  assert.deepEqual(br.addr_info.filter((x: { family: string }) => x.family === 'inet').map((x: { local: string; prefixlen: number }) => `${x.local}/${x.prefixlen}`), [`${lan.reserved}/24`], 'the reserved address, from DHCP');
+  assert.equal(br.address, lan.mac, "brd took the NIC's MAC");
+  assert.deepEqual(
+    br.addr_info.filter((x: { family: string }) => x.family === 'inet').map((x: { local: string; prefixlen: number }) => `${x.local}/${x.prefixlen}`),
+    [`${lan.reserved}/24`],
+    'the reserved address, from DHCP',
+  );
   const routes = (await host.exec(['ip', '-4', 'route', 'show'])).stdout;
   assert.match(routes, new RegExp(`^default via ${ipv4(lan.server)} dev brd`, 'm'), 'the default route came back from DHCP, on brd');
   assert.doesNotMatch(routes, new RegExp(`dev ${lan.nic}`), `no route left on ${lan.nic}`);
   assert.match(routes, new RegExp(`^10\\.233\\.${host.index}\\.0/24 dev brd`, 'm'));
-  assert.ok((await clients(host)).some((c) => c === client), `${client} stays to renew the lease`);
+  assert.ok(
+    (await clients(host)).some((c) => c === client),
+    `${client} stays to renew the lease`,
+  );
   assert.equal(await guardLeftovers(host), '', 'no guard left armed, no timer, the lock free');
 }
 
@@ -187,7 +227,7 @@ test('dhclient: `bridge address <bridge> --dhcp` on a bridge holding the LAN NIC
     const plan = planAddresses(await model(host), { ifname: 'brd', dhcp: true });
     const r = await onLab(host, '--yes', '--verbose')('bridge', 'address', 'brd', '--dhcp');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    assert.doesNotMatch(r.stderr, /touches the path/, 'not on this session\'s path: applied plainly');
+    assert.doesNotMatch(r.stderr, /touches the path/, "not on this session's path: applied plainly");
     assertSamePlan(r.stdout, plan);
     await bridged(a!, 'dhclient');
     await undo(host, plan);
@@ -248,6 +288,6 @@ test('dhcpcd: DHCP brings no default route: the check fails, undo stops the daem
   }
 });
 
-test('the machine\'s own resolv.conf, lease directories and /run were never touched', opts, () => {
+test("the machine's own resolv.conf, lease directories and /run were never touched", opts, () => {
   assert.equal(machineFiles(), machineBefore);
 });

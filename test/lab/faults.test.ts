@@ -23,30 +23,42 @@ const opts = { skip: skip ?? false, timeout: 120_000 };
 let host: LabHost;
 let work: string;
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('faults', 12);
-  work = mkdtempSync(join(tmpdir(), 'virtnet-faults-'));
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('faults', 12);
+    work = mkdtempSync(join(tmpdir(), 'virtnet-faults-'));
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (skip) return;
-  await host?.down();
-  rmSync(work, { recursive: true, force: true });
-}, { timeout: 120_000 });
-
-
+after(
+  async () => {
+    if (skip) return;
+    await host?.down();
+    rmSync(work, { recursive: true, force: true });
+  },
+  { timeout: 120_000 },
+);
 
 /** The lab host's ssh config block, rewritten under a new alias with extra/overridden options. */
 function variantConfig(alias: string, overrides: Record<string, string>): string {
   const text = readFileSync(host.sshConfig, 'utf8');
   const block = text.slice(text.indexOf(`Host ${host.dest}\n`)).split(/\n(?=Host |# END)/)[0] ?? '';
-  const lines = block.split('\n').slice(1).filter((l) => {
-    const key = l.trim().split(/\s+/)[0]?.toLowerCase();
-    return key && !Object.keys(overrides).some((k) => k.toLowerCase() === key);
-  });
+  const lines = block
+    .split('\n')
+    .slice(1)
+    .filter((l) => {
+      const key = l.trim().split(/\s+/)[0]?.toLowerCase();
+      return key && !Object.keys(overrides).some((k) => k.toLowerCase() === key);
+    });
   const file = join(work, `${alias}.config`);
-  writeFileSync(file, `Host ${alias}\n${lines.join('\n')}\n${Object.entries(overrides).map(([k, v]) => `  ${k} ${v}`).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `Host ${alias}\n${lines.join('\n')}\n${Object.entries(overrides)
+      .map(([k, v]) => `  ${k} ${v}`)
+      .join('\n')}\n`,
+  );
   return file;
 }
 
@@ -74,7 +86,7 @@ test('unknown host key: refused, not silently accepted', opts, async () => {
   assert.equal(r.stdout, '');
 });
 
-test('refused key: authentication error with the server\'s words', opts, async () => {
+test("refused key: authentication error with the server's words", opts, async () => {
   const key = join(work, 'stranger');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const cfg = variantConfig('lab-stranger', { IdentityFile: key, IdentitiesOnly: 'yes' });
@@ -84,7 +96,12 @@ test('refused key: authentication error with the server\'s words', opts, async (
 });
 
 test('bad --host and bad options are usage errors (exit 2) and contact nothing', opts, async () => {
-  for (const args of [['inventory', '--host=-oProxyCommand=touch /tmp/pwned'], ['inventory', '--host', 'a b'], ['inventory', '--timeout', 'soon'], ['inventory', '--bogus']]) {
+  for (const args of [
+    ['inventory', '--host=-oProxyCommand=touch /tmp/pwned'],
+    ['inventory', '--host', 'a b'],
+    ['inventory', '--timeout', 'soon'],
+    ['inventory', '--bogus'],
+  ]) {
     const r = await cli(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.ok(r.ms < 5000);
@@ -104,7 +121,10 @@ test('libvirtd stopped: the rest arrives, libvirt is a failed check with the rea
     const libvirt = m.checks.find((c) => c.id === 'libvirt');
     assert.equal(libvirt?.ok, false);
     assert.match(libvirt?.detail ?? '', /libvirtd is not running/);
-    assert.ok(m.links.some((l) => l.name === 'enp3s1'), 'links still read');
+    assert.ok(
+      m.links.some((l) => l.name === 'enp3s1'),
+      'links still read',
+    );
     assert.deepEqual(m.networks, []);
   } finally {
     await host.startLibvirtd();
@@ -147,7 +167,10 @@ test('sudo needing a password: asked through the callback, on stdin only, never 
   const dest = user.dest;
   try {
     const noAsk = new SshExecutor(dest, { configFile: host.sshConfig, log });
-    await assert.rejects(noAsk.run(['id', '-u'], { root: true }), (e: unknown) => e instanceof CommandError && e.kind === 'sudo' && /needs a password/.test(e.stderr));
+    await assert.rejects(
+      noAsk.run(['id', '-u'], { root: true }),
+      (e: unknown) => e instanceof CommandError && e.kind === 'sudo' && /needs a password/.test(e.stderr),
+    );
     await noAsk.dispose();
 
     const wrong = new SshExecutor(dest, { configFile: host.sshConfig, log, askPassword: async () => 'not-the-password' });

@@ -26,20 +26,26 @@ let host: LabHost;
 const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 let baseline = '';
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('guard', 17, { libvirt: false });
-  // Strict reverse-path filtering, as RHEL and many hardened hosts run it: then an enslaved NIC's
-  // address really stops answering (with the namespace default of 0, Linux's weak host model
-  // keeps answering through the bridge, and the first test below would be kept, correctly).
-  const rp = await host.exec(['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=1']);
-  assert.equal(rp.code, 0, rp.stderr);
-  baseline = await state();
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('guard', 17, { libvirt: false });
+    // Strict reverse-path filtering, as RHEL and many hardened hosts run it: then an enslaved NIC's
+    // address really stops answering (with the namespace default of 0, Linux's weak host model
+    // keeps answering through the bridge, and the first test below would be kept, correctly).
+    const rp = await host.exec(['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=1']);
+    assert.equal(rp.code, 0, rp.stderr);
+    baseline = await state();
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
 const state = () => netState(host);
 const leftovers = () => guardLeftovers(host);
@@ -74,7 +80,24 @@ test('a wrong gateway: the session (off-link, through the gateway) is cut, rolle
       const inv = JSON.parse((await run('node', [CLI, 'inventory', '--json', '--host', 'offlink', '--ssh-config', cfg])).stdout);
       assert.equal(inv.connection.clientAddress, client);
       assert.equal(inv.connection.gateway, `10.231.${host.index}.1`, 'the session rides the default gateway');
-      const r = await virtnet(['bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', `10.231.${host.index}.99`, '--rollback-seconds', '10', '--host', 'offlink', '--ssh-config', cfg, '--yes']);
+      const r = await virtnet([
+        'bridge',
+        'uplink',
+        'enp3s1',
+        '--bridge',
+        'br9',
+        '--address',
+        `${host.address}/24`,
+        '--gateway',
+        `10.231.${host.index}.99`,
+        '--rollback-seconds',
+        '10',
+        '--host',
+        'offlink',
+        '--ssh-config',
+        cfg,
+        '--yes',
+      ]);
       assert.equal(r.code, 3, r.stderr);
       assert.equal(await state(), baseline);
       assert.equal(await leftovers(), '');
@@ -87,7 +110,29 @@ test('a wrong gateway: the session (off-link, through the gateway) is cut, rolle
 });
 
 test('the connection killed in the middle of apply: nobody confirms, the host rolls back', opts, async () => {
-  const child = spawn('node', [CLI, 'bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', `10.231.${host.index}.1`, '--rollback-seconds', '10', '--host', host.dest, '--ssh-config', host.sshConfig, '--yes'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'node',
+    [
+      CLI,
+      'bridge',
+      'uplink',
+      'enp3s1',
+      '--bridge',
+      'br9',
+      '--address',
+      `${host.address}/24`,
+      '--gateway',
+      `10.231.${host.index}.1`,
+      '--rollback-seconds',
+      '10',
+      '--host',
+      host.dest,
+      '--ssh-config',
+      host.sshConfig,
+      '--yes',
+    ],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   // Kill the CLI and its ssh processes the moment the host has armed the rollback: the change
   // goes on on the host (detached), but no fresh connection will ever confirm it.
   let armed = false;
@@ -144,7 +189,7 @@ test('a step failing under the guard: undone at once, guard disarmed, nothing le
   }
 });
 
-test('a plan that outlasts the session\'s wait: confirmed only once it finished; failing late, reported failed and undone', opts, async () => {
+test("a plan that outlasts the session's wait: confirmed only once it finished; failing late, reported failed and undone", opts, async () => {
   // The applying session gives up after min(20, rollback/2) s; a slow step (DHCP behind STP, in
   // life; a sleep here) keeps the detached plan running past that. Confirming then would keep
   // steps that have not run yet.
@@ -172,15 +217,34 @@ test('a plan that outlasts the session\'s wait: confirmed only once it finished;
 
 test('bridge my uplink, done right, with STP: kept after a fresh connection confirms', opts, async () => {
   const gw = `10.231.${host.index}.1`;
-  const r = await cli('bridge', 'uplink', 'enp3s1', '--bridge', 'br9', '--address', `${host.address}/24`, '--gateway', gw, '--stp', 'on', '--forward-delay', '2', '--rollback-seconds', '30');
+  const r = await cli(
+    'bridge',
+    'uplink',
+    'enp3s1',
+    '--bridge',
+    'br9',
+    '--address',
+    `${host.address}/24`,
+    '--gateway',
+    gw,
+    '--stp',
+    'on',
+    '--forward-delay',
+    '2',
+    '--rollback-seconds',
+    '30',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /rollback is disarmed/);
   const br = JSON.parse((await host.exec(['ip', '-j', '-d', 'link', 'show', 'dev', 'br9'])).stdout)[0];
   assert.equal(br.linkinfo.info_data.stp_state, 1);
   const enp = JSON.parse((await host.exec(['ip', '-j', 'addr', 'show', 'dev', 'enp3s1'])).stdout)[0];
   assert.equal(enp.master, 'br9');
-  assert.deepEqual(enp.addr_info.filter((a: { family: string }) => a.family === 'inet'), []);
-  assert.equal(br.address, enp.address, 'the bridge took the NIC\'s MAC');
+  assert.deepEqual(
+    enp.addr_info.filter((a: { family: string }) => a.family === 'inet'),
+    [],
+  );
+  assert.equal(br.address, enp.address, "the bridge took the NIC's MAC");
   const addr = (await host.exec(['ip', '-br', '-4', 'addr', 'show', 'dev', 'br9'])).stdout;
   assert.match(addr, new RegExp(`${host.address.replace(/\./g, '\\.')}/24`));
   assert.match((await host.exec(['ip', 'route', 'show', 'default'])).stdout, new RegExp(`default via ${gw.replace(/\./g, '\\.')} dev br9`));

@@ -17,18 +17,24 @@ let host: LabHost;
 let model: HostModel;
 let verboseLog = '';
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('seed', 11);
-  await host.seed();
-  const r = await run('node', [CLI, 'inventory', '--host', host.dest, '--ssh-config', host.sshConfig, '--json', '--verbose'], { maxBuffer: 64 << 20 });
-  model = JSON.parse(r.stdout) as HostModel;
-  verboseLog = r.stderr;
-}, { timeout: 300_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('seed', 11);
+    await host.seed();
+    const r = await run('node', [CLI, 'inventory', '--host', host.dest, '--ssh-config', host.sshConfig, '--json', '--verbose'], { maxBuffer: 64 << 20 });
+    model = JSON.parse(r.stdout) as HostModel;
+    verboseLog = r.stderr;
+  },
+  { timeout: 300_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
 async function onHost(argv: string[]): Promise<string> {
   const r = await host.exec(argv);
@@ -66,8 +72,14 @@ test('the seed scenario is what the guide built', { skip: skip ?? false }, () =>
   assert.equal(vnet0?.domain, null, 'a raw QEMU tap belongs to no libvirt domain');
   const virbr0 = model.bridges.find((b) => b.name === 'virbr0');
   assert.deepEqual(virbr0?.addresses, ['192.168.122.1/24']);
-  assert.ok(virbr0?.ports.some((p) => p.kind === 'tap' && p.domain === 'c7'), 'c7 tap on virbr0');
-  assert.ok(model.routes.some((r) => r.dst === 'default' && r.dev === 'br9'), 'default route via br9');
+  assert.ok(
+    virbr0?.ports.some((p) => p.kind === 'tap' && p.domain === 'c7'),
+    'c7 tap on virbr0',
+  );
+  assert.ok(
+    model.routes.some((r) => r.dst === 'default' && r.dev === 'br9'),
+    'default route via br9',
+  );
 });
 
 test('STP and VLAN filtering match sysfs', { skip: skip ?? false }, async () => {
@@ -81,10 +93,24 @@ test('STP and VLAN filtering match sysfs', { skip: skip ?? false }, async () => 
 });
 
 test('networks match virsh net-list, leases match net-dhcp-leases', { skip: skip ?? false }, async () => {
-  const all = (await onHost(['virsh', '-q', 'net-list', '--all', '--name'])).split('\n').map((s) => s.trim()).filter(Boolean).sort();
-  const active = (await onHost(['virsh', '-q', 'net-list', '--name'])).split('\n').map((s) => s.trim()).filter(Boolean).sort();
+  const all = (await onHost(['virsh', '-q', 'net-list', '--all', '--name']))
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
+  const active = (await onHost(['virsh', '-q', 'net-list', '--name']))
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
   assert.deepEqual(model.networks.map((n) => n.name).sort(), all);
-  assert.deepEqual(model.networks.filter((n) => n.active).map((n) => n.name).sort(), active);
+  assert.deepEqual(
+    model.networks
+      .filter((n) => n.active)
+      .map((n) => n.name)
+      .sort(),
+    active,
+  );
   const leases = await onHost(['virsh', '-q', 'net-dhcp-leases', 'default']);
   const def = model.networks.find((n) => n.name === 'default');
   assert.ok(def && def.leases.length > 0, 'c7 has a lease');
@@ -112,8 +138,15 @@ test('VM NICs match virsh domiflist', { skip: skip ?? false }, async () => {
 });
 
 test('PCI network devices match sysfs', { skip: skip ?? false }, async () => {
-  const out = await onHost(['sh', '-c', 'for d in /sys/bus/pci/devices/*; do c=$(cat $d/class); case $c in 0x02*) echo "$(basename $d) $c $(cat $d/vendor) $(cat $d/device)";; esac; done']);
+  const out = await onHost([
+    'sh',
+    '-c',
+    'for d in /sys/bus/pci/devices/*; do c=$(cat $d/class); case $c in 0x02*) echo "$(basename $d) $c $(cat $d/vendor) $(cat $d/device)";; esac; done',
+  ]);
   const truth = out.split('\n').filter(Boolean).sort();
-  const seen = model.pciDevices.filter((p) => p.class.startsWith('0x02')).map((p) => `${p.address} ${p.class} 0x${p.vendorId} 0x${p.deviceId}`).sort();
+  const seen = model.pciDevices
+    .filter((p) => p.class.startsWith('0x02'))
+    .map((p) => `${p.address} ${p.class} 0x${p.vendorId} 0x${p.deviceId}`)
+    .sort();
   assert.deepEqual(seen, truth);
 });

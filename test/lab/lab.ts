@@ -138,7 +138,11 @@ export async function netState(host: Pick<LabHost, 'exec'>): Promise<string> {
  */
 export async function guardLeftovers(host: Pick<LabHost, 'exec'>): Promise<string> {
   // The brackets keep pgrep from finding the shell that runs it.
-  const r = await host.exec(['sh', '-c', 'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null; pgrep -af "lib[.]sh (run|timer)" || true']);
+  const r = await host.exec([
+    'sh',
+    '-c',
+    'ls -d /run/virtnet/journal/*/armed /run/virtnet/journal/*/timer /run/virtnet/lock.holder 2>/dev/null; pgrep -af "lib[.]sh (run|timer)" || true',
+  ]);
   return r.stdout.trim();
 }
 
@@ -156,7 +160,10 @@ export async function journals(host: Pick<LabHost, 'exec'>): Promise<string[]> {
  */
 export async function labSudoUser(host: LabHost, user: { name: string; uid: number; password?: string }): Promise<{ dest: string; remove(): Promise<void> }> {
   // Values arrive as positional parameters; the script itself is constant.
-  const r = await host.exec(['bash', '-c', String.raw`
+  const r = await host.exec([
+    'bash',
+    '-c',
+    String.raw`
     set -e
     name=$1 uid=$2 password=$3
     d=$(mktemp -d /tmp/virtnet-lab-user.XXXXXX)
@@ -171,7 +178,12 @@ export async function labSudoUser(host: LabHost, user: { name: string; uid: numb
     for f in passwd shadow group; do mount --bind "$d/$f" "/etc/$f"; done
     mount --bind "$d/sudoers.d" /etc/sudoers.d
     echo "$d"
-  `, 'lab-user', user.name, String(user.uid), user.password ?? '']);
+  `,
+    'lab-user',
+    user.name,
+    String(user.uid),
+    user.password ?? '',
+  ]);
   if (r.code !== 0) throw new Error(`adding lab user ${user.name} failed: ${r.stderr}`);
   const dir = r.stdout.trim();
   return {

@@ -18,15 +18,21 @@ const EXTRA = '10.231.123.1/24';
 let host: LabHost;
 let baseline = '';
 
-before(async () => {
-  if (skip) return;
-  host = await labUp('lguard', 23, { libvirt: false });
-  baseline = await state();
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    host = await labUp('lguard', 23, { libvirt: false });
+    baseline = await state();
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (!skip) await host?.down();
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await host?.down();
+  },
+  { timeout: 120_000 },
+);
 
 const state = () => netState(host);
 const leftovers = () => guardLeftovers(host);
@@ -75,9 +81,11 @@ test('on the host itself, a change that cuts the session: no Enter can come, the
   assert.equal(await leftovers(), '');
 });
 
-test('on the host itself without a terminal, a plan on the session\'s path is refused before anything runs', opts, async () => {
+test("on the host itself without a terminal, a plan on the session's path is refused before anything runs", opts, async () => {
   const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn('ssh', ['-F', host.sshConfig, host.dest, '--', process.execPath, CLI, 'bridge', 'address', 'enp3s1', '--clear', '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ssh', ['-F', host.sshConfig, host.dest, '--', process.execPath, CLI, 'bridge', 'address', 'enp3s1', '--clear', '--yes'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));

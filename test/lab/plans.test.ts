@@ -25,15 +25,21 @@ let host: LabHost;
 let other: LabHost;
 const dir = mkdtempSync(join(tmpdir(), 'virtnet-plans-'));
 
-before(async () => {
-  if (skip) return;
-  [host, other] = await Promise.all([labUp('plans', 24, { libvirt: false }), labUp('plans2', 25, { libvirt: false })]);
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    [host, other] = await Promise.all([labUp('plans', 24, { libvirt: false }), labUp('plans2', 25, { libvirt: false })]);
+  },
+  { timeout: 180_000 },
+);
 
-after(async () => {
-  if (!skip) await Promise.all([host?.down(), other?.down()]);
-  rmSync(dir, { recursive: true, force: true });
-}, { timeout: 120_000 });
+after(
+  async () => {
+    if (!skip) await Promise.all([host?.down(), other?.down()]);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  { timeout: 120_000 },
+);
 
 const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 const sh = async (script: string) => {
@@ -106,7 +112,10 @@ test('a saved plan: refused once the host changed or on another host, nothing ch
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(saved.format, 'virtnet-plan');
     assert.equal(saved.host.hostname, 'vnl-plans');
-    assert.deepEqual(saved.plan.steps.map((s: { argv: string[] }) => s.argv), [['ip', 'link', 'set', 'dev', 'sv0', 'master', 'brsv']]);
+    assert.deepEqual(
+      saved.plan.steps.map((s: { argv: string[] }) => s.argv),
+      [['ip', 'link', 'set', 'dev', 'sv0', 'master', 'brsv']],
+    );
     assert.equal((await sh('ip -o link show dev sv0')).includes('master'), false, '--save-plan ran nothing');
 
     // The host changes: sv0 goes into another bridge.
@@ -160,44 +169,53 @@ test('two applies at once on one host: serialised by the host lock, the second t
 });
 
 for (const failing of [false, true]) {
-  test(`the connection cut mid-plan, ${failing ? 'a step failing after the cut: every done step undone' : 'the rest good: the plan runs to its end'}; the next command says so, once`, opts, async () => {
-    await taps('cut1', 'cut2', 'cut3', 'cut4');
-    const baseline = await links();
-    const fast = await slowIp(1.5);
-    try {
-      const old = await journals(host);
-      const run = startCli(['bridge', 'create', 'brcut', '--stp', 'on', '--port', 'cut1', '--port', 'cut2', '--port', 'cut3', '--port', 'cut4']);
-      const id = await atStep(2, old);
-      run.cut();
-      await run.done;
-      // Nobody is connected any more. The last port vanishes before its turn, or not.
-      if (failing) await sh('ip link del dev cut4');
-      // A second plan meanwhile waits for the orphan, and says which plan holds the host.
-      const second = await cli('tap', 'create', 'cutx');
-      assert.equal(second.code, 0, second.stderr);
-      assert.match(second.stderr, /the host was busy with another plan, "Create bridge brcut with cut1, cut2, cut3, cut4"/);
-      await ended(id);
-      await fast();
-      const now = await links();
-      if (failing) {
-        assert.equal(now.replace(/^cutx.*\n/m, ''), baseline.replace(/^cut4.*\n/m, ''), 'none of it: brcut gone, cut1-3 released');
-      } else {
-        assert.match(await sh('ip -o link show master brcut | wc -l'), /^4$/m, 'all of it: four ports on brcut');
+  test(
+    `the connection cut mid-plan, ${failing ? 'a step failing after the cut: every done step undone' : 'the rest good: the plan runs to its end'}; the next command says so, once`,
+    opts,
+    async () => {
+      await taps('cut1', 'cut2', 'cut3', 'cut4');
+      const baseline = await links();
+      const fast = await slowIp(1.5);
+      try {
+        const old = await journals(host);
+        const run = startCli(['bridge', 'create', 'brcut', '--stp', 'on', '--port', 'cut1', '--port', 'cut2', '--port', 'cut3', '--port', 'cut4']);
+        const id = await atStep(2, old);
+        run.cut();
+        await run.done;
+        // Nobody is connected any more. The last port vanishes before its turn, or not.
+        if (failing) await sh('ip link del dev cut4');
+        // A second plan meanwhile waits for the orphan, and says which plan holds the host.
+        const second = await cli('tap', 'create', 'cutx');
+        assert.equal(second.code, 0, second.stderr);
+        assert.match(second.stderr, /the host was busy with another plan, "Create bridge brcut with cut1, cut2, cut3, cut4"/);
+        await ended(id);
+        await fast();
+        const now = await links();
+        if (failing) {
+          assert.equal(now.replace(/^cutx.*\n/m, ''), baseline.replace(/^cut4.*\n/m, ''), 'none of it: brcut gone, cut1-3 released');
+        } else {
+          assert.match(await sh('ip -o link show master brcut | wc -l'), /^4$/m, 'all of it: four ports on brcut');
+        }
+        assert.equal(await guardLeftovers(host), '', 'the lock is free, no run left');
+        const first = await inventory();
+        const record = first.model.plans.find((p) => p.id === id);
+        assert.equal(record?.state, failing ? 'failed' : 'applied', JSON.stringify(record));
+        assert.equal(record?.claimed, true);
+        assert.match(
+          first.stderr,
+          failing
+            ? /from an earlier session: Create bridge brcut with cut1, cut2, cut3, cut4, started \d\d:\d\d UTC from [\d.]+: step 5 failed, steps 1-4 undone/
+            : /from an earlier session: Create bridge brcut .*: ran to its end/,
+        );
+        const again = await inventory();
+        assert.doesNotMatch(again.stderr, /from an earlier session/, 'reported once');
+        const journal = await virtnet(['journal', '--host', host.dest, '--ssh-config', host.sshConfig]);
+        assert.match(journal.stdout, new RegExp(`^${id}  Create bridge brcut`, 'm'));
+      } finally {
+        await fast().catch(() => {});
+        await host.exec(['sh', '-c', 'ip link del dev brcut 2>/dev/null; true']);
+        await untaps('cut1', 'cut2', 'cut3', 'cut4', 'cutx');
       }
-      assert.equal(await guardLeftovers(host), '', 'the lock is free, no run left');
-      const first = await inventory();
-      const record = first.model.plans.find((p) => p.id === id);
-      assert.equal(record?.state, failing ? 'failed' : 'applied', JSON.stringify(record));
-      assert.equal(record?.claimed, true);
-      assert.match(first.stderr, failing ? /from an earlier session: Create bridge brcut with cut1, cut2, cut3, cut4, started \d\d:\d\d UTC from [\d.]+: step 5 failed, steps 1-4 undone/ : /from an earlier session: Create bridge brcut .*: ran to its end/);
-      const again = await inventory();
-      assert.doesNotMatch(again.stderr, /from an earlier session/, 'reported once');
-      const journal = await virtnet(['journal', '--host', host.dest, '--ssh-config', host.sshConfig]);
-      assert.match(journal.stdout, new RegExp(`^${id}  Create bridge brcut`, 'm'));
-    } finally {
-      await fast().catch(() => {});
-      await host.exec(['sh', '-c', 'ip link del dev brcut 2>/dev/null; true']);
-      await untaps('cut1', 'cut2', 'cut3', 'cut4', 'cutx');
-    }
-  });
+    },
+  );
 }

@@ -36,9 +36,15 @@ export function parseSuiteArgs(argv: string[], prog: string): SuiteArgs {
     const flag = argv[i];
     const value = () => argv[++i] ?? usage(`${flag} needs a value`);
     switch (flag) {
-      case '--extension': a.extension = path.resolve(value()); break;
-      case '--tests': a.tests = path.resolve(value()); break;
-      case '--workspace': a.workspace = path.resolve(value()); break;
+      case '--extension':
+        a.extension = path.resolve(value());
+        break;
+      case '--tests':
+        a.tests = path.resolve(value());
+        break;
+      case '--workspace':
+        a.workspace = path.resolve(value());
+        break;
       case '--env': {
         const v = value();
         const eq = v.indexOf('=');
@@ -52,20 +58,33 @@ export function parseSuiteArgs(argv: string[], prog: string): SuiteArgs {
         if (eq <= 0) usage(`--setting expects KEY=JSON, got ${v}`);
         const raw = v.slice(eq + 1);
         // JSON when it parses (true, 3, "x", [..]), otherwise the plain string.
-        try { a.settings[v.slice(0, eq)] = JSON.parse(raw); } catch { a.settings[v.slice(0, eq)] = raw; }
+        try {
+          a.settings[v.slice(0, eq)] = JSON.parse(raw);
+        } catch {
+          a.settings[v.slice(0, eq)] = raw;
+        }
         break;
       }
-      case '--timeout': timeoutS = Number(value()); break;
+      case '--timeout':
+        timeoutS = Number(value());
+        break;
       case '--log-level': {
         const v = value();
         if (v !== 'info' && v !== 'debug' && v !== 'trace') return usage(`--log-level must be info, debug or trace`);
         logLevel = v;
         break;
       }
-      case '--verbose': verbose = true; break;
-      case '--keep': keep = true; break;
-      case '--help': case '-h': return usage('help');
-      default: return usage(`unknown argument ${flag}`);
+      case '--verbose':
+        verbose = true;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--help':
+      case '-h':
+        return usage('help');
+      default:
+        return usage(`unknown argument ${flag}`);
     }
   }
   if (!a.extension) return usage('--extension is required');

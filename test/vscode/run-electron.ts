@@ -66,8 +66,10 @@ async function main(): Promise<number> {
       extensionTestsEnv: args.env,
       launchArgs: [
         workspace,
-        '--user-data-dir', path.join(tmp, 'user-data'),
-        '--extensions-dir', path.join(tmp, 'extensions'),
+        '--user-data-dir',
+        path.join(tmp, 'user-data'),
+        '--extensions-dir',
+        path.join(tmp, 'extensions'),
         '--disable-extensions', // only the extension under development
         '--disable-workspace-trust',
         '--skip-welcome',

@@ -13,10 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
-import {
-  ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl,
-  type LaunchedBrowser, type VsServer,
-} from './server';
+import { ensureServerInstalled, launchBrowser, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from './server';
 import { parseSuiteArgs } from './cli-args';
 
 /**
@@ -190,8 +187,7 @@ async function main(): Promise<number> {
 function dumpExtHostLogs(server: VsServer): void {
   const logs = path.join(server.userDataDir, 'logs');
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-      d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]);
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
   try {
     for (const f of walk(logs).filter((f) => /exthost|remoteagent/i.test(f))) {
       const text = readFileSync(f, 'utf8').trim();

@@ -114,25 +114,46 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
   const listen = opts.overSsh?.address ?? '127.0.0.1';
   const args = [
     SERVER_MAIN,
-    '--host', listen,
-    '--port', '0', // the server picks a free port and prints it: no race with a port we probed
+    '--host',
+    listen,
+    '--port',
+    '0', // the server picks a free port and prints it: no race with a port we probed
     '--without-connection-token',
     '--accept-server-license-terms',
-    '--telemetry-level', 'off',
-    '--user-data-dir', userDataDir,
-    '--server-data-dir', path.join(tempDir, 'server-data'),
-    '--extensions-dir', path.join(tempDir, 'extensions'),
-    '--log', opts.logLevel ?? 'info',
+    '--telemetry-level',
+    'off',
+    '--user-data-dir',
+    userDataDir,
+    '--server-data-dir',
+    path.join(tempDir, 'server-data'),
+    '--extensions-dir',
+    path.join(tempDir, 'extensions'),
+    '--log',
+    opts.logLevel ?? 'info',
   ];
   if (opts.overSsh) {
-    const port = await startOverSsh(opts.overSsh, tempDir, args, { EXTENSIONS_GALLERY: env.EXTENSIONS_GALLERY!, ...opts.env }, opts.startTimeoutMs ?? 60_000).catch((e) => {
+    const port = await startOverSsh(
+      opts.overSsh,
+      tempDir,
+      args,
+      { EXTENSIONS_GALLERY: env.EXTENSIONS_GALLERY!, ...opts.env },
+      opts.startTimeoutMs ?? 60_000,
+    ).catch((e) => {
       if (!opts.keepTemp) rmSync(tempDir, { recursive: true, force: true });
       throw e;
     });
     const authority = `${listen}:${port.port}`;
     return {
-      host: listen, port: port.port, authority, url: `http://${authority}`, pid: port.pid, process: undefined,
-      tempDir, userDataDir, keepTemp: !!opts.keepTemp, output: port.output,
+      host: listen,
+      port: port.port,
+      authority,
+      url: `http://${authority}`,
+      pid: port.pid,
+      process: undefined,
+      tempDir,
+      userDataDir,
+      keepTemp: !!opts.keepTemp,
+      output: port.output,
     };
   }
   // detached: own process group, so a Ctrl-C aimed at the test runner does not kill the server
@@ -174,8 +195,16 @@ export async function startServer(opts: StartServerOptions = {}): Promise<VsServ
 
   const authority = `127.0.0.1:${port}`;
   return {
-    host: '127.0.0.1', port, authority, url: `http://${authority}`, pid: child.pid!, process: child,
-    tempDir, userDataDir, keepTemp: !!opts.keepTemp, output,
+    host: '127.0.0.1',
+    port,
+    authority,
+    url: `http://${authority}`,
+    pid: child.pid!,
+    process: child,
+    tempDir,
+    userDataDir,
+    keepTemp: !!opts.keepTemp,
+    output,
   };
 }
 

@@ -106,7 +106,7 @@ export function buildHostModel(input: BuildInput): HostModel {
   }
   for (const d of domains) {
     for (const i of d.interfaces) {
-      i.ips = i.mac ? leaseByMac.get(i.mac) ?? [] : [];
+      i.ips = i.mac ? (leaseByMac.get(i.mac) ?? []) : [];
     }
   }
 
@@ -201,8 +201,18 @@ function buildLibvirt(sections: Map<string, Section>, nonce: string, checks: Che
   const listErr = sections.get('virsh.lists.stderr')?.text ?? '';
   const listParts = parseParts(lists?.text ?? '', nonce);
   const part = (name: string) => listParts.find((p) => p.name === name)?.text ?? '';
-  const uuids = (name: string) => new Set(part(name).split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f-]{36}$/.test(l)));
-  const version = part('version').split('\n').find((l) => /hypervisor|library/i.test(l))?.trim() ?? null;
+  const uuids = (name: string) =>
+    new Set(
+      part(name)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^[0-9a-f-]{36}$/.test(l)),
+    );
+  const version =
+    part('version')
+      .split('\n')
+      .find((l) => /hypervisor|library/i.test(l))
+      ?.trim() ?? null;
   const libvirt = libvirtCheck(lists, listErr, version);
   if (!lists || lists.rc !== 0) {
     return { networks: [], domains: [], libvirt };

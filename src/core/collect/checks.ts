@@ -29,7 +29,9 @@ export function kvmCheck(facts: HostFacts): Check {
 
 export function tunCheck(facts: HostFacts): Check {
   if (on(facts, 'dev.tun')) {
-    const vhost = on(facts, 'dev.vhost_net') ? '; /dev/vhost-net present (vhost-net acceleration for virtio)' : '; no /dev/vhost-net (modprobe vhost_net for faster virtio-net)';
+    const vhost = on(facts, 'dev.vhost_net')
+      ? '; /dev/vhost-net present (vhost-net acceleration for virtio)'
+      : '; no /dev/vhost-net (modprobe vhost_net for faster virtio-net)';
     return { id: 'tun', ok: true, detail: `/dev/net/tun is present: tap devices work${vhost}` };
   }
   return { id: 'tun', ok: false, detail: '/dev/net/tun is missing: load the tun module (modprobe tun); without it no tap, so no bridged or NAT guest NICs' };
@@ -81,28 +83,47 @@ export function libvirtCheck(lists: Section | undefined, stderr: string, version
     return { id: 'libvirt', ok: false, detail: `libvirtd is not running: start it (systemctl start libvirtd). virsh said: ${lastError(stderr)}` };
   }
   if (/Permission denied|authentication (failed|unavailable)|access denied/i.test(stderr)) {
-    return { id: 'libvirt', ok: false, detail: `virsh may not use qemu:///system as this user: connect as root, allow passwordless sudo, or add the user to group libvirt. virsh said: ${lastError(stderr)}` };
+    return {
+      id: 'libvirt',
+      ok: false,
+      detail: `virsh may not use qemu:///system as this user: connect as root, allow passwordless sudo, or add the user to group libvirt. virsh said: ${lastError(stderr)}`,
+    };
   }
   return { id: 'libvirt', ok: false, detail: `virsh failed (exit ${lists.rc}): ${lastError(stderr) || 'no message'}` };
 }
 
 function lastError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? firstLine(stderr);
 }
 
 export function toolChecks(facts: HostFacts): Check[] {
   const has = (t: string) => on(facts, `tool.${t}`);
   const checks: Check[] = [
-    has('ip') ? { id: 'tool:ip', ok: true, detail: 'ip (iproute2) found' } : { id: 'tool:ip', ok: false, detail: 'ip is missing: install iproute2; links, addresses and bridges cannot be read or changed' },
-    has('bridge') ? { id: 'tool:bridge', ok: true, detail: 'bridge (iproute2) found' } : { id: 'tool:bridge', ok: false, detail: 'bridge is missing: install iproute2; bridge port states cannot be read' },
+    has('ip')
+      ? { id: 'tool:ip', ok: true, detail: 'ip (iproute2) found' }
+      : { id: 'tool:ip', ok: false, detail: 'ip is missing: install iproute2; links, addresses and bridges cannot be read or changed' },
+    has('bridge')
+      ? { id: 'tool:bridge', ok: true, detail: 'bridge (iproute2) found' }
+      : { id: 'tool:bridge', ok: false, detail: 'bridge is missing: install iproute2; bridge port states cannot be read' },
     has('virsh') ? { id: 'tool:virsh', ok: true, detail: 'virsh found' } : { id: 'tool:virsh', ok: false, detail: 'virsh is missing: install libvirt-clients' },
     facts.get('qemu')
       ? { id: 'tool:qemu', ok: true, detail: `QEMU found at ${facts.get('qemu')}` }
       : { id: 'tool:qemu', ok: false, detail: 'no qemu-system-x86_64 or qemu-kvm: install qemu-system-x86 (Debian) or qemu-kvm (RHEL)' },
     has('nft') || has('iptables')
-      ? { id: 'tool:firewall', ok: true, detail: `${[has('nft') ? 'nft' : '', has('iptables') ? 'iptables' : ''].filter(Boolean).join(' and ')} found (libvirt NAT and port forwards need one)` }
-      : { id: 'tool:firewall', ok: false, detail: 'neither nft nor iptables: libvirt NAT networks and port forwards cannot work; install nftables or iptables' },
+      ? {
+          id: 'tool:firewall',
+          ok: true,
+          detail: `${[has('nft') ? 'nft' : '', has('iptables') ? 'iptables' : ''].filter(Boolean).join(' and ')} found (libvirt NAT and port forwards need one)`,
+        }
+      : {
+          id: 'tool:firewall',
+          ok: false,
+          detail: 'neither nft nor iptables: libvirt NAT networks and port forwards cannot work; install nftables or iptables',
+        },
     has('dnsmasq')
       ? { id: 'tool:dnsmasq', ok: true, detail: 'dnsmasq found (DHCP/DNS for libvirt networks)' }
       : { id: 'tool:dnsmasq', ok: false, detail: 'dnsmasq is missing: libvirt networks get no DHCP; install dnsmasq-base' },
@@ -112,7 +133,9 @@ export function toolChecks(facts: HostFacts): Check[] {
   checks.push({
     id: 'tools:optional',
     ok: true,
-    detail: present.length ? `also found: ${present.join(', ')}` : 'none of brctl, nmcli, networkctl, netplan, ifup, ethtool, lspci, virt-install found (VirtNet needs none of them)',
+    detail: present.length
+      ? `also found: ${present.join(', ')}`
+      : 'none of brctl, nmcli, networkctl, netplan, ifup, ethtool, lspci, virt-install found (VirtNet needs none of them)',
   });
   return checks;
 }

@@ -22,7 +22,7 @@ export function parseQemuNicModels(text: string): string[] {
   const models: string[] = [];
   // The collector sends only the network section; full `-device help` output is cut to it here.
   const start = text.indexOf('Network devices:');
-  const section = start >= 0 ? text.slice(start).split(/\n\s*\n/)[0] ?? '' : text;
+  const section = start >= 0 ? (text.slice(start).split(/\n\s*\n/)[0] ?? '') : text;
   for (const line of section.split('\n')) {
     const m = /^name "([^"]+)"/.exec(line.trim());
     if (m?.[1]) {

@@ -106,7 +106,10 @@ export function parseLinks(linkJson: string, addrJson: string, sysfs: NetdevSysf
       // IPv4 first, then global IPv6; link-local IPv6 adds noise without helping anyone.
       .filter((i) => !(i.family === 'inet6' && i.scope === 'link'))
       .sort((x, y) => (x.family === y.family ? 0 : x.family === 'inet' ? -1 : 1));
-    addressesOf.set(a.ifname, infos.map((i) => `${i.local}/${i.prefixlen}`));
+    addressesOf.set(
+      a.ifname,
+      infos.map((i) => `${i.local}/${i.prefixlen}`),
+    );
     // iproute2 marks addresses with a finite lifetime (leases, SLAAC) "dynamic".
     const dyn = infos.filter((i) => i.dynamic === true).map((i) => `${i.local}/${i.prefixlen}`);
     if (dyn.length) dynamicOf.set(a.ifname, dyn);

@@ -32,7 +32,8 @@ export function parsePciWalk(text: string): PciWalkEntry[] {
     .split('\n')
     .filter((l) => l.split('|').length >= 12)
     .map((l) => {
-      const [address = '', cls = '', vendor = '', device = '', driver = '', group = '', numa = '', nets = '', total = '', num = '', pf = '', vfs = ''] = l.split('|');
+      const [address = '', cls = '', vendor = '', device = '', driver = '', group = '', numa = '', nets = '', total = '', num = '', pf = '', vfs = ''] =
+        l.split('|');
       const numaNode = intOrNull(numa);
       const vfList = vfs
         .split(',')

@@ -52,7 +52,7 @@ export function netmaskToPrefix(mask: string): number | null {
   while (prefix < 32 && bits & (2 ** (31 - prefix))) {
     prefix++;
   }
-  const expected = prefix === 0 ? 0 : (2 ** 32 - 2 ** (32 - prefix));
+  const expected = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
   return bits === expected ? prefix : null;
 }
 
@@ -84,7 +84,7 @@ export function parseNetworkXml(text: string, facts: NetworkFacts, leases: Lease
     const family = str(ip['@family']) === 'ipv6' ? 'ipv6' : 'ipv4';
     const prefixAttr = str(ip['@prefix']);
     const mask = str(ip['@netmask']);
-    const prefix = prefixAttr !== null ? Number(prefixAttr) : mask ? netmaskToPrefix(mask) ?? 0 : family === 'ipv6' ? 64 : 24;
+    const prefix = prefixAttr !== null ? Number(prefixAttr) : mask ? (netmaskToPrefix(mask) ?? 0) : family === 'ipv6' ? 64 : 24;
     const dhcp = obj(ip.dhcp);
     const dhcpRanges: DhcpRange[] = list(dhcp.range).map((r) => ({ start: str(r['@start']) ?? '', end: str(r['@end']) ?? '' }));
     const dhcpHosts: DhcpHost[] = list(dhcp.host).map((h) => ({
@@ -94,7 +94,11 @@ export function parseNetworkXml(text: string, facts: NetworkFacts, leases: Lease
     }));
     return { address: str(ip['@address']) ?? '', prefix, family, dhcpRanges, dhcpHosts };
   });
-  const forwardInterfaces = forward ? list(forward.interface).map((i) => str(i['@dev'])).filter((d): d is string => d !== null) : [];
+  const forwardInterfaces = forward
+    ? list(forward.interface)
+        .map((i) => str(i['@dev']))
+        .filter((d): d is string => d !== null)
+    : [];
   const stp = str(bridge['@stp']);
   return {
     name: str(net.name) ?? '',
@@ -103,7 +107,7 @@ export function parseNetworkXml(text: string, facts: NetworkFacts, leases: Lease
     autostart: facts.autostart,
     persistent: facts.persistent,
     // libvirt: <forward/> without a mode is NAT; no <forward> at all is an isolated network.
-    forwardMode: forward ? str(forward['@mode']) ?? 'nat' : 'isolated',
+    forwardMode: forward ? (str(forward['@mode']) ?? 'nat') : 'isolated',
     forwardDev: forward ? str(forward['@dev']) : null,
     bridge: str(bridge['@name']),
     stp: stp === null ? null : stp !== 'off',
@@ -178,7 +182,7 @@ export function parseDomainXml(text: string, facts: DomainFacts): Domain {
       mac: str(obj(i.mac)['@address'])?.toLowerCase() ?? null,
       target: str(obj(i.target)['@dev']),
       ips: [],
-      sourceMode: type === 'direct' ? str(source['@mode']) ?? 'vepa' : null,
+      sourceMode: type === 'direct' ? (str(source['@mode']) ?? 'vepa') : null,
     };
   });
   const hostdevs: DomainHostdev[] = list(devices.hostdev).map((h) => {

@@ -14,7 +14,8 @@
  */
 import { JOURNAL_SCRIPT } from '../ops/journal';
 
-export const COLLECTOR_SCRIPT = String.raw`
+export const COLLECTOR_SCRIPT =
+  String.raw`
 # Set (possibly empty) before set -u: local runs have no SSH session.
 SSH_CONNECTION=$SSH_CONNECTION
 set -u
@@ -154,7 +155,9 @@ net_walk() {
   cd /
 }
 
-` + JOURNAL_SCRIPT + String.raw`
+` +
+  JOURNAL_SCRIPT +
+  String.raw`
 qemu_nic_models() {
   local q= c
   for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do

@@ -6,16 +6,7 @@
 import { CancelWatch, newRunTag, type CancelSignal } from './cancel';
 import { CommandError, type FailureKind } from './errors';
 import { shJoin } from './quote';
-import {
-  randomPrompt,
-  requireRootArgv,
-  rootIfAvailableArgv,
-  stripPrompt,
-  sudoMissing,
-  sudoPasswordArgv,
-  sudoValidateArgv,
-  sudoWantsPassword,
-} from './root';
+import { randomPrompt, requireRootArgv, rootIfAvailableArgv, stripPrompt, sudoMissing, sudoPasswordArgv, sudoValidateArgv, sudoWantsPassword } from './root';
 import { spawnArgv, type SpawnOutcome } from './spawn';
 import { silentLog, type CommandLog, type Executor, type PasswordProvider, type RunOptions, type RunResult } from './types';
 

@@ -80,11 +80,7 @@ export class SshExecutor extends BaseExecutor {
     if (this.ssh.configFile) {
       opts.push('-F', this.ssh.configFile);
     }
-    opts.push(
-      '-o', 'BatchMode=yes',
-      '-o', `ConnectTimeout=${this.ssh.connectTimeoutSec ?? 10}`,
-      '-o', `ControlPath=${this.controlPath}`,
-    );
+    opts.push('-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.ssh.connectTimeoutSec ?? 10}`, '-o', `ControlPath=${this.controlPath}`);
     return opts;
   }
 
@@ -97,10 +93,14 @@ export class SshExecutor extends BaseExecutor {
     return [
       'ssh',
       ...this.baseOptions(),
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPersist=${this.ssh.persistSec ?? 300}`,
-      '-o', 'ServerAliveInterval=10',
-      '-o', 'ServerAliveCountMax=3',
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPersist=${this.ssh.persistSec ?? 300}`,
+      '-o',
+      'ServerAliveInterval=10',
+      '-o',
+      'ServerAliveCountMax=3',
       '-T',
       '--',
       this.destination,
@@ -158,7 +158,11 @@ export function classifySshFailure(exitCode: number | null, stderr: string): Fai
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/i.test(stderr)) {
     return 'auth';
   }
-  if (/^ssh: |Connection (refused|timed out|closed|reset)|No route to host|Network is unreachable|kex_exchange_identification|banner exchange|Could not resolve|mux_client|Timeout, server .* not responding|client_loop: |Broken pipe/m.test(stderr)) {
+  if (
+    /^ssh: |Connection (refused|timed out|closed|reset)|No route to host|Network is unreachable|kex_exchange_identification|banner exchange|Could not resolve|mux_client|Timeout, server .* not responding|client_loop: |Broken pipe/m.test(
+      stderr,
+    )
+  ) {
     return 'unreachable';
   }
   return null;

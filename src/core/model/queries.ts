@@ -26,5 +26,7 @@ export function vmOfTap(model: HostModel, ifname: string): string | undefined {
 
 /** Taps that no VM holds: the ones VirtNet may delete. */
 export function rawTaps(model: HostModel): Link[] {
-  return model.links.filter((l) => l.portKind === 'tap' && !vmOfTap(model, l.name) && !model.bridges.some((b) => b.ports.some((p) => p.name === l.name && p.domain)));
+  return model.links.filter(
+    (l) => l.portKind === 'tap' && !vmOfTap(model, l.name) && !model.bridges.some((b) => b.ports.some((p) => p.name === l.name && p.domain)),
+  );
 }

@@ -27,7 +27,7 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
   if (!nameErr && !link) errs.push(`there is no interface "${intent.ifname}" on ${model.info.hostname}`);
   if (link?.master) errs.push(`"${intent.ifname}" is a port of "${link.master}": addresses belong on the bridge`);
   const add = intent.add ?? [];
-  const remove = intent.clear ? [...(link?.addresses ?? [])] : intent.remove ?? [];
+  const remove = intent.clear ? [...(link?.addresses ?? [])] : (intent.remove ?? []);
   for (const a of [...add, ...(intent.remove ?? [])]) {
     const e = checkCidr(a);
     if (e) errs.push(e);
@@ -58,15 +58,35 @@ export function planAddresses(model: HostModel, intent: AddressIntent): Plan {
   // off explicitly first so that undo, or the guard's rollback, puts them back.
   const emptied = remove.length > 0 && link!.addresses.every((a) => remove.includes(a)) && add.length === 0;
   const routes = emptied ? model.routes.filter((r) => r.dev === intent.ifname && r.protocol !== 'kernel' && r.family === 'ipv4') : [];
-  const routeArgs = (r: (typeof routes)[number]) => [r.dst, ...(r.gateway ? ['via', r.gateway] : []), 'dev', intent.ifname, ...(r.metric !== null ? ['metric', String(r.metric)] : [])];
-  const steps: Step[] = [
-    ...routes.map((r) => step(['ip', 'route', 'del', ...routeArgs(r)], `take the route ${r.dst} off ${intent.ifname}`, ['ip', 'route', 'add', ...routeArgs(r)], flags)),
-    ...remove.map((a) => step(['ip', 'addr', 'del', a, 'dev', intent.ifname], `take ${a} off ${intent.ifname}`, ['ip', 'addr', 'add', a, 'dev', intent.ifname], flags)),
-    ...add.map((a) => step(['ip', 'addr', 'add', a, 'dev', intent.ifname], `give ${intent.ifname} the address ${a}`, ['ip', 'addr', 'del', a, 'dev', intent.ifname], flags)),
-    // A default route taken off by --clear must come back from DHCP, or the plan fails.
-    ...(intent.dhcp ? dhcpSteps(model, intent.ifname, { waitSeconds: DHCP_WAIT_SECONDS, expectDefaultRoute: routes.some((r) => r.dst === 'default'), touchesConnection: flags.touchesConnection }) : []),
+  const routeArgs = (r: (typeof routes)[number]) => [
+    r.dst,
+    ...(r.gateway ? ['via', r.gateway] : []),
+    'dev',
+    intent.ifname,
+    ...(r.metric !== null ? ['metric', String(r.metric)] : []),
   ];
-  const what = [add.length ? `add ${add.join(', ')}` : '', remove.length ? `remove ${remove.join(', ')}` : '', intent.dhcp ? 'DHCP' : ''].filter(Boolean).join(', ');
+  const steps: Step[] = [
+    ...routes.map((r) =>
+      step(['ip', 'route', 'del', ...routeArgs(r)], `take the route ${r.dst} off ${intent.ifname}`, ['ip', 'route', 'add', ...routeArgs(r)], flags),
+    ),
+    ...remove.map((a) =>
+      step(['ip', 'addr', 'del', a, 'dev', intent.ifname], `take ${a} off ${intent.ifname}`, ['ip', 'addr', 'add', a, 'dev', intent.ifname], flags),
+    ),
+    ...add.map((a) =>
+      step(['ip', 'addr', 'add', a, 'dev', intent.ifname], `give ${intent.ifname} the address ${a}`, ['ip', 'addr', 'del', a, 'dev', intent.ifname], flags),
+    ),
+    // A default route taken off by --clear must come back from DHCP, or the plan fails.
+    ...(intent.dhcp
+      ? dhcpSteps(model, intent.ifname, {
+          waitSeconds: DHCP_WAIT_SECONDS,
+          expectDefaultRoute: routes.some((r) => r.dst === 'default'),
+          touchesConnection: flags.touchesConnection,
+        })
+      : []),
+  ];
+  const what = [add.length ? `add ${add.join(', ')}` : '', remove.length ? `remove ${remove.join(', ')}` : '', intent.dhcp ? 'DHCP' : '']
+    .filter(Boolean)
+    .join(', ');
   const br = model.bridges.find((b) => b.name === intent.ifname);
   const l = link!;
   return plan(`Addresses of ${intent.ifname}: ${what}`, steps, {

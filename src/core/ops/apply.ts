@@ -60,7 +60,19 @@ export interface ApplyOptions {
 /** How often a cancel is sent again while the plan has not ended (the run may start only after the first). */
 const CANCEL_REPEAT_MS = 2000;
 
-const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = { failedStep: null, cancelledAtStep: null, undone: false, changed: [], busy: false, notAsPlanned: [], lost: false, id: null, waitedFor: null, stderr: '', durationMs: 0 };
+const NOTHING: Omit<ApplyResult, 'ok' | 'cancelled'> = {
+  failedStep: null,
+  cancelledAtStep: null,
+  undone: false,
+  changed: [],
+  busy: false,
+  notAsPlanned: [],
+  lost: false,
+  id: null,
+  waitedFor: null,
+  stderr: '',
+  durationMs: 0,
+};
 
 /** The plan another one waited for, from the run's own line (see runner.ts). */
 export function waitedFor(output: string): string | null {

@@ -88,11 +88,16 @@ export function planCreateBridge(model: HostModel, intent: CreateBridgeIntent): 
     step(['ip', 'link', 'set', 'dev', intent.name, 'up'], `bring ${intent.name} up`, null),
   ];
   // An addressed NIC loses its IP traffic once enslaved, whether or not it carries this session.
-  const warnings = ports.filter((p) => addressed(model, p)).map((p) => `${p} has addresses: once it is a port, they stop working (use "bridge uplink" to move them onto the bridge)`);
+  const warnings = ports
+    .filter((p) => addressed(model, p))
+    .map((p) => `${p} has addresses: once it is a port, they stop working (use "bridge uplink" to move them onto the bridge)`);
   return plan(`Create bridge ${intent.name}${ports.length ? ` with ${ports.join(', ')}` : ''}`, steps, {
     warnings,
     before: [{ fact: 'absent', name: intent.name }, ...ports.map((p) => portBefore(model, p))],
-    after: [{ fact: 'link', name: intent.name, bridge: true, stp: intent.stp, up: true }, ...ports.map((p): Fact => ({ fact: 'link', name: p, master: intent.name }))],
+    after: [
+      { fact: 'link', name: intent.name, bridge: true, stp: intent.stp, up: true },
+      ...ports.map((p): Fact => ({ fact: 'link', name: p, master: intent.name })),
+    ],
     // New ports of an STP bridge listen and learn before they forward.
     settle: { stp: intent.stp && ports.length > 0, forwardDelay: intent.forwardDelay },
   });
@@ -153,9 +158,14 @@ export function planSetStp(model: HostModel, bridge: string, on: boolean): Plan 
     `Turn STP ${on ? 'on' : 'off'} on ${bridge}`,
     // Turning STP on sends every port back through listening and learning: a pause in traffic.
     [
-      step(['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'], `STP ${on ? 'on' : 'off'}`, ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'], {
-        touchesConnection: on && !was && touchesConnection(model, bridge),
-      }),
+      step(
+        ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', on ? '1' : '0'],
+        `STP ${on ? 'on' : 'off'}`,
+        ['ip', 'link', 'set', 'dev', bridge, 'type', 'bridge', 'stp_state', was ? '1' : '0'],
+        {
+          touchesConnection: on && !was && touchesConnection(model, bridge),
+        },
+      ),
     ],
     {
       warnings: on ? ['with STP on, ports pass traffic only after the forward delay (listening, learning)'] : [],
@@ -181,7 +191,11 @@ export function planDeleteBridge(model: HostModel, bridge: string, force = false
   const ports = br.ports.map((p) => p.name);
   return plan(
     `Delete bridge ${bridge}`,
-    [step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, { touchesConnection: touchesConnection(model, bridge) })],
+    [
+      step(['ip', 'link', 'del', 'dev', bridge], `delete ${bridge}${ports.length ? ` (its ports ${ports.join(', ')} are released)` : ''}`, null, {
+        touchesConnection: touchesConnection(model, bridge),
+      }),
+    ],
     {
       warnings: reasons,
       // What the refusal above was decided on: the bridge's addresses and its ports.
@@ -205,7 +219,15 @@ export function planCreateTap(model: HostModel, name: string, bridge?: string): 
     throw new PlanInputError(errs);
   }
   const steps = [
-    step(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap'], `create tap ${name} for a raw QEMU -netdev tap,ifname=${name}`, ['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap']),
+    step(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap'], `create tap ${name} for a raw QEMU -netdev tap,ifname=${name}`, [
+      'ip',
+      'tuntap',
+      'del',
+      'dev',
+      name,
+      'mode',
+      'tap',
+    ]),
     ...(bridge ? [step(['ip', 'link', 'set', 'dev', name, 'master', bridge], `plug ${name} into ${bridge}`, null)] : []),
     step(['ip', 'link', 'set', 'dev', name, 'up'], `bring ${name} up`, null),
   ];

@@ -32,7 +32,7 @@ export function dhcpClient(model: HostModel): DhcpClient | null {
 export function dhcpProblem(model: HostModel): string | null {
   if (dhcpClient(model)) return null;
   if (model.info.tools.udhcpc) {
-    return 'the host has only busybox udhcpc, which VirtNet does not run (one-shot, it leaves nothing to renew the lease, and without its package\'s script it configures nothing): install isc-dhcp-client or dhcpcd-base, or use a static address';
+    return "the host has only busybox udhcpc, which VirtNet does not run (one-shot, it leaves nothing to renew the lease, and without its package's script it configures nothing): install isc-dhcp-client or dhcpcd-base, or use a static address";
   }
   return 'no DHCP client on the host (dhclient or dhcpcd): install isc-dhcp-client or dhcpcd-base, or use a static address';
 }
@@ -78,15 +78,30 @@ export function dhcpSteps(model: HostModel, ifname: string, opts: DhcpStepOption
   const flags = { touchesConnection: opts.touchesConnection };
   const copy = `/run/virtnet-resolv.conf.${ifname}`;
   return [
-    step(['sh', '-c', KEEP_RESOLV, 'virtnet-keep', copy], `keep a copy of /etc/resolv.conf in ${copy}: the DHCP client's hooks may rewrite it, and undo puts it back`, ['sh', '-c', RESTORE_RESOLV, 'virtnet-restore', copy], {
-      kind: 'file',
-      display: `copy /etc/resolv.conf to ${copy}`,
-    }),
-    step(run, `ask DHCP for ${ifname}'s address${opts.expectDefaultRoute ? ' and default route' : ''} (${client}, at most ${opts.waitSeconds} s; it stays to renew the lease)`, release, { ...flags, kind: 'dhcp' }),
-    step(['sh', '-c', CHECK, 'virtnet-check-dhcp', ifname, opts.expectDefaultRoute ? '1' : '0'], `check that ${ifname} got an IPv4 address${opts.expectDefaultRoute ? ' and a default route' : ''}; otherwise the plan fails and is undone`, null, {
-      ...flags,
-      kind: 'check',
-      display: `check ${ifname} has an IPv4 address${opts.expectDefaultRoute ? ' and a default route' : ''}`,
-    }),
+    step(
+      ['sh', '-c', KEEP_RESOLV, 'virtnet-keep', copy],
+      `keep a copy of /etc/resolv.conf in ${copy}: the DHCP client's hooks may rewrite it, and undo puts it back`,
+      ['sh', '-c', RESTORE_RESOLV, 'virtnet-restore', copy],
+      {
+        kind: 'file',
+        display: `copy /etc/resolv.conf to ${copy}`,
+      },
+    ),
+    step(
+      run,
+      `ask DHCP for ${ifname}'s address${opts.expectDefaultRoute ? ' and default route' : ''} (${client}, at most ${opts.waitSeconds} s; it stays to renew the lease)`,
+      release,
+      { ...flags, kind: 'dhcp' },
+    ),
+    step(
+      ['sh', '-c', CHECK, 'virtnet-check-dhcp', ifname, opts.expectDefaultRoute ? '1' : '0'],
+      `check that ${ifname} got an IPv4 address${opts.expectDefaultRoute ? ' and a default route' : ''}; otherwise the plan fails and is undone`,
+      null,
+      {
+        ...flags,
+        kind: 'check',
+        display: `check ${ifname} has an IPv4 address${opts.expectDefaultRoute ? ' and a default route' : ''}`,
+      },
+    ),
   ];
 }

@@ -123,7 +123,14 @@ function factLine(f: Fact): string[] {
  * function; the library is a constant.
  */
 export function factsScript(facts: readonly Fact[], label: string, failExit: number): string {
-  const lines = ['#!/bin/sh', `L=${shJoin([label])}`, FACTS_LIB.trim(), ...facts.map((f) => shJoin(factLine(f))), `[ "$bad" = 0 ] || exit ${failExit}`, 'exit 0'];
+  const lines = [
+    '#!/bin/sh',
+    `L=${shJoin([label])}`,
+    FACTS_LIB.trim(),
+    ...facts.map((f) => shJoin(factLine(f))),
+    `[ "$bad" = 0 ] || exit ${failExit}`,
+    'exit 0',
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -132,7 +139,8 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
   const out: string[] = [];
   for (const f of facts) {
     if (f.fact === 'host') {
-      if (f.hostname !== model.info.hostname || (f.machineId !== null && model.info.machineId !== f.machineId)) out.push(`this is not the host the plan was made for (this is ${model.info.hostname}; the plan is for ${f.hostname})`);
+      if (f.hostname !== model.info.hostname || (f.machineId !== null && model.info.machineId !== f.machineId))
+        out.push(`this is not the host the plan was made for (this is ${model.info.hostname}; the plan is for ${f.hostname})`);
       continue;
     }
     if (f.fact === 'absent') {
@@ -150,11 +158,15 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
       continue;
     }
     const bridge = model.bridges.find((b) => b.name === f.name);
-    if (f.master !== undefined && (link.master ?? null) !== f.master) out.push(`${f.name} is ${link.master ? `a port of ${link.master}` : 'in no bridge'} (the plan expects it ${f.master ? `a port of ${f.master}` : 'in no bridge'})`);
+    if (f.master !== undefined && (link.master ?? null) !== f.master)
+      out.push(
+        `${f.name} is ${link.master ? `a port of ${link.master}` : 'in no bridge'} (the plan expects it ${f.master ? `a port of ${f.master}` : 'in no bridge'})`,
+      );
     if (f.bridge && !bridge) out.push(`${f.name} is not a bridge`);
     if (f.stp !== undefined && bridge?.stp !== f.stp) out.push(`${f.name} has STP ${bridge?.stp ? 'on' : 'off'} (the plan expects it ${f.stp ? 'on' : 'off'})`);
     if (f.up && !link.up) out.push(`${f.name} is down`);
-    if (f.addresses && sorted(link.addresses).join(' ') !== sorted(f.addresses).join(' ')) out.push(`${f.name} has the addresses ${sorted(link.addresses).join(' ') || '(none)'} (the plan expects ${sorted(f.addresses).join(' ') || '(none)'})`);
+    if (f.addresses && sorted(link.addresses).join(' ') !== sorted(f.addresses).join(' '))
+      out.push(`${f.name} has the addresses ${sorted(link.addresses).join(' ') || '(none)'} (the plan expects ${sorted(f.addresses).join(' ') || '(none)'})`);
     for (const a of f.has ?? []) if (!link.addresses.includes(a)) out.push(`${f.name} does not have ${a}`);
     for (const a of f.lacks ?? []) if (link.addresses.includes(a)) out.push(`${f.name} still has ${a}`);
   }

@@ -97,7 +97,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function applyGuarded(executor: Executor, plan: Plan, options: GuardOptions): Promise<GuardOutcome> {
   if (options.signal?.aborted) {
-    throw new CommandError({ kind: 'cancelled', host: executor.host, command: `virtnet guarded plan: ${plan.title}`, exitCode: null, stdout: '', stderr: 'cancelled before anything was sent to the host', durationMs: 0, started: false });
+    throw new CommandError({
+      kind: 'cancelled',
+      host: executor.host,
+      command: `virtnet guarded plan: ${plan.title}`,
+      exitCode: null,
+      stdout: '',
+      stderr: 'cancelled before anything was sent to the host',
+      durationMs: 0,
+      started: false,
+    });
   }
   const id = newJournalId();
   const say = options.log ?? (() => {});
@@ -108,7 +117,11 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
   let rc: number | null = null;
   try {
     // The session may die with the change; the host carries on without us.
-    const r = await runOnHost(executor, plan, { id, rollbackSeconds: options.rollbackSeconds, timeoutMs: Math.max(5, Math.min(20, options.rollbackSeconds / 2)) * 1000 });
+    const r = await runOnHost(executor, plan, {
+      id,
+      rollbackSeconds: options.rollbackSeconds,
+      timeoutMs: Math.max(5, Math.min(20, options.rollbackSeconds / 2)) * 1000,
+    });
     applyOut = r.stdout + r.stderr;
     rc = r.exitCode;
   } catch (err) {
@@ -141,9 +154,14 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
     const fresh = options.freshExecutor();
     try {
       const left = deadline - Date.now() - 1000;
-      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], { root: true, timeoutMs: Math.max(2000, Math.min(15_000, left)), label: `virtnet guard: confirm ${id}` });
+      const r = await fresh.run(['sh', '-c', DISARM, 'virtnet-disarm', id, 'confirm'], {
+        root: true,
+        timeoutMs: Math.max(2000, Math.min(15_000, left)),
+        label: `virtnet guard: confirm ${id}`,
+      });
       const [word, ...rest] = r.stdout.split('\n');
-      if (word === 'disarmed') return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned, waitedFor: waitedFor(applyOut) };
+      if (word === 'disarmed')
+        return { kind: 'confirmed', applyMs, confirmMs: Date.now() - started - applyMs, id, notAsPlanned, waitedFor: waitedFor(applyOut) };
       if (word === 'rolledback') return { kind: 'rolled-back', detail: rest.join('\n').trim() };
       if (word === 'failed') return failed(rest.join('\n'));
       if (word === 'running' || word === 'pending') {

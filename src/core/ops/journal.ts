@@ -18,12 +18,15 @@ export const JOURNAL_READ_LIMIT = 20;
  * run's own `virtnet: ...` lines. Claiming is the only thing a refresh writes: a `seen` mark in
  * VirtNet's own journal, for a finished plan whose client is gone.
  */
-export const JOURNAL_SCRIPT = String.raw`
+export const JOURNAL_SCRIPT =
+  String.raw`
 journal_read() {
   local J=/run/virtnet/journal j id n=0 c
   [ -d "$J" ] || return 0
   for id in $(ls -r "$J" 2>/dev/null); do
-    [ "$n" -lt ` + String(JOURNAL_READ_LIMIT) + String.raw` ] || break
+    [ "$n" -lt ` +
+  String(JOURNAL_READ_LIMIT) +
+  String.raw` ] || break
     j=$J/$id
     [ -f "$j/meta" ] || continue
     n=$((n + 1))

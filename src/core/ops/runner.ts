@@ -43,7 +43,8 @@ export const LOCK_WAIT_SECONDS = 120;
  * end it) and only notes TERM/INT: a cancel reaches the plan script through the process group,
  * and this shell stays to record how it ended.
  */
-const LIB = String.raw`
+const LIB =
+  String.raw`
 set -u
 export LC_ALL=C
 d=/run/virtnet
@@ -78,10 +79,14 @@ run)
   exec 9>> "$d/lock"
   if ! flock -n 9; then
     echo "virtnet: waiting for the host lock: it is held by $(holder)"
-    flock -w ` + String(LOCK_WAIT_SECONDS) + String.raw` 9
+    flock -w ` +
+  String(LOCK_WAIT_SECONDS) +
+  String.raw` 9
     got=$?
     if [ -n "$stop" ]; then echo "virtnet: cancelled at step 1; undoing"; echo "virtnet: undo finished"; finish 130; fi
-    [ "$got" = 0 ] || { echo "virtnet: busy: the host lock is still held by $(holder) after ` + String(LOCK_WAIT_SECONDS) + String.raw` s; nothing ran"; finish 5; }
+    [ "$got" = 0 ] || { echo "virtnet: busy: the host lock is still held by $(holder) after ` +
+  String(LOCK_WAIT_SECONDS) +
+  String.raw` s; nothing ran"; finish 5; }
   fi
   { echo "id=$id"; cat "$j/meta"; } > "$d/lock.holder"
   # 9>&-: nothing a plan starts (a DHCP client stays as a daemon) may keep the lock.
@@ -188,7 +193,10 @@ export function cancelRunArgv(id: string): string[] {
 
 /** A journal id: sortable by time, unique, and made of characters no shell or path cares about. */
 export function newJournalId(now = new Date()): string {
-  return `${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')}-${randomBytes(4).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')}-${randomBytes(4).toString('hex')}`;
 }
 
 export interface RunOnHostOptions {
@@ -232,7 +240,10 @@ export async function runOnHost(executor: Executor, plan: Plan, options: RunOnHo
 /** The lines of a run's output that say the host is not as the plan expected (before or after). */
 export function findings(output: string, label: 'changed' | 'not as planned'): string[] {
   const prefix = `virtnet: ${label}: `;
-  return output.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length));
 }
 
 export { PLAN_CANCELLED_EXIT };

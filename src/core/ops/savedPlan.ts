@@ -53,7 +53,16 @@ const isStrs = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) =>
 const isArgValue = (v: unknown): v is ArgValue => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || isStrs(v);
 
 function isStep(v: unknown): v is Step {
-  return isObj(v) && isStrs(v.argv) && v.argv.length > 0 && typeof v.why === 'string' && (v.undo === null || isStrs(v.undo)) && typeof v.display === 'string' && typeof v.kind === 'string' && typeof v.touchesConnection === 'boolean';
+  return (
+    isObj(v) &&
+    isStrs(v.argv) &&
+    v.argv.length > 0 &&
+    typeof v.why === 'string' &&
+    (v.undo === null || isStrs(v.undo)) &&
+    typeof v.display === 'string' &&
+    typeof v.kind === 'string' &&
+    typeof v.touchesConnection === 'boolean'
+  );
 }
 
 /** Reads a plan file strictly; throws PlanFileError saying what is wrong. */
@@ -69,11 +78,24 @@ export function parsePlanFile(text: string): PlanFile {
   const h = v.host;
   const o = v.operation;
   const p = v.plan;
-  if (!isObj(h) || typeof h.dest !== 'string' || typeof h.hostname !== 'string' || !(h.machineId === null || typeof h.machineId === 'string')) throw new PlanFileError('its "host" is malformed');
-  if (!isObj(o) || typeof o.id !== 'string' || !isObj(o.args) || !Object.values(o.args).every(isArgValue)) throw new PlanFileError('its "operation" is malformed');
+  if (!isObj(h) || typeof h.dest !== 'string' || typeof h.hostname !== 'string' || !(h.machineId === null || typeof h.machineId === 'string'))
+    throw new PlanFileError('its "host" is malformed');
+  if (!isObj(o) || typeof o.id !== 'string' || !isObj(o.args) || !Object.values(o.args).every(isArgValue))
+    throw new PlanFileError('its "operation" is malformed');
   if (!operation(o.id)) throw new PlanFileError(`it is for the operation "${o.id}", which this VirtNet does not know`);
-  if (typeof o.backend !== 'string' || !(PERSIST_BACKENDS as readonly string[]).includes(o.backend)) throw new PlanFileError('its "operation.backend" is malformed');
-  if (!isObj(p) || typeof p.title !== 'string' || !Array.isArray(p.steps) || !p.steps.every(isStep) || !isStrs(p.warnings) || !Array.isArray(p.before) || !Array.isArray(p.after) || !isObj(p.settle)) throw new PlanFileError('its "plan" is malformed');
+  if (typeof o.backend !== 'string' || !(PERSIST_BACKENDS as readonly string[]).includes(o.backend))
+    throw new PlanFileError('its "operation.backend" is malformed');
+  if (
+    !isObj(p) ||
+    typeof p.title !== 'string' ||
+    !Array.isArray(p.steps) ||
+    !p.steps.every(isStep) ||
+    !isStrs(p.warnings) ||
+    !Array.isArray(p.before) ||
+    !Array.isArray(p.after) ||
+    !isObj(p.settle)
+  )
+    throw new PlanFileError('its "plan" is malformed');
   if (typeof v.createdAt !== 'string' || Number.isNaN(Date.parse(v.createdAt))) throw new PlanFileError('its "createdAt" is malformed');
   if (!Array.isArray(v.files) || !isStrs(v.removes)) throw new PlanFileError('its "files" or "removes" are malformed');
   return v as unknown as PlanFile;

@@ -64,7 +64,9 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
     const gateways = intent.gateway ? [intent.gateway] : moved.filter((r) => r.gateway && !r.gateway.includes(':')).map((r) => r.gateway!);
     for (const gw of new Set(gateways)) {
       if (!checkIp(gw) && !inSubnet(gw, intent.address)) {
-        errs.push(`the gateway ${gw} is off-link for ${intent.address}: ${intent.bridge} could not route through it${intent.gateway ? '' : ' (it is the gateway the NIC has now; give --gateway on the new subnet)'}`);
+        errs.push(
+          `the gateway ${gw} is off-link for ${intent.address}: ${intent.bridge} could not route through it${intent.gateway ? '' : ' (it is the gateway the NIC has now; give --gateway on the new subnet)'}`,
+        );
       }
     }
   }
@@ -80,25 +82,52 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
 
   const steps: Step[] = [
     step(add, `create bridge ${br} with STP ${intent.stp ? 'on' : 'off'}`, ['ip', 'link', 'del', 'dev', br]),
-    ...(n.mac ? [step(['ip', 'link', 'set', 'dev', br, 'address', n.mac], `give ${br} the MAC of ${n.name} (${n.mac}), so leases and ARP caches stay valid`, null)] : []),
+    ...(n.mac
+      ? [step(['ip', 'link', 'set', 'dev', br, 'address', n.mac], `give ${br} the MAC of ${n.name} (${n.mac}), so leases and ARP caches stay valid`, null)]
+      : []),
     step(['ip', 'link', 'set', 'dev', br, 'up'], `bring ${br} up`, null),
-    ...moved.map((r) => step(['ip', 'route', 'del', ...routeArgs(r, n.name)], `take the route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} off ${n.name}`, ['ip', 'route', 'add', ...routeArgs(r, n.name)], guard)),
+    ...moved.map((r) =>
+      step(
+        ['ip', 'route', 'del', ...routeArgs(r, n.name)],
+        `take the route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} off ${n.name}`,
+        ['ip', 'route', 'add', ...routeArgs(r, n.name)],
+        guard,
+      ),
+    ),
     ...n.addresses.map((a) => step(['ip', 'addr', 'del', a, 'dev', n.name], `take ${a} off ${n.name}`, ['ip', 'addr', 'add', a, 'dev', n.name], guard)),
     step(['ip', 'link', 'set', 'dev', n.name, 'master', br], `make ${n.name} a port of ${br}`, ['ip', 'link', 'set', 'dev', n.name, 'nomaster'], guard),
   ];
   if (intent.address) {
-    steps.push(step(['ip', 'addr', 'add', intent.address, 'dev', br], `give ${br} the address ${intent.address}`, ['ip', 'addr', 'del', intent.address, 'dev', br], guard));
-    const routes: Route[] = intent.gateway
-      ? [{ dst: 'default', gateway: intent.gateway, dev: br, protocol: null, metric: null, family: 'ipv4' }]
-      : moved;
+    steps.push(
+      step(
+        ['ip', 'addr', 'add', intent.address, 'dev', br],
+        `give ${br} the address ${intent.address}`,
+        ['ip', 'addr', 'del', intent.address, 'dev', br],
+        guard,
+      ),
+    );
+    const routes: Route[] = intent.gateway ? [{ dst: 'default', gateway: intent.gateway, dev: br, protocol: null, metric: null, family: 'ipv4' }] : moved;
     for (const r of routes) {
-      steps.push(step(['ip', 'route', 'add', ...routeArgs(r, br)], `route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} through ${br}`, ['ip', 'route', 'del', ...routeArgs(r, br)], guard));
+      steps.push(
+        step(
+          ['ip', 'route', 'add', ...routeArgs(r, br)],
+          `route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} through ${br}`,
+          ['ip', 'route', 'del', ...routeArgs(r, br)],
+          guard,
+        ),
+      );
     }
   } else {
     // With STP on, the new port passes nothing until listening and learning are over: the
     // client's time includes them. A default route the NIC carried must come back from DHCP.
     const settle = intent.stp ? stpSeconds(intent.forwardDelay) : 0;
-    steps.push(...dhcpSteps(model, br, { waitSeconds: DHCP_WAIT_SECONDS + settle, expectDefaultRoute: moved.some((r) => r.dst === 'default'), touchesConnection: guard.touchesConnection }));
+    steps.push(
+      ...dhcpSteps(model, br, {
+        waitSeconds: DHCP_WAIT_SECONDS + settle,
+        expectDefaultRoute: moved.some((r) => r.dst === 'default'),
+        touchesConnection: guard.touchesConnection,
+      }),
+    );
   }
   const warnings: string[] = [];
   if (intent.stp) {
@@ -118,14 +147,18 @@ export function planUplink(model: HostModel, intent: UplinkIntent): Plan {
     ...n.addresses.map((a): Fact => ({ fact: 'link', name: n.name, lacks: [a] })),
     ...(intent.address && gateway ? [{ fact: 'route', dst: 'default', gateway, dev: br, present: true } as Fact] : []),
   ];
-  return plan(`Bridge the uplink ${n.name} into ${br} (${intent.address ? `static ${intent.address}${intent.gateway ? ` via ${intent.gateway}` : ''}` : 'DHCP'})`, steps, {
-    warnings,
-    before: [
-      { fact: 'absent', name: br },
-      { fact: 'link', name: n.name, master: null, has: n.addresses },
-      ...moved.map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: n.name, present: true })),
-    ],
-    after,
-    settle: { stp: intent.stp, forwardDelay: intent.forwardDelay, dhcp: intent.dhcp === true },
-  });
+  return plan(
+    `Bridge the uplink ${n.name} into ${br} (${intent.address ? `static ${intent.address}${intent.gateway ? ` via ${intent.gateway}` : ''}` : 'DHCP'})`,
+    steps,
+    {
+      warnings,
+      before: [
+        { fact: 'absent', name: br },
+        { fact: 'link', name: n.name, master: null, has: n.addresses },
+        ...moved.map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: n.name, present: true })),
+      ],
+      after,
+      settle: { stp: intent.stp, forwardDelay: intent.forwardDelay, dhcp: intent.dhcp === true },
+    },
+  );
 }

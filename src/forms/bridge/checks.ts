@@ -30,7 +30,7 @@ export function fieldProblems(draft: Draft, taken: readonly string[]): Partial<R
     if (new Set(draft.ports).size !== draft.ports.length) out.ports = 'a port is listed twice';
     return out;
   }
-  if (draft.nic === '') out.nic = 'choose the NIC that carries the host\'s uplink';
+  if (draft.nic === '') out.nic = "choose the NIC that carries the host's uplink";
   if (draft.addressing === 'static') {
     const cidr = draft.address.trim() === '' ? 'give the bridge an address with its prefix, like 192.168.9.10/24' : checkCidr(draft.address.trim());
     if (cidr) out.address = cidr;

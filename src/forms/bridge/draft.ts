@@ -64,7 +64,15 @@ export function isDraft(v: unknown): v is Draft {
 const isIface = (v: unknown): v is Iface => isObj(v) && isStr(v.name) && isStr(v.detail);
 
 export function isBridgeFormData(v: unknown): v is BridgeFormData {
-  return isObj(v) && Array.isArray(v.ports) && v.ports.every(isIface) && Array.isArray(v.nics) && v.nics.every(isIface) && isStrArray(v.taken) && (v.dhcpClient === null || isStr(v.dhcpClient));
+  return (
+    isObj(v) &&
+    Array.isArray(v.ports) &&
+    v.ports.every(isIface) &&
+    Array.isArray(v.nics) &&
+    v.nics.every(isIface) &&
+    isStrArray(v.taken) &&
+    (v.dhcpClient === null || isStr(v.dhcpClient))
+  );
 }
 
 export function emptyDraft(mode: FormMode = 'create'): Draft {

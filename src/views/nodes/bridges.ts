@@ -1,5 +1,5 @@
 /** Linux bridges and their ports: which VM and NIC model sits behind a tap, which driver behind a NIC. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Bridge, BridgePort, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { tokenOf } from '../contextValues';
@@ -173,4 +173,3 @@ export class PortNode extends HostChildNode {
     );
   }
 }
-

@@ -1,5 +1,5 @@
 /** The fixed groups under a host: Bridges, Libvirt networks, Virtual machines, PCI, Readiness. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { HostChildNode, icon, makeItem, type VirtNetNode } from './base';
 import { NoteNode } from './status';
 import { tokenOf, type GroupKind } from '../contextValues';

@@ -2,7 +2,7 @@
  * A host at the root of the tree. Its children follow the session's state: a loading line, the
  * error with actions that fix it, or the groups built from the last model.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { tokenOf, type HostState } from '../contextValues';
 import { oneLineReason } from '../../core/exec/errors';
 import type { HostModel } from '../../core/model/types';

@@ -1,5 +1,5 @@
 /** libvirt networks: state, forward mode, bridge, subnet, DHCP; their leases and the VM NICs on them. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';

@@ -1,5 +1,5 @@
 /** Physical NICs and PCI devices: vendor/device, driver, IOMMU group, SR-IOV; VFs under their PF. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { HostModel, PciDevice } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';

@@ -1,5 +1,5 @@
 /** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { Domain, DomainHostdev, DomainInterface, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';

@@ -41,7 +41,12 @@ function render(): void {
   const addressing = h(
     'vscode-radio-group',
     { id: 'addressing' },
-    h('vscode-radio', { name: 'addressing', value: 'dhcp', label: `DHCP${m.dhcpClient ? ` (${m.dhcpClient})` : ' (no DHCP client on the host)'}`, checked: d.addressing === 'dhcp' }),
+    h('vscode-radio', {
+      name: 'addressing',
+      value: 'dhcp',
+      label: `DHCP${m.dhcpClient ? ` (${m.dhcpClient})` : ' (no DHCP client on the host)'}`,
+      checked: d.addressing === 'dhcp',
+    }),
     h('vscode-radio', { name: 'addressing', value: 'static', label: 'Static address', checked: d.addressing === 'static' }),
   );
   $('app').replaceChildren(
@@ -53,25 +58,51 @@ function render(): void {
       modeGroup,
       field('bridge', 'Bridge name', h('vscode-textfield', { placeholder: 'br0', value: d.bridge }), 'Letters, digits, "-", "_" and "."; at most 15 bytes.'),
       h('div', { class: 'row' }, h('vscode-checkbox', { id: 'stp', label: 'Spanning tree (STP)', checked: d.stp })),
-      field('forwardDelay', 'Forward delay (seconds)', h('vscode-textfield', { placeholder: 'kernel default (15)', value: d.forwardDelay }), 'With STP on, ports forward after listening and learning: 2 × this delay.'),
-      h('div', { id: 'create-only' }, field('ports', 'Ports', h('vscode-multi-select', {}, ...options(m.ports, d.ports)), m.ports.length ? 'Free interfaces on the host; an addressed NIC loses its addresses once it is a port.' : 'No free interfaces on the host.')),
+      field(
+        'forwardDelay',
+        'Forward delay (seconds)',
+        h('vscode-textfield', { placeholder: 'kernel default (15)', value: d.forwardDelay }),
+        'With STP on, ports forward after listening and learning: 2 × this delay.',
+      ),
+      h(
+        'div',
+        { id: 'create-only' },
+        field(
+          'ports',
+          'Ports',
+          h('vscode-multi-select', {}, ...options(m.ports, d.ports)),
+          m.ports.length ? 'Free interfaces on the host; an addressed NIC loses its addresses once it is a port.' : 'No free interfaces on the host.',
+        ),
+      ),
       h(
         'div',
         { id: 'uplink-only' },
-        field('nic', 'Uplink NIC', h('vscode-single-select', {}, ...options(m.nics, [d.nic], 'Choose a NIC')), 'Its addresses and routes (the default gateway too) move to the bridge.'),
+        field(
+          'nic',
+          'Uplink NIC',
+          h('vscode-single-select', {}, ...options(m.nics, [d.nic], 'Choose a NIC')),
+          'Its addresses and routes (the default gateway too) move to the bridge.',
+        ),
         addressing,
         h(
           'div',
           { id: 'static-only' },
           field('address', 'Address with prefix', h('vscode-textfield', { placeholder: '192.168.9.10/24', value: d.address })),
-          field('gateway', 'Default gateway (optional)', h('vscode-textfield', { placeholder: '192.168.9.1', value: d.gateway }), 'Without it, the default route through the NIC moves to the bridge.'),
+          field(
+            'gateway',
+            'Default gateway (optional)',
+            h('vscode-textfield', { placeholder: '192.168.9.1', value: d.gateway }),
+            'Without it, the default route through the NIC moves to the bridge.',
+          ),
         ),
       ),
       field(
         'persist',
         'After a reboot',
         h('vscode-single-select', {}, ...persistOptions(d.persist)),
-        init().persistOptions.length > 1 ? "Saving writes VirtNet's own configuration for the host's network manager; the plan lists every file exactly." : 'No network manager detected on the host: the change is runtime only.',
+        init().persistOptions.length > 1
+          ? "Saving writes VirtNet's own configuration for the host's network manager; the plan lists every file exactly."
+          : 'No network manager detected on the host: the change is runtime only.',
       ),
     ),
     loop.previewBox(),
@@ -95,7 +126,9 @@ function wire(): void {
   $('stp').addEventListener('change', () => loop.set({ stp: $<CheckEl>('stp').checked }));
   $('ports').addEventListener('change', () => loop.set({ ports: [...$<MultiEl>('ports').value] }));
   $('nic').addEventListener('change', () => loop.set({ nic: $<ValueEl>('nic').value }));
-  $('persist').addEventListener('change', () => loop.set({ persist: init().persistOptions.find((o) => o.value === $<ValueEl>('persist').value)?.value ?? 'none' }));
+  $('persist').addEventListener('change', () =>
+    loop.set({ persist: init().persistOptions.find((o) => o.value === $<ValueEl>('persist').value)?.value ?? 'none' }),
+  );
   const radios = (group: string, set: (v: string) => void) =>
     $(group).addEventListener('change', (e) => {
       const r = e.target as HTMLElement & { checked: boolean; value: string };

@@ -116,7 +116,10 @@ export class FormLoop<D, I> {
     if (!this.init) return;
     this.hooks.showFields();
     const local = Object.keys(this.hooks.problems()).length > 0;
-    renderPreview($('preview'), local ? { kind: 'incomplete' } : !this.planned || this.planned.seq !== this.seq ? { kind: 'planning' } : { kind: 'planned', result: this.planned.result });
+    renderPreview(
+      $('preview'),
+      local ? { kind: 'incomplete' } : !this.planned || this.planned.seq !== this.seq ? { kind: 'planning' } : { kind: 'planned', result: this.planned.result },
+    );
     $<ButtonEl>('apply').disabled = !this.canApply();
     $<ButtonEl>('copy').disabled = this.busy || !this.planOk();
   }

@@ -19,12 +19,20 @@ export function renderPreview(box: HTMLElement, state: PreviewState): void {
   }
   const r = state.result;
   if (!r.ok) {
-    box.append(h('p', { class: 'error', id: 'plan-state' }, 'The host refuses this input; nothing can run:'), h('ul', { class: 'problems', id: 'plan-problems' }, ...r.problems.map((p) => h('li', {}, p))));
+    box.append(
+      h('p', { class: 'error', id: 'plan-state' }, 'The host refuses this input; nothing can run:'),
+      h('ul', { class: 'problems', id: 'plan-problems' }, ...r.problems.map((p) => h('li', {}, p))),
+    );
     return;
   }
   const p = r.plan;
   box.append(
-    h('p', { id: 'plan-title' }, h('strong', {}, p.title), ` — ${p.steps.length} step${p.steps.length === 1 ? '' : 's'}, applied in one round trip; a failing step undoes the ones before it.`),
+    h(
+      'p',
+      { id: 'plan-title' },
+      h('strong', {}, p.title),
+      ` — ${p.steps.length} step${p.steps.length === 1 ? '' : 's'}, applied in one round trip; a failing step undoes the ones before it.`,
+    ),
     h(
       'ol',
       { class: 'steps', id: 'plan-steps' },
@@ -39,7 +47,13 @@ export function renderPreview(box: HTMLElement, state: PreviewState): void {
             ? s.undo
               ? h('div', { class: 'undo' }, 'undo: ', h('code', {}, s.undo))
               : ''
-            : h('details', { class: 'exact' }, h('summary', {}, 'Exact command'), h('code', { class: 'cmd' }, `$ ${s.command}`), s.undo ? h('div', { class: 'undo' }, 'undo: ', h('code', {}, s.undo)) : ''),
+            : h(
+                'details',
+                { class: 'exact' },
+                h('summary', {}, 'Exact command'),
+                h('code', { class: 'cmd' }, `$ ${s.command}`),
+                s.undo ? h('div', { class: 'undo' }, 'undo: ', h('code', {}, s.undo)) : '',
+              ),
         );
       }),
     ),
@@ -50,11 +64,16 @@ export function renderPreview(box: HTMLElement, state: PreviewState): void {
         'div',
         { class: 'files', id: 'plan-files' },
         h('h3', {}, 'Configuration saved for the next boot'),
-        ...p.files.map((f) => h('div', { class: 'file' }, h('div', { class: 'path' }, `${f.path} (mode ${f.mode}), written exactly as:`), h('pre', {}, f.contents))),
+        ...p.files.map((f) =>
+          h('div', { class: 'file' }, h('div', { class: 'path' }, `${f.path} (mode ${f.mode}), written exactly as:`), h('pre', {}, f.contents)),
+        ),
         ...p.removes.map((r) => h('div', { class: 'file' }, h('div', { class: 'path' }, `${r} is removed (backed up first)`))),
       ),
     );
   }
   if (p.warnings.length) box.append(h('ul', { class: 'warnings', id: 'plan-warnings' }, ...p.warnings.map((w) => h('li', {}, w))));
-  if (p.touchesConnection) box.append(h('p', { class: 'warning' }, 'This plan changes the path of the connection to the host: Apply asks whether to guard it with an automatic rollback.'));
+  if (p.touchesConnection)
+    box.append(
+      h('p', { class: 'warning' }, 'This plan changes the path of the connection to the host: Apply asks whether to guard it with an automatic rollback.'),
+    );
 }

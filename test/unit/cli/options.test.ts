@@ -12,7 +12,10 @@ const op = (area: string, word: string) => operationForCli(area, word)!;
 
 test('usage lines come from the catalog: positionals, then options with their value hints', () => {
   assert.equal(usageLine(op('bridge', 'create')), 'bridge create <name> [--stp on|off] [--forward-delay <seconds>] [--port <ifname>]...');
-  assert.equal(usageLine(op('bridge', 'uplink')), 'bridge uplink <nic> --bridge <name> [--dhcp] [--address <cidr>] [--gateway <ip>] [--stp on|off] [--forward-delay <seconds>]');
+  assert.equal(
+    usageLine(op('bridge', 'uplink')),
+    'bridge uplink <nic> --bridge <name> [--dhcp] [--address <cidr>] [--gateway <ip>] [--stp on|off] [--forward-delay <seconds>]',
+  );
   assert.equal(usageLine(op('bridge', 'stp')), 'bridge stp <bridge> on|off');
   assert.equal(usageLine(op('tap', 'delete')), 'tap delete <name>');
   const all = changesUsage();
@@ -29,7 +32,11 @@ test('values are parsed by kind', () => {
 });
 
 test('an option of another subcommand is refused by name; bad values and counts are usage errors', () => {
-  const refused = (o: ReturnType<typeof op>, argv: string[], re: RegExp) => assert.throws(() => parseChange(o, argv), (e: unknown) => e instanceof UsageError && re.test(e.message));
+  const refused = (o: ReturnType<typeof op>, argv: string[], re: RegExp) =>
+    assert.throws(
+      () => parseChange(o, argv),
+      (e: unknown) => e instanceof UsageError && re.test(e.message),
+    );
   refused(op('tap', 'delete'), ['x', '--gateway', '1.2.3.4', '--force'], /tap delete does not take --gateway, --force/);
   refused(op('bridge', 'add-port'), ['br9', 'eth0', '--stp', 'on'], /does not take --stp/);
   refused(op('bridge', 'create'), ['br10', '--stp', 'maybe'], /takes "on" or "off", not "maybe"/);

@@ -14,7 +14,12 @@ import { emptyDraft, isBridgeFormData, isDraft, type Draft } from '../../../src/
 import { planResult } from '../../../src/forms/bridge/plan';
 import { isFormRequest as isRequest, isFormUpdate as isUpdate } from '../../../src/forms/protocol';
 
-const model = buildHostModel({ host: 'vnl-a', output: readFileSync(new URL('../../fixtures/collector/seed.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const model = buildHostModel({
+  host: 'vnl-a',
+  output: readFileSync(new URL('../../fixtures/collector/seed.out', import.meta.url), 'utf8'),
+  nonce: 'f1x7u2e0n0ce',
+  asRoot: null,
+});
 const draft = (d: Partial<Draft>): Draft => ({ ...emptyDraft(), ...d });
 const isFormRequest = (v: unknown) => isRequest(v, isDraft);
 const isFormUpdate = (v: unknown) => isUpdate(v, isBridgeFormData);
@@ -41,14 +46,19 @@ test('requests from the webview: well-formed ones pass, anything else is refused
 test('updates from the extension are checked too', () => {
   assert.ok(isFormUpdate({ type: 'plan', seq: 1, result: { ok: false, problems: ['no'] } }));
   assert.ok(isFormUpdate({ type: 'result', outcome: { kind: 'applied', message: 'ok', detail: '' } }));
-  assert.equal(isFormUpdate({ type: 'plan', seq: 1, result: { ok: true, plan: { title: 't', steps: [{ why: 1 }], warnings: [], touchesConnection: false } } }), false);
+  assert.equal(
+    isFormUpdate({ type: 'plan', seq: 1, result: { ok: true, plan: { title: 't', steps: [{ why: 1 }], warnings: [], touchesConnection: false } } }),
+    false,
+  );
   assert.equal(isFormUpdate({ type: 'result', outcome: { kind: 'exploded', message: '', detail: '' } }), false);
   assert.equal(isFormUpdate({ type: 'init', host: { dest: 'h' } }), false);
   assert.equal(isFormUpdate({ type: 'init', host: { dest: 'h', label: 'h' }, data: { ports: 'eth0' }, persistOptions: [], preset: {} }), false);
-  assert.ok(isFormUpdate({ type: 'init', host: { dest: 'h', label: 'h' }, data: { ports: [], nics: [], taken: [], dhcpClient: null }, persistOptions: [], preset: {} }));
+  assert.ok(
+    isFormUpdate({ type: 'init', host: { dest: 'h', label: 'h' }, data: { ports: [], nics: [], taken: [], dhcpClient: null }, persistOptions: [], preset: {} }),
+  );
 });
 
-test('live checks: the core\'s name rules, names taken on the host, ranges, addresses', () => {
+test("live checks: the core's name rules, names taken on the host, ranges, addresses", () => {
   const taken = model.links.map((l) => l.name);
   assert.match(fieldProblems(draft({ bridge: 'sixteen-chars-xx' }), taken).bridge ?? '', /16 bytes long; Linux allows at most 15/);
   assert.match(fieldProblems(draft({ bridge: 'br 0' }), taken).bridge ?? '', /contains " "/);
@@ -66,8 +76,14 @@ test('a draft plans through the real planner: the preview is the plan', () => {
   const r = planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4' }), now);
   assert.ok(r.ok);
   const real = planCreateBridge(model, { name: 'br10', stp: true, forwardDelay: 4, ports: [] });
-  assert.deepEqual(r.plan.steps.map((s) => s.command), real.steps.map((s) => shJoin(s.argv)));
-  assert.deepEqual(r.plan.steps.map((s) => s.display), real.steps.map((s) => s.display));
+  assert.deepEqual(
+    r.plan.steps.map((s) => s.command),
+    real.steps.map((s) => shJoin(s.argv)),
+  );
+  assert.deepEqual(
+    r.plan.steps.map((s) => s.display),
+    real.steps.map((s) => s.display),
+  );
   assert.equal(r.plan.steps[0].undo, 'ip link del dev br10');
   assert.deepEqual(r.plan.files, []);
   assert.ok(r.plan.warnings.some((w) => /runtime only/.test(w)));
@@ -86,8 +102,19 @@ test('a draft that persists previews its files exactly, through the manager the 
   assert.match(netdev.contents, /Kind=bridge/);
   assert.match(netdev.contents, /ForwardDelaySec=4/);
   // The write step carries the same contents the preview shows.
-  assert.ok(r.plan.steps.some((s) => s.command.includes('virtnet-write') && s.command.includes('05-virtnet-br10.netdev') && s.display === 'write /etc/systemd/network/05-virtnet-br10.netdev'));
-  assert.deepEqual(planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4', persist: 'networkd' }), now), r, 'same draft, same stamp: the same plan');
+  assert.ok(
+    r.plan.steps.some(
+      (s) =>
+        s.command.includes('virtnet-write') &&
+        s.command.includes('05-virtnet-br10.netdev') &&
+        s.display === 'write /etc/systemd/network/05-virtnet-br10.netdev',
+    ),
+  );
+  assert.deepEqual(
+    planResult(model, draft({ bridge: 'br10', stp: true, forwardDelay: '4', persist: 'networkd' }), now),
+    r,
+    'same draft, same stamp: the same plan',
+  );
   const other = planResult(model, draft({ bridge: 'br10', persist: 'netplan' }), now);
   assert.ok(!other.ok);
   assert.match(other.problems.join('\n'), /managed by systemd-networkd/);

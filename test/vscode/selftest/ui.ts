@@ -9,8 +9,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  REPO_ROOT, ensureServerInstalled, launchBrowser, openWorkbench, startServer, stopServer, workbenchUrl,
-  type LaunchedBrowser, type VsServer,
+  REPO_ROOT,
+  ensureServerInstalled,
+  launchBrowser,
+  openWorkbench,
+  startServer,
+  stopServer,
+  workbenchUrl,
+  type LaunchedBrowser,
+  type VsServer,
 } from '../server';
 
 const SHOT = path.join(REPO_ROOT, 'test-results/selftest.png');

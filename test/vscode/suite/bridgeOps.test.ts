@@ -85,7 +85,7 @@ suite('bridge commands: lab host', function () {
     assert.match(s.errors()[0].message, /there is no interface "no-such-nic"/);
   });
 
-  test('Create Tap: the modal lists the plan\'s commands; Apply creates it; the tree shows it', async () => {
+  test("Create Tap: the modal lists the plan's commands; Apply creates it; the tree shows it", async () => {
     const { outcome, stub: s } = await run('Apply', 'virtnet.tap.create', TAP, '');
     assert.equal(outcome?.kind, 'applied', outcome?.message);
     const [modal] = s.modals();
@@ -94,7 +94,10 @@ suite('bridge commands: lab host', function () {
     assert.deepEqual(modal.items, ['Apply', 'Copy as Script']);
     assert.equal((await link(TAP))?.portKind, 'tap');
     const session = a.hosts().find((h) => h.dest === H)!;
-    assert.ok(session.model?.links.some((l) => l.name === TAP), 'the host was refreshed after apply');
+    assert.ok(
+      session.model?.links.some((l) => l.name === TAP),
+      'the host was refreshed after apply',
+    );
   });
 
   test('Add Port, STP on, Add and Clear Address, Remove Port on a bridge of our own', async () => {
@@ -145,7 +148,7 @@ suite('bridge commands: lab host', function () {
     assert.equal((await inventory()).bridges.find((b) => b.name === BR)?.stp, true, 'STP still on');
   });
 
-  test('Saving through the host\'s network manager: the modal lists every file exactly; Copy as Script runs nothing', async () => {
+  test("Saving through the host's network manager: the modal lists every file exactly; Copy as Script runs nothing", async () => {
     await setSetting('persistence', 'save');
     try {
       const before = await inventory();
@@ -169,7 +172,7 @@ suite('bridge commands: lab host', function () {
     }
   });
 
-  test('Delete Bridge of br9 (it holds the host\'s address) warns naming it; declining runs nothing', async () => {
+  test("Delete Bridge of br9 (it holds the host's address) warns naming it; declining runs nothing", async () => {
     const { stub: s } = await run(undefined, 'virtnet.bridge.delete', 'br9');
     const [insist] = s.modals();
     assert.ok(insist, 'a warning');
@@ -186,6 +189,9 @@ suite('bridge commands: lab host', function () {
     assert.equal(r.outcome?.kind, 'applied', r.outcome?.message);
     const m = await inventory();
     assert.ok(!m.links.some((l) => l.name === TAP || l.name === BR));
-    assert.ok(m.bridges.some((b) => b.name === 'br9'), 'br9 untouched');
+    assert.ok(
+      m.bridges.some((b) => b.name === 'br9'),
+      'br9 untouched',
+    );
   });
 });

@@ -19,10 +19,10 @@ suite('commands', () => {
     const contributes = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes as Contributes;
     const contributed = contributes.commands.map((c) => c.command).sort();
     // VS Code registers `<view id>.focus` and friends itself for every contributed view.
-    const viewPrefixes = Object.values(contributes.views).flat().map((v) => `${v.id}.`);
-    const registered = (await vscode.commands.getCommands(true))
-      .filter((c) => c.startsWith('virtnet.') && !viewPrefixes.some((p) => c.startsWith(p)))
-      .sort();
+    const viewPrefixes = Object.values(contributes.views)
+      .flat()
+      .map((v) => `${v.id}.`);
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('virtnet.') && !viewPrefixes.some((p) => c.startsWith(p))).sort();
     assert.ok(contributed.length > 0);
     for (const id of contributed) assert.ok(registered.includes(id), `${id} is contributed but not registered`);
     for (const id of registered) assert.ok(contributed.includes(id), `${id} is registered but not contributed`);

@@ -67,8 +67,14 @@ suite('tree: unreachable host', () => {
     const retry = kids.find((k) => k.item.contextValue === 'action:retry');
     assert.ok(retry, 'a Retry node');
     assert.equal(retry.item.command?.command, 'virtnet.refreshHost');
-    assert.ok(kids.some((k) => k.item.contextValue === 'action:log'), 'a Show log node');
-    assert.ok(kids.some((k) => k.item.contextValue === 'action:settings'), 'an Edit hosts setting node');
+    assert.ok(
+      kids.some((k) => k.item.contextValue === 'action:log'),
+      'a Show log node',
+    );
+    assert.ok(
+      kids.some((k) => k.item.contextValue === 'action:settings'),
+      'an Edit hosts setting node',
+    );
   });
 
   test('Retry runs without throwing and leaves the error in the tree', async () => {

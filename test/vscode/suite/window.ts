@@ -60,4 +60,7 @@ export class WindowStub {
 }
 
 /** Answers every modal with `button` when it offers it; other messages are dismissed. */
-export const pick = (button: string): Answer => (s) => (s.modal && s.items.includes(button) ? button : undefined);
+export const pick =
+  (button: string): Answer =>
+  (s) =>
+    s.modal && s.items.includes(button) ? button : undefined;

@@ -39,7 +39,15 @@ async function hostRun(dest: string, argv: string[]): Promise<string> {
 const checks = new Checks();
 
 async function main(): Promise<void> {
-  await withLabWorkbench(checks, { lab: { name: 'vsc-form', index: 41 }, settings: { 'virtnet.showThisHost': false, 'virtnet.persistence': 'runtime' }, viewport: { width: 1400, height: 900 } }, run);
+  await withLabWorkbench(
+    checks,
+    {
+      lab: { name: 'vsc-form', index: 41 },
+      settings: { 'virtnet.showThisHost': false, 'virtnet.persistence': 'runtime' },
+      viewport: { width: 1400, height: 900 },
+    },
+    run,
+  );
 }
 
 async function run(page: Page, dest: string): Promise<void> {
@@ -51,13 +59,14 @@ async function run(page: Page, dest: string): Promise<void> {
   try {
     await runChecks(page, dest, cspViolations);
   } finally {
-    await hostRun(dest, ['sh', '-c', `for l in ${UPLINK_BRIDGE} ${UPLINK_NIC} ${DHCP_BRIDGE} ${DHCP_NIC}; do ip link del $l 2>/dev/null; done; true`]).catch(() => '');
+    await hostRun(dest, ['sh', '-c', `for l in ${UPLINK_BRIDGE} ${UPLINK_NIC} ${DHCP_BRIDGE} ${DHCP_NIC}; do ip link del $l 2>/dev/null; done; true`]).catch(
+      () => '',
+    );
   }
 }
 
 async function runChecks(page: Page, dest: string, cspViolations: string[]): Promise<void> {
   const check = checker(page, checks, 'form-failure');
-
 
   await check(`the VirtNet view shows the lab host ${dest}, read`, async () => {
     await page.locator('.part.activitybar .action-item a[aria-label^="VirtNet"]').click({ timeout: 30_000 });
@@ -125,12 +134,19 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
     await page.keyboard.press('Enter');
     const files = await waitText(form.locator('#plan-files'), new RegExp(`virtnet[^\\s]*${BRIDGE}`), 15_000);
     if (!/written exactly as/.test(files) || !/Written by VirtNet/.test(files)) throw new Error(`the files are not shown in full: ${JSON.stringify(files)}`);
-    if (!/virtnet-write/.test(await form.locator('#plan-steps').innerText())) throw new Error('no write step in the plan');
-    await page.screenshot({ path: path.join(OUT, 'form-persist.png') });
-    // Back to runtime only: the lab host shares this machine's /etc, so nothing is saved here.
-    await persist.click();
-    await page.keyboard.press('ArrowUp');
-    await page.keyboard.press('Enter');
+    try {
+      // Each write is a short step; its exact command is one click away.
+      const steps = await form.locator('#plan-steps').innerText();
+      if (!new RegExp(`write /etc/\\S*virtnet\\S*${BRIDGE}`).test(steps)) throw new Error(`no write step in the plan: ${JSON.stringify(steps)}`);
+      if (!/Exact command/.test(steps)) throw new Error('the exact command is not one click away');
+      await page.screenshot({ path: path.join(OUT, 'form-persist.png') });
+    } finally {
+      // Back to runtime only, whatever happened: the lab host shares this machine's /etc, so
+      // nothing may be saved here.
+      await persist.click();
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('Enter');
+    }
     await waitText(form.locator('#plan-warnings'), /runtime only/);
     if (await form.locator('#plan-files').count()) throw new Error('files still listed after choosing runtime only');
   });
@@ -168,7 +184,11 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
   });
 
   await check(`Bridge my uplink: ${UPLINK_NIC} (static) into ${UPLINK_BRIDGE} from the form; its address moves to the bridge`, async () => {
-    await hostRun(dest, ['sh', '-c', `ip link add ${UPLINK_NIC} type veth peer name ${UPLINK_NIC}p && ip addr add ${UPLINK_ADDR} dev ${UPLINK_NIC} && ip link set ${UPLINK_NIC} up`]);
+    await hostRun(dest, [
+      'sh',
+      '-c',
+      `ip link add ${UPLINK_NIC} type veth peer name ${UPLINK_NIC}p && ip addr add ${UPLINK_ADDR} dev ${UPLINK_NIC} && ip link set ${UPLINK_NIC} up`,
+    ]);
     // The refresh brings the new NIC into the form's lists.
     await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
     await form.locator('#mode vscode-radio[value="uplink"]').click();
@@ -207,7 +227,11 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
   await check(`Cancel while a DHCP uplink waits for a server that never answers: stopped, undone, said so`, async () => {
     // A second NIC with nobody on its link: the DHCP step waits (bounded) for an offer that never
     // comes, long enough to press Cancel in the form.
-    await hostRun(dest, ['sh', '-c', `ip link add ${DHCP_NIC} type veth peer name ${DHCP_NIC}p && ip addr add ${DHCP_ADDR} dev ${DHCP_NIC} && ip link set ${DHCP_NIC} up && ip link set ${DHCP_NIC}p up`]);
+    await hostRun(dest, [
+      'sh',
+      '-c',
+      `ip link add ${DHCP_NIC} type veth peer name ${DHCP_NIC}p && ip addr add ${DHCP_ADDR} dev ${DHCP_NIC} && ip link set ${DHCP_NIC} up && ip link set ${DHCP_NIC}p up`,
+    ]);
     const before = await hostRun(dest, ['sh', '-c', 'ip -br addr; ip route']);
     await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
     const nic = form.locator('#nic');
@@ -296,13 +320,21 @@ async function checkRestore(page: Page, check: (name: string, body: () => Promis
 async function pickTheme(page: Page, theme: string): Promise<void> {
   const rows = page.locator('.quick-input-list .monaco-list-row');
   // The picker replaces the palette's list: wait for a theme to show before filtering.
-  await rows.filter({ hasText: /Modern/ }).first().waitFor({ timeout: 10_000 }).catch(() => {
-    throw new Error('the color theme picker did not open');
-  });
+  await rows
+    .filter({ hasText: /Modern/ })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => {
+      throw new Error('the color theme picker did not open');
+    });
   await page.locator('.quick-input-widget input').fill(theme);
-  await rows.filter({ hasText: theme }).first().waitFor({ timeout: 10_000 }).catch(() => {
-    throw new Error(`the theme picker does not offer "${theme}"`);
-  });
+  await rows
+    .filter({ hasText: theme })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => {
+      throw new Error(`the theme picker does not offer "${theme}"`);
+    });
   await page.keyboard.press('Enter');
 }
 
@@ -315,8 +347,6 @@ async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
     await sleep(200);
   }
 }
-
-
 
 async function expandBridges(page: Page): Promise<void> {
   const row = await waitRow(page, (r) => r.level === 2 && r.label === 'Bridges', 15_000, 'Bridges');

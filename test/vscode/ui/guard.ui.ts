@@ -27,9 +27,12 @@ const checks = new Checks();
 async function prepare(lab: LabHost): Promise<void> {
   const peer = lab.address.replace(/\.2$/, '.1');
   const r = await lab.exec([
-    'sh', '-c',
+    'sh',
+    '-c',
     'set -e; mac=$(cat /sys/class/net/enp3s1/address); ip -batch - <<EOF\nlink add br9 address $mac type bridge\nlink set enp3s1 master br9\nlink set br9 up\naddress del $1/24 dev enp3s1\naddress add $1/24 dev br9\nroute replace default via $2 dev br9\nEOF',
-    'prepare', lab.address, peer,
+    'prepare',
+    lab.address,
+    peer,
   ]);
   if (r.code !== 0) throw new Error(`preparing br9 failed: ${r.stderr}`);
 }
@@ -110,7 +113,8 @@ async function run(page: Page, lab: LabHost): Promise<void> {
     await page.keyboard.press('Enter');
     await dialog.waitFor({ timeout: 15_000 });
     const text = await dialog.innerText();
-    if (!/Addresses of br9: remove .*10\.231\.142\.1\/24/.test(text) || !/ip route del default via/.test(text)) throw new Error(`unexpected plan: ${JSON.stringify(text)}`);
+    if (!/Addresses of br9: remove .*10\.231\.142\.1\/24/.test(text) || !/ip route del default via/.test(text))
+      throw new Error(`unexpected plan: ${JSON.stringify(text)}`);
     const started = Date.now();
     await dialog.locator('.monaco-button', { hasText: /^Apply with rollback guard$/ }).click();
     // The host rolls back at ROLLBACK_S; the window needs some more to reconnect.
@@ -123,8 +127,15 @@ async function run(page: Page, lab: LabHost): Promise<void> {
   await check('after the rollback the host is as before the removal: both addresses, the same routes, nothing left over', async () => {
     const now = await hostState(lab);
     for (const a of [lab.address, EXTRA]) if (!now.addr.includes(a)) throw new Error(`br9 lacks ${a}: ${now.addr}`);
-    const sorted = (t: string) => t.split('\n').map((l) => l.trim()).filter((l) => !l.includes('10.231.142.')).sort().join('\n');
-    if (sorted(now.routes) !== sorted(before.routes)) throw new Error(`routes differ: before ${JSON.stringify(before.routes)}, now ${JSON.stringify(now.routes)}`);
+    const sorted = (t: string) =>
+      t
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => !l.includes('10.231.142.'))
+        .sort()
+        .join('\n');
+    if (sorted(now.routes) !== sorted(before.routes))
+      throw new Error(`routes differ: before ${JSON.stringify(before.routes)}, now ${JSON.stringify(now.routes)}`);
     if (now.leftovers) throw new Error(`guard leftovers: ${now.leftovers}`);
   });
 

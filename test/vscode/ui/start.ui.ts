@@ -78,7 +78,10 @@ async function main(): Promise<number> {
     try {
       await row.filter({ hasText: 'this host' }).waitFor({ timeout: 30_000 });
       // Its groups show once the host was read.
-      await page.locator('[id="workbench.view.extension.virtnet"] .monaco-list-row[aria-level="2"]', { hasText: 'Bridges' }).first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('[id="workbench.view.extension.virtnet"] .monaco-list-row[aria-level="2"]', { hasText: 'Bridges' })
+        .first()
+        .waitFor({ timeout: 30_000 });
       ok(`the VirtNet tree shows this host "${hostname}" with its groups`);
     } catch (e) {
       fail(`the VirtNet tree shows this host "${hostname}"`, (e as Error).message.split('\n')[0]);

@@ -21,7 +21,6 @@ import { checker, OUT, type Row, ROWS, VIEW, visibleRows, withLabWorkbench } fro
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
 const LEASE_IP = /^192\.168\.122\.\d{1,3}$/;
 
-
 const checks = new Checks();
 
 async function main(): Promise<void> {
@@ -39,7 +38,6 @@ async function main(): Promise<void> {
 async function run(page: Page, dest: string): Promise<void> {
   const check = checker(page, checks, 'failure');
 
-
   await check('the VirtNet activity bar entry opens the Hosts view', async () => {
     // The entry appears once the workbench has registered the extension's contributions.
     const entry = page.locator('.part.activitybar .action-item a[aria-label^="VirtNet"]');
@@ -52,13 +50,20 @@ async function run(page: Page, dest: string): Promise<void> {
   await widenSideBar(page, 600);
 
   await check(`the lab host ${dest} is listed, expanded, and read (its groups show)`, async () => {
-    const host = await waitRow(page, (rows) => {
-      const h = rows.find((r) => r.level === 1 && r.label === dest);
-      if (!h) return undefined;
-      if (/unreachable|failed/.test(h.description)) throw new Error(`${dest} failed: ${h.description}`);
-      const groups = under(rows, h).filter((r) => r.level === 2).map((r) => r.label);
-      return groups.includes('Bridges') && !/refreshing/.test(h.description) ? h : undefined;
-    }, 60_000, `host ${dest} with its groups`);
+    const host = await waitRow(
+      page,
+      (rows) => {
+        const h = rows.find((r) => r.level === 1 && r.label === dest);
+        if (!h) return undefined;
+        if (/unreachable|failed/.test(h.description)) throw new Error(`${dest} failed: ${h.description}`);
+        const groups = under(rows, h)
+          .filter((r) => r.level === 2)
+          .map((r) => r.label);
+        return groups.includes('Bridges') && !/refreshing/.test(h.description) ? h : undefined;
+      },
+      60_000,
+      `host ${dest} with its groups`,
+    );
     if (host.expanded !== 'true') throw new Error(`${dest} is not expanded (aria-expanded=${host.expanded})`);
   });
 
@@ -74,7 +79,7 @@ async function run(page: Page, dest: string): Promise<void> {
     await waitChild(page, dest, (r) => r.level === 4 && r.label === 'enp3s1', 'port enp3s1 under br9');
   });
 
-  await check('Libvirt networks shows default, and default shows c7\'s lease 192.168.122.x', async () => {
+  await check("Libvirt networks shows default, and default shows c7's lease 192.168.122.x", async () => {
     await expand(page, dest, ['Libvirt networks']);
     await waitChild(page, dest, (r) => r.level === 3 && r.label === 'default', 'network default');
     await expand(page, dest, ['Libvirt networks', 'default']);
@@ -82,12 +87,17 @@ async function run(page: Page, dest: string): Promise<void> {
     if (!/VM c7/.test(lease.description)) throw new Error(`lease ${lease.label} is not c7's: "${lease.description}"`);
   });
 
-  await check('Virtual machines shows c7 running, and c7\'s NIC has its 192.168.122.x address', async () => {
+  await check("Virtual machines shows c7 running, and c7's NIC has its 192.168.122.x address", async () => {
     await expand(page, dest, ['Virtual machines']);
     const c7 = await waitChild(page, dest, (r) => r.level === 3 && r.label === 'c7', 'VM c7');
     if (!/running/.test(c7.description)) throw new Error(`c7 is not running: "${c7.description}"`);
     await expand(page, dest, ['Virtual machines', 'c7']);
-    await waitChild(page, dest, (r) => r.level === 4 && /^network default$/.test(r.label) && /192\.168\.122\.\d+/.test(r.description), 'c7\'s NIC on default with an IP');
+    await waitChild(
+      page,
+      dest,
+      (r) => r.level === 4 && /^network default$/.test(r.label) && /192\.168\.122\.\d+/.test(r.description),
+      "c7's NIC on default with an IP",
+    );
   });
 
   await check('hovering c7 shows its tooltip (VM c7, state running, QEMU TCG)', async () => {
@@ -98,7 +108,11 @@ async function run(page: Page, dest: string): Promise<void> {
     }
     await page.screenshot({ path: path.join(OUT, 'tooltip-c7.png') });
     await page.mouse.move(900, 600); // away from the tree, so the hover closes
-    await page.locator('.workbench-hover-container, .monaco-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+    await page
+      .locator('.workbench-hover-container, .monaco-hover')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .catch(() => {});
   });
 
   // Focus off the tree, so the screenshot shows no focus outline.
@@ -142,7 +156,6 @@ async function run(page: Page, dest: string): Promise<void> {
   });
 }
 
-
 /** The rows below `host` up to the next root. */
 function under(rows: Row[], host: Row): Row[] {
   const start = rows.indexOf(host);
@@ -167,29 +180,39 @@ async function waitRow(page: Page, pick: (rows: Row[]) => Row | undefined, timeo
 
 /** A row below the lab host (or the host itself with `self`) matching `pred`. */
 function waitChild(page: Page, dest: string, pred: (r: Row) => boolean, what: string, self = false): Promise<Row> {
-  return waitRow(page, (rows) => {
-    const host = rows.find((r) => r.level === 1 && r.label === dest);
-    if (!host) return undefined;
-    return self && pred(host) ? host : under(rows, host).find(pred);
-  }, 15_000, `${what} (under ${dest})`);
+  return waitRow(
+    page,
+    (rows) => {
+      const host = rows.find((r) => r.level === 1 && r.label === dest);
+      if (!host) return undefined;
+      return self && pred(host) ? host : under(rows, host).find(pred);
+    },
+    15_000,
+    `${what} (under ${dest})`,
+  );
 }
 
 /** Expands the node at `labels` (a path of labels below the lab host), if it is not already. */
 async function expand(page: Page, dest: string, labels: string[]): Promise<void> {
-  const target = await waitRow(page, (rows) => {
-    const host = rows.find((r) => r.level === 1 && r.label === dest);
-    if (!host) return undefined;
-    let scope = under(rows, host);
-    let hit: Row | undefined;
-    for (const [depth, label] of labels.entries()) {
-      hit = scope.find((r) => r.level === depth + 2 && r.label === label);
-      if (!hit) return undefined;
-      const from = scope.indexOf(hit);
-      const end = scope.findIndex((r, i) => i > from && r.level <= hit!.level);
-      scope = scope.slice(from + 1, end < 0 ? undefined : end);
-    }
-    return hit;
-  }, 15_000, labels.join(' > '));
+  const target = await waitRow(
+    page,
+    (rows) => {
+      const host = rows.find((r) => r.level === 1 && r.label === dest);
+      if (!host) return undefined;
+      let scope = under(rows, host);
+      let hit: Row | undefined;
+      for (const [depth, label] of labels.entries()) {
+        hit = scope.find((r) => r.level === depth + 2 && r.label === label);
+        if (!hit) return undefined;
+        const from = scope.indexOf(hit);
+        const end = scope.findIndex((r, i) => i > from && r.level <= hit!.level);
+        scope = scope.slice(from + 1, end < 0 ? undefined : end);
+      }
+      return hit;
+    },
+    15_000,
+    labels.join(' > '),
+  );
   if (target.expanded === 'true') return;
   if (target.expanded !== 'false') throw new Error(`${labels.join(' > ')} cannot be expanded`);
   await rowLocator(page, target).locator('.monaco-tl-twistie').click();

@@ -26,7 +26,11 @@ export interface WorkbenchOptions {
   serverOnLab?: { prepare: (lab: LabHost) => Promise<void> };
 }
 
-export async function withLabWorkbench(checks: Checks, options: WorkbenchOptions, run: (page: Page, dest: string, lab: LabHost | undefined) => Promise<void>): Promise<void> {
+export async function withLabWorkbench(
+  checks: Checks,
+  options: WorkbenchOptions,
+  run: (page: Page, dest: string, lab: LabHost | undefined) => Promise<void>,
+): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   ensureServerInstalled();
   let lab: LabHost | undefined;

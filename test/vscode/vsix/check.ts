@@ -11,10 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  BASE_SETTINGS, REPO_ROOT, SERVER_MAIN, ensureServerInstalled, killTree, launchBrowser,
-  type LaunchedBrowser,
-} from '../server';
+import { BASE_SETTINGS, REPO_ROOT, SERVER_MAIN, ensureServerInstalled, killTree, launchBrowser, type LaunchedBrowser } from '../server';
 import { Checks } from '../ui/checks';
 
 const OUT = path.join(REPO_ROOT, 'test-results/ui');
@@ -37,11 +34,27 @@ function startServerWith(tmp: string, extensionsDir: string): Promise<{ pid: num
   const userData = path.join(tmp, 'user-data');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(BASE_SETTINGS, null, 2));
-  const child = spawn(process.execPath, [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--without-connection-token', '--accept-server-license-terms',
-    '--telemetry-level', 'off', '--user-data-dir', userData, '--server-data-dir', path.join(tmp, 'server-data'),
-    '--extensions-dir', extensionsDir,
-  ], { env: serverEnv(), cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      SERVER_MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--telemetry-level',
+      'off',
+      '--user-data-dir',
+      userData,
+      '--server-data-dir',
+      path.join(tmp, 'server-data'),
+      '--extensions-dir',
+      extensionsDir,
+    ],
+    { env: serverEnv(), cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => {
@@ -88,7 +101,9 @@ async function main(): Promise<void> {
     // 2. Offline install into a fresh extensions dir.
     const extDir = path.join(tmp, 'extensions');
     const inst = spawnSync(process.execPath, [SERVER_MAIN, '--install-extension', vsix, '--extensions-dir', extDir, '--accept-server-license-terms'], {
-      env: serverEnv(), encoding: 'utf8', timeout: 120_000,
+      env: serverEnv(),
+      encoding: 'utf8',
+      timeout: 120_000,
     });
     const installed = existsSync(extDir) ? readdirSync(extDir).filter((d) => d.toLowerCase().startsWith(`${EXT_ID.toLowerCase()}-`)) : [];
     if (inst.status === 0 && installed.length === 1 && existsSync(path.join(extDir, installed[0], 'dist/extension.js'))) {

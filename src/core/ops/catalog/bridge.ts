@@ -28,7 +28,12 @@ export const BRIDGE_OPS: readonly Operation[] = [
       { name: 'port', kind: 'freeInterface', multiple: true, placeholder: '<ifname>', description: 'an interface to enslave' },
     ],
     plan(model, a) {
-      const intent: CreateBridgeIntent = { name: arg.str(a, 'name'), stp: arg.bool(a, 'stp'), forwardDelay: arg.num(a, 'forwardDelay'), ports: arg.list(a, 'port') };
+      const intent: CreateBridgeIntent = {
+        name: arg.str(a, 'name'),
+        stp: arg.bool(a, 'stp'),
+        forwardDelay: arg.num(a, 'forwardDelay'),
+        ports: arg.list(a, 'port'),
+      };
       return { plan: planCreateBridge(model, intent), persist: { op: 'create-bridge', intent } };
     },
     commands: [{ id: 'virtnet.bridge.create', title: 'Create Bridge...', icon: 'add', ask: [], targets: ['host'], form: { id: 'bridge', mode: 'create' } }],
@@ -59,7 +64,16 @@ export const BRIDGE_OPS: readonly Operation[] = [
       };
       return { plan: planUplink(model, intent), persist: { op: 'uplink', intent } };
     },
-    commands: [{ id: 'virtnet.bridge.uplink', title: 'Bridge My Uplink...', icon: 'type-hierarchy-sub', ask: [], targets: ['host', 'uplinkNic'], form: { id: 'bridge', mode: 'uplink' } }],
+    commands: [
+      {
+        id: 'virtnet.bridge.uplink',
+        title: 'Bridge My Uplink...',
+        icon: 'type-hierarchy-sub',
+        ask: [],
+        targets: ['host', 'uplinkNic'],
+        form: { id: 'bridge', mode: 'uplink' },
+      },
+    ],
   },
   {
     id: 'bridge.addPort',
@@ -141,13 +155,26 @@ export const BRIDGE_OPS: readonly Operation[] = [
       { name: 'dhcp', kind: 'flag', description: 'ask DHCP for the address' },
     ],
     plan(model, a) {
-      const intent = { ifname: arg.str(a, 'ifname'), add: arg.list(a, 'add'), remove: arg.list(a, 'del'), clear: arg.bool(a, 'clear'), dhcp: arg.bool(a, 'dhcp') };
+      const intent = {
+        ifname: arg.str(a, 'ifname'),
+        add: arg.list(a, 'add'),
+        remove: arg.list(a, 'del'),
+        clear: arg.bool(a, 'clear'),
+        dhcp: arg.bool(a, 'dhcp'),
+      };
       return { plan: planAddresses(model, intent), persist: { op: 'address', intent } };
     },
     commands: [
       { id: 'virtnet.bridge.addAddress', title: 'Add Address to Bridge...', icon: 'add', ask: ['ifname', 'add'], targets: ['bridge'] },
       { id: 'virtnet.bridge.removeAddress', title: 'Remove Address from Bridge...', icon: 'remove', ask: ['ifname', 'del'], targets: ['bridgeAddress'] },
-      { id: 'virtnet.bridge.dhcpAddress', title: 'Get Bridge Address by DHCP', icon: 'cloud-download', preset: { dhcp: true }, ask: ['ifname'], targets: ['bridge'] },
+      {
+        id: 'virtnet.bridge.dhcpAddress',
+        title: 'Get Bridge Address by DHCP',
+        icon: 'cloud-download',
+        preset: { dhcp: true },
+        ask: ['ifname'],
+        targets: ['bridge'],
+      },
     ],
   },
 ];

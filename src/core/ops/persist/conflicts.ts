@@ -65,15 +65,33 @@ function check(script: string, tag: string, params: string[], why: string, displ
 }
 
 export function networkdConflictCheck(prefix: string, names: string[]): Step {
-  return check(NETWORKD, 'virtnet-check-networkd', [prefix, ...names], `check that no other systemd-networkd file defines ${names.join(', ')}`, `check no other networkd config defines ${names.join(' ')}`);
+  return check(
+    NETWORKD,
+    'virtnet-check-networkd',
+    [prefix, ...names],
+    `check that no other systemd-networkd file defines ${names.join(', ')}`,
+    `check no other networkd config defines ${names.join(' ')}`,
+  );
 }
 
 export function netplanConflictCheck(own: string, names: string[]): Step {
-  return check(NETPLAN, 'virtnet-check-netplan', [own, ...names], `check that no other netplan file defines ${names.join(', ')}`, `check no other netplan file defines ${names.join(' ')}`);
+  return check(
+    NETPLAN,
+    'virtnet-check-netplan',
+    [own, ...names],
+    `check that no other netplan file defines ${names.join(', ')}`,
+    `check no other netplan file defines ${names.join(' ')}`,
+  );
 }
 
 export function nmConflictCheck(names: string[]): Step {
-  return check(NM, 'virtnet-check-nm', names, `check that no NetworkManager connection other than VirtNet's configures ${names.join(', ')}`, `check no other NetworkManager connection configures ${names.join(' ')}`);
+  return check(
+    NM,
+    'virtnet-check-nm',
+    names,
+    `check that no NetworkManager connection other than VirtNet's configures ${names.join(', ')}`,
+    `check no other NetworkManager connection configures ${names.join(' ')}`,
+  );
 }
 
 /** The scripts, for tests that run them against a fake root. */

@@ -13,7 +13,10 @@ const RESTORE = 'if [ -e "$2" ]; then cp -a "$2" "$1"; else rm -f "$1"; fi';
 
 /** `20240501T101500Z`: sorts by time and has no characters any shell or glob cares about. */
 export function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 /**
@@ -28,7 +31,10 @@ export function backupPath(path: string, ts: string, hidden = false): string {
 }
 
 function backupStep(path: string, bak: string): Step {
-  return step(['sh', '-c', BACKUP, 'virtnet-backup', path, bak], `back up ${path} (if it exists) to ${bak}`, ['rm', '-f', bak], { kind: 'file', display: `back up ${path}` });
+  return step(['sh', '-c', BACKUP, 'virtnet-backup', path, bak], `back up ${path} (if it exists) to ${bak}`, ['rm', '-f', bak], {
+    kind: 'file',
+    display: `back up ${path}`,
+  });
 }
 
 function restoreArgv(path: string, bak: string): string[] {
@@ -39,7 +45,10 @@ function restoreArgv(path: string, bak: string): string[] {
 export function writeFileSteps(file: PersistFile, bak: string): Step[] {
   return [
     backupStep(file.path, bak),
-    step(['sh', '-c', WRITE, 'virtnet-write', file.path, file.mode, file.contents], `write ${file.path} (mode ${file.mode})`, restoreArgv(file.path, bak), { kind: 'file', display: `write ${file.path}` }),
+    step(['sh', '-c', WRITE, 'virtnet-write', file.path, file.mode, file.contents], `write ${file.path} (mode ${file.mode})`, restoreArgv(file.path, bak), {
+      kind: 'file',
+      display: `write ${file.path}`,
+    }),
   ];
 }
 

@@ -95,20 +95,29 @@ export function persistIfupdown(intent: PersistIntent, ctx: PersistContext): Per
   const warnings: string[] = [];
   if (intent.kind === 'delete-bridge' || intent.kind === 'delete-tap') {
     if (intent.kind === 'delete-tap' && intent.bridge) {
-      warnings.push(`if ${filePath(intent.bridge)} lists ${intent.name} in bridge_ports, ifup warns that it is missing at boot and carries on; rewrite it with any --persist change to ${intent.bridge}`);
+      warnings.push(
+        `if ${filePath(intent.bridge)} lists ${intent.name} in bridge_ports, ifup warns that it is missing at boot and carries on; rewrite it with any --persist change to ${intent.bridge}`,
+      );
     }
     return { backend: 'ifupdown', checks: [], steps: removeFileSteps(p, bak), files: [], removes: [p], warnings };
   }
   const file: PersistFile = { path: p, contents: stanzas(intent), mode: '644' };
   const names = intent.kind === 'tap' ? [intent.name] : [intent.bridge, ...intent.ports];
   const checks: Step[] = [
-    step(['sh', '-c', CHECK, 'virtnet-check', p, ...names], `check that /etc/network/interfaces reads ${IFUPDOWN_DIR} and that no other file configures ${names.join(', ')}`, null, {
-      kind: 'check',
-      display: `check ifupdown reads ${IFUPDOWN_DIR} and nothing else configures ${names.join(' ')}`,
-    }),
+    step(
+      ['sh', '-c', CHECK, 'virtnet-check', p, ...names],
+      `check that /etc/network/interfaces reads ${IFUPDOWN_DIR} and that no other file configures ${names.join(', ')}`,
+      null,
+      {
+        kind: 'check',
+        display: `check ifupdown reads ${IFUPDOWN_DIR} and nothing else configures ${names.join(' ')}`,
+      },
+    ),
   ];
   if (intent.kind === 'bridge' && !ctx.brctl) {
-    warnings.push('bridge-utils is not installed: ifupdown ignores bridge_ports/bridge_stp/bridge_fd without it and no bridge comes up at boot (apt-get install bridge-utils)');
+    warnings.push(
+      'bridge-utils is not installed: ifupdown ignores bridge_ports/bridge_stp/bridge_fd without it and no bridge comes up at boot (apt-get install bridge-utils)',
+    );
   }
   warnings.push(`ifupdown reads ${p} at the next boot (or ifup ${name}); nothing is re-run now, the runtime change is already in place`);
   return { backend: 'ifupdown', checks, steps: writeFileSteps(file, bak), files: [file], removes: [], warnings };

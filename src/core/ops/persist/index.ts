@@ -76,7 +76,8 @@ export function persistProblems(model: HostModel, intent: PersistIntent, backend
       push(checkIp(intent.gateway));
       const six = isV6(intent.gateway);
       if (!intent.addresses.length) errs.push('a gateway goes with a static address');
-      else if (!intent.addresses.some((a) => isV6(a) === six)) errs.push(`the gateway ${intent.gateway} has no address of its IP family among ${intent.addresses.join(', ')}`);
+      else if (!intent.addresses.some((a) => isV6(a) === six))
+        errs.push(`the gateway ${intent.gateway} has no address of its IP family among ${intent.addresses.join(', ')}`);
     }
     if (intent.mac) push(checkMac(intent.mac));
     if (intent.forwardDelay !== undefined && (!Number.isInteger(intent.forwardDelay) || intent.forwardDelay < 2 || intent.forwardDelay > 30)) {
@@ -96,7 +97,10 @@ export function persistProblems(model: HostModel, intent: PersistIntent, backend
   if (intent.kind !== 'tap' && intent.kind !== 'delete-tap') {
     // libvirt re-creates its network's bridge from the network's XML; a second definition fights it.
     const net = model.networks.find((n) => n.bridge === intent.bridge);
-    if (net) errs.push(`${intent.bridge} belongs to the libvirt network "${net.name}": libvirt brings it up from the network's definition (virsh net-edit ${net.name}), so VirtNet does not persist it`);
+    if (net)
+      errs.push(
+        `${intent.bridge} belongs to the libvirt network "${net.name}": libvirt brings it up from the network's definition (virsh net-edit ${net.name}), so VirtNet does not persist it`,
+      );
   }
   if (backend === 'netplan' && (intent.kind === 'tap' || intent.kind === 'delete-tap')) {
     errs.push('netplan has no tap devices: persist the tap with --persist networkd or networkmanager, or keep it runtime only');
@@ -117,7 +121,8 @@ export function persistSteps(model: HostModel, intent: PersistIntent, backend: P
   if (backend === 'none') {
     return { backend, checks: [], steps: [], files: [], removes: [], warnings: ['runtime only: the change is lost at the next reboot'] };
   }
-  const names = intent.kind === 'tap' || intent.kind === 'delete-tap' ? [intent.name, ...(intent.bridge ? [intent.bridge] : [])] : [intent.bridge, ...intent.ports];
+  const names =
+    intent.kind === 'tap' || intent.kind === 'delete-tap' ? [intent.name, ...(intent.bridge ? [intent.bridge] : [])] : [intent.bridge, ...intent.ports];
   const ctx: PersistContext = {
     now: opts.now ?? new Date(),
     running: model.info.networkManager === backend,

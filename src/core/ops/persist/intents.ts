@@ -66,9 +66,16 @@ export function persistIntentFor(model: HostModel, op: PersistOp): PersistIntent
     case 'address': {
       const a = op.intent;
       if (!model.bridges.some((b) => b.name === a.ifname)) {
-        throw new PlanInputError([`VirtNet saves the addresses of bridges only, and "${a.ifname}" is not a bridge: use --persist none and save it in the host's own configuration`]);
+        throw new PlanInputError([
+          `VirtNet saves the addresses of bridges only, and "${a.ifname}" is not a bridge: use --persist none and save it in the host's own configuration`,
+        ]);
       }
-      return persistIntentForBridgeState(model, a.ifname, { addAddresses: a.add ?? [], removeAddresses: a.remove ?? [], clearAddresses: a.clear === true, dhcp: a.dhcp === true });
+      return persistIntentForBridgeState(model, a.ifname, {
+        addAddresses: a.add ?? [],
+        removeAddresses: a.remove ?? [],
+        clearAddresses: a.clear === true,
+        dhcp: a.dhcp === true,
+      });
     }
     case 'create-tap':
       return { kind: 'tap', name: op.name, ...(op.bridge ? { bridge: op.bridge } : {}) };
@@ -83,7 +90,11 @@ export function persistIntentFor(model: HostModel, op: PersistOp): PersistIntent
 export function persistIntentForUplink(model: HostModel, u: UplinkIntent): PersistIntent {
   const mac = model.links.find((l) => l.name === u.nic)?.mac ?? undefined;
   return {
-    kind: 'bridge', bridge: u.bridge, stp: u.stp, ports: [u.nic], addresses: u.address ? [u.address] : [],
+    kind: 'bridge',
+    bridge: u.bridge,
+    stp: u.stp,
+    ports: [u.nic],
+    addresses: u.address ? [u.address] : [],
     ...(u.forwardDelay !== undefined ? { forwardDelay: u.forwardDelay } : {}),
     ...(u.gateway ? { gateway: u.gateway } : {}),
     ...(u.dhcp ? { dhcp: true } : {}),
@@ -93,7 +104,11 @@ export function persistIntentForUplink(model: HostModel, u: UplinkIntent): Persi
 
 export function persistIntentForBridge(b: CreateBridgeIntent): PersistIntent {
   return {
-    kind: 'bridge', bridge: b.name, stp: b.stp, ports: b.ports ?? [], addresses: [],
+    kind: 'bridge',
+    bridge: b.name,
+    stp: b.stp,
+    ports: b.ports ?? [],
+    addresses: [],
     ...(b.forwardDelay !== undefined ? { forwardDelay: b.forwardDelay } : {}),
     ...(b.vlanFiltering ? { vlanFiltering: true } : {}),
   };
@@ -129,7 +144,10 @@ export function persistIntentForBridgeState(model: HostModel, bridge: string, ch
   let addresses = (link?.addresses ?? br.addresses).filter((a) => !dynamic.has(a));
   let dhcp = [...dynamic].some((a) => !isV6(a));
   const slaac = [...dynamic].filter(isV6);
-  if (slaac.length) notes.push(`${slaac.join(', ')} came from router advertisements: not saved as static, the next advertisement brings ${slaac.length === 1 ? 'it' : 'them'} back`);
+  if (slaac.length)
+    notes.push(
+      `${slaac.join(', ')} came from router advertisements: not saved as static, the next advertisement brings ${slaac.length === 1 ? 'it' : 'them'} back`,
+    );
   if (change.clearAddresses) {
     addresses = [];
     dhcp = false;
@@ -154,14 +172,19 @@ export function persistIntentForBridgeState(model: HostModel, bridge: string, ch
   const delay = change.forwardDelay ?? br.forwardDelay;
   // The backends take 2-30 s; with STP off the delay does nothing (ports forward at once).
   const forwardDelay = delay !== null && Number.isInteger(delay) && delay >= 2 && delay <= 30 ? delay : undefined;
-  if (forwardDelay === undefined && delay !== null && stp) notes.push(`the forward delay of ${delay} s is outside the 2-30 s that can be saved: ${bridge} comes up with the default 15 s`);
+  if (forwardDelay === undefined && delay !== null && stp)
+    notes.push(`the forward delay of ${delay} s is outside the 2-30 s that can be saved: ${bridge} comes up with the default 15 s`);
   // Keep the MAC (DHCP leases follow it), unless it was the MAC of a port that leaves.
   const leaving = new Set(removePorts.map((p) => model.links.find((l) => l.name === p)?.mac).filter(Boolean));
   const mac = br.mac && !leaving.has(br.mac) ? br.mac : undefined;
   const vlanFiltering = change.vlanFiltering ?? br.vlanFiltering;
 
   return {
-    kind: 'bridge', bridge, stp, ports, addresses,
+    kind: 'bridge',
+    bridge,
+    stp,
+    ports,
+    addresses,
     ...(forwardDelay !== undefined ? { forwardDelay } : {}),
     ...(vlanFiltering ? { vlanFiltering: true } : {}),
     ...(gw?.gateway ? { gateway: gw.gateway } : {}),

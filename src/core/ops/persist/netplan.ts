@@ -45,7 +45,12 @@ export function persistNetplan(intent: PersistIntent, ctx: PersistContext): Pers
   const ts = stamp(ctx.now);
   const p = filePath(intent.bridge);
   const bak = backupPath(p, ts);
-  const generate = step(['netplan', 'generate'], 'have netplan validate the YAML and render it for the next boot (netplan apply is not needed: the change is already live)', null, { kind: 'config' });
+  const generate = step(
+    ['netplan', 'generate'],
+    'have netplan validate the YAML and render it for the next boot (netplan apply is not needed: the change is already live)',
+    null,
+    { kind: 'config' },
+  );
   if (intent.kind === 'delete-bridge') {
     return { backend: 'netplan', checks: [], steps: [...removeFileSteps(p, bak), generate], files: [], removes: [p], warnings: [] };
   }
@@ -53,9 +58,14 @@ export function persistNetplan(intent: PersistIntent, ctx: PersistContext): Pers
   const file: PersistFile = { path: p, contents: yaml(intent), mode: '600' };
   const steps: Step[] = [...writeFileSteps(file, bak), generate];
   const warnings = intent.ports.length
-    ? [`if another file in ${NETPLAN_DIR} configures ${intent.ports.join(', ')} under another id (match: macaddress), remove its addresses there: netplan would apply both`]
+    ? [
+        `if another file in ${NETPLAN_DIR} configures ${intent.ports.join(', ')} under another id (match: macaddress), remove its addresses there: netplan would apply both`,
+      ]
     : [];
   // netplan has no key for it; networkd (its usual renderer) would need a drop-in VirtNet does not write.
-  if (intent.vlanFiltering) warnings.push(`netplan has no setting for VLAN filtering: ${intent.bridge} comes up at boot without it (set it again with ip link set dev ${intent.bridge} type bridge vlan_filtering 1)`);
+  if (intent.vlanFiltering)
+    warnings.push(
+      `netplan has no setting for VLAN filtering: ${intent.bridge} comes up at boot without it (set it again with ip link set dev ${intent.bridge} type bridge vlan_filtering 1)`,
+    );
   return { backend: 'netplan', checks: [netplanConflictCheck(p, [intent.bridge])], steps, files: [file], removes: [], warnings };
 }

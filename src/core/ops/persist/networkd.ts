@@ -38,7 +38,16 @@ function filesOf(intent: PersistIntent): PersistFile[] {
     return [
       f(path(intent.name, 'netdev'), unit([['NetDev', [`Name=${intent.name}`, 'Kind=tap']]], what)),
       // A tap has no carrier until QEMU opens it; configure (and enslave) it anyway.
-      f(path(intent.name, 'network'), unit([['Match', [`Name=${intent.name}`]], ['Network', [...(intent.bridge ? [`Bridge=${intent.bridge}`] : ['LinkLocalAddressing=no']), 'ConfigureWithoutCarrier=yes']]], what)),
+      f(
+        path(intent.name, 'network'),
+        unit(
+          [
+            ['Match', [`Name=${intent.name}`]],
+            ['Network', [...(intent.bridge ? [`Bridge=${intent.bridge}`] : ['LinkLocalAddressing=no']), 'ConfigureWithoutCarrier=yes']],
+          ],
+          what,
+        ),
+      ),
     ];
   }
   if (intent.kind === 'delete-tap') {
@@ -56,16 +65,45 @@ function filesOf(intent: PersistIntent): PersistFile[] {
   // Without it the address waits for a port with carrier; the runtime bridge has it at once.
   net.push('ConfigureWithoutCarrier=yes');
   return [
-    f(path(br, 'netdev'), unit([
-      ['NetDev', [`Name=${br}`, 'Kind=bridge', ...(intent.mac ? [`MACAddress=${intent.mac}`] : [])]],
-      ['Bridge', [
-        `STP=${intent.stp ? 'yes' : 'no'}`,
-        ...(intent.forwardDelay !== undefined ? [`ForwardDelaySec=${intent.forwardDelay}`] : []),
-        ...(intent.vlanFiltering ? ['VLANFiltering=yes'] : []),
-      ]],
-    ], what)),
-    f(path(br, 'network'), unit([['Match', [`Name=${br}`]], ['Network', net]], what)),
-    ...intent.ports.map((p) => f(portPath(br, p), unit([['Match', [`Name=${p}`]], ['Network', [`Bridge=${br}`]]], `port ${p} of bridge ${br}`))),
+    f(
+      path(br, 'netdev'),
+      unit(
+        [
+          ['NetDev', [`Name=${br}`, 'Kind=bridge', ...(intent.mac ? [`MACAddress=${intent.mac}`] : [])]],
+          [
+            'Bridge',
+            [
+              `STP=${intent.stp ? 'yes' : 'no'}`,
+              ...(intent.forwardDelay !== undefined ? [`ForwardDelaySec=${intent.forwardDelay}`] : []),
+              ...(intent.vlanFiltering ? ['VLANFiltering=yes'] : []),
+            ],
+          ],
+        ],
+        what,
+      ),
+    ),
+    f(
+      path(br, 'network'),
+      unit(
+        [
+          ['Match', [`Name=${br}`]],
+          ['Network', net],
+        ],
+        what,
+      ),
+    ),
+    ...intent.ports.map((p) =>
+      f(
+        portPath(br, p),
+        unit(
+          [
+            ['Match', [`Name=${p}`]],
+            ['Network', [`Bridge=${br}`]],
+          ],
+          `port ${p} of bridge ${br}`,
+        ),
+      ),
+    ),
   ];
 }
 
@@ -90,7 +128,9 @@ export function persistNetworkd(intent: PersistIntent, ctx: PersistContext): Per
   for (const p of removes) steps.push(...removeFileSteps(p, backupPath(p, ts)));
   if (ctx.running) {
     // networkd re-reads its files and adopts the links the runtime plan already made.
-    steps.push(step(['networkctl', 'reload'], 'have systemd-networkd re-read its configuration', null, { kind: 'config', touchesConnection: ctx.touchesConnection }));
+    steps.push(
+      step(['networkctl', 'reload'], 'have systemd-networkd re-read its configuration', null, { kind: 'config', touchesConnection: ctx.touchesConnection }),
+    );
   } else {
     warnings.push('systemd-networkd is not running: the files take effect at the next boot only if systemd-networkd is enabled');
   }

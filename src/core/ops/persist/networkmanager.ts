@@ -12,7 +12,8 @@ import { seededUuid, stamp } from './files';
 import type { PersistIntent, PersistResult } from './types';
 
 // Fails when a profile of that name exists: a second one would leave two to choose from at boot.
-const CHECK = 'for n in "$@"; do if nmcli connection show id "$n" >/dev/null 2>&1; then echo "virtnet: NetworkManager already has a connection named $n; delete it first (nmcli connection delete id $n)" >&2; exit 1; fi; done';
+const CHECK =
+  'for n in "$@"; do if nmcli connection show id "$n" >/dev/null 2>&1; then echo "virtnet: NetworkManager already has a connection named $n; delete it first (nmcli connection delete id $n)" >&2; exit 1; fi; done';
 
 /** Higher than the default 0, so at boot the port profile wins over the NIC's old profile. */
 const PORT_PRIORITY = '10';
@@ -63,7 +64,20 @@ function ipArgs(intent: Extract<PersistIntent, { kind: 'bridge' }>, full: boolea
   const v6method = v6.length ? 'manual' : v4.length || intent.dhcp ? 'auto' : 'ignore';
   if (full) {
     // Every property, set or emptied: a modified profile keeps nothing of its old addresses.
-    return ['ipv4.method', v4method, 'ipv4.addresses', v4.join(','), 'ipv4.gateway', gw(false, v4), 'ipv6.method', v6method, 'ipv6.addresses', v6.join(','), 'ipv6.gateway', gw(true, v6)];
+    return [
+      'ipv4.method',
+      v4method,
+      'ipv4.addresses',
+      v4.join(','),
+      'ipv4.gateway',
+      gw(false, v4),
+      'ipv6.method',
+      v6method,
+      'ipv6.addresses',
+      v6.join(','),
+      'ipv6.gateway',
+      gw(true, v6),
+    ];
   }
   // A new profile: only what differs from NM's defaults.
   const args: string[] = [];
@@ -83,45 +97,83 @@ export function persistNetworkManager(intent: PersistIntent, ctx: PersistContext
   const bakOf = (name: string) => `${NM_BACKUP_DIR}/${name}.${ts}`;
   const add = (name: string, argv: string[], why: string): Step => {
     const uuid = uuidOf(name);
-    return step(['nmcli', 'connection', 'add', 'con-name', name, 'connection.uuid', uuid, ...argv], why, ['nmcli', 'connection', 'delete', 'uuid', uuid], { ...flags, display: `nmcli connection add con-name ${name} ${argv.slice(0, 4).join(' ')} …` });
-  };
-  const save = (name: string): Step => step(['sh', '-c', SAVE, 'virtnet-nm-save', name, bakOf(name)], `save NetworkManager connection ${name}'s file (if there is one) to ${bakOf(name)}`, ['rm', '-f', bakOf(name), `${bakOf(name)}.path`], {
-      kind: 'file',
-      display: `back up NetworkManager connection ${name}`,
+    return step(['nmcli', 'connection', 'add', 'con-name', name, 'connection.uuid', uuid, ...argv], why, ['nmcli', 'connection', 'delete', 'uuid', uuid], {
+      ...flags,
+      display: `nmcli connection add con-name ${name} ${argv.slice(0, 4).join(' ')} …`,
     });
+  };
+  const save = (name: string): Step =>
+    step(
+      ['sh', '-c', SAVE, 'virtnet-nm-save', name, bakOf(name)],
+      `save NetworkManager connection ${name}'s file (if there is one) to ${bakOf(name)}`,
+      ['rm', '-f', bakOf(name), `${bakOf(name)}.path`],
+      {
+        kind: 'file',
+        display: `back up NetworkManager connection ${name}`,
+      },
+    );
   /** Save, then modify-or-add: the profile ends up exactly `props`, whatever it was before. */
   const upsert = (name: string, type: string, props: string[], why: string): Step[] => [
     save(name),
-    step(['sh', '-c', UPSERT, 'virtnet-nm-upsert', name, uuidOf(name), type, ...props], why, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), uuidOf(name)], { ...flags, display: `set NetworkManager connection ${name} (${type})` }),
+    step(
+      ['sh', '-c', UPSERT, 'virtnet-nm-upsert', name, uuidOf(name), type, ...props],
+      why,
+      ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), uuidOf(name)],
+      { ...flags, display: `set NetworkManager connection ${name} (${type})` },
+    ),
   ];
   const remove = (name: string): Step[] => [
     save(name),
-    step(['sh', '-c', DELETE, 'virtnet-nm-delete', name], `delete the NetworkManager connection ${name} (if there is one)`, ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), ''], { ...flags, display: `delete NetworkManager connection ${name}` }),
+    step(
+      ['sh', '-c', DELETE, 'virtnet-nm-delete', name],
+      `delete the NetworkManager connection ${name} (if there is one)`,
+      ['sh', '-c', RESTORE, 'virtnet-nm-restore', bakOf(name), ''],
+      { ...flags, display: `delete NetworkManager connection ${name}` },
+    ),
   ];
-  const check = (names: string[]) => step(['sh', '-c', CHECK, 'virtnet-check', ...names], `check that NetworkManager has no connection named ${names.join(', ')}`, null, {
+  const check = (names: string[]) =>
+    step(['sh', '-c', CHECK, 'virtnet-check', ...names], `check that NetworkManager has no connection named ${names.join(', ')}`, null, {
       kind: 'check',
       display: `check NetworkManager has no connection named ${names.join(' ')}`,
     });
   const warnings: string[] = [];
-  const backupNote = (names: string[]) => `NetworkManager's files for ${names.join(', ')} are saved under ${NM_BACKUP_DIR} first; undo puts them back (nmcli connection load)`;
+  const backupNote = (names: string[]) =>
+    `NetworkManager's files for ${names.join(', ')} are saved under ${NM_BACKUP_DIR} first; undo puts them back (nmcli connection load)`;
 
   if (intent.kind === 'delete-bridge' || intent.kind === 'delete-tap') {
-    const names = intent.kind === 'delete-bridge'
-      ? [nmName(intent.bridge), ...intent.ports.map((p) => nmName(intent.bridge, p))]
-      : [nmName(intent.name), ...(intent.bridge ? [nmName(intent.bridge, intent.name)] : [])];
+    const names =
+      intent.kind === 'delete-bridge'
+        ? [nmName(intent.bridge), ...intent.ports.map((p) => nmName(intent.bridge, p))]
+        : [nmName(intent.name), ...(intent.bridge ? [nmName(intent.bridge, intent.name)] : [])];
     warnings.push(backupNote(names));
     return { backend: 'networkmanager', checks: [], steps: names.flatMap(remove), files: [], removes: [], warnings };
   }
   if (intent.kind === 'tap') {
     const n = nmName(intent.name);
-    const argv = ['type', 'tun', 'ifname', intent.name, 'tun.mode', 'tap', ...(intent.bridge ? ['connection.master', intent.bridge, 'connection.slave-type', 'bridge'] : ['ipv4.method', 'disabled', 'ipv6.method', 'ignore'])];
-    return { backend: 'networkmanager', checks: [check([n]), nmConflictCheck([intent.name])], steps: [add(n, argv, `NetworkManager connection ${n}: tap ${intent.name}${intent.bridge ? ` on ${intent.bridge}` : ''}`)], files: [], removes: [], warnings };
+    const argv = [
+      'type',
+      'tun',
+      'ifname',
+      intent.name,
+      'tun.mode',
+      'tap',
+      ...(intent.bridge ? ['connection.master', intent.bridge, 'connection.slave-type', 'bridge'] : ['ipv4.method', 'disabled', 'ipv6.method', 'ignore']),
+    ];
+    return {
+      backend: 'networkmanager',
+      checks: [check([n]), nmConflictCheck([intent.name])],
+      steps: [add(n, argv, `NetworkManager connection ${n}: tap ${intent.name}${intent.bridge ? ` on ${intent.bridge}` : ''}`)],
+      files: [],
+      removes: [],
+      warnings,
+    };
   }
   const br = intent.bridge;
   const full = intent.rewrite !== undefined;
   const names = [nmName(br), ...intent.ports.map((p) => nmName(br, p))];
   const bridgeProps = [
-    'bridge.stp', intent.stp ? 'yes' : 'no',
+    'bridge.stp',
+    intent.stp ? 'yes' : 'no',
     ...(intent.forwardDelay !== undefined ? ['bridge.forward-delay', String(intent.forwardDelay)] : []),
     ...(intent.vlanFiltering || full ? ['bridge.vlan-filtering', intent.vlanFiltering ? 'yes' : 'no'] : []),
     ...(intent.mac || full ? ['bridge.mac-address', intent.mac ?? ''] : []),
@@ -131,7 +183,15 @@ export function persistNetworkManager(intent: PersistIntent, ctx: PersistContext
     const tap = ctx.tapPorts.includes(p);
     return {
       type: tap ? 'tun' : 'ethernet',
-      props: [...(tap ? ['tun.mode', 'tap'] : []), 'connection.master', br, 'connection.slave-type', 'bridge', 'connection.autoconnect-priority', PORT_PRIORITY],
+      props: [
+        ...(tap ? ['tun.mode', 'tap'] : []),
+        'connection.master',
+        br,
+        'connection.slave-type',
+        'bridge',
+        'connection.autoconnect-priority',
+        PORT_PRIORITY,
+      ],
     };
   };
   const checks: Step[] = [nmConflictCheck([br])];
@@ -139,10 +199,14 @@ export function persistNetworkManager(intent: PersistIntent, ctx: PersistContext
   if (full) {
     // The bridge exists and may have VirtNet profiles already: modify them in place (a modify
     // changes the profile only; the live bridge, already in its end state, is left alone).
-    steps.push(...upsert(names[0]!, 'bridge', ['connection.interface-name', br, ...bridgeProps], `NetworkManager connection ${names[0]}: bridge ${br}, as it is now`));
+    steps.push(
+      ...upsert(names[0]!, 'bridge', ['connection.interface-name', br, ...bridgeProps], `NetworkManager connection ${names[0]}: bridge ${br}, as it is now`),
+    );
     intent.ports.forEach((p, i) => {
       const { type, props } = portProps(p);
-      steps.push(...upsert(names[i + 1]!, type, ['connection.interface-name', p, ...props], `NetworkManager connection ${names[i + 1]}: ${p} as a port of ${br}`));
+      steps.push(
+        ...upsert(names[i + 1]!, type, ['connection.interface-name', p, ...props], `NetworkManager connection ${names[i + 1]}: ${p} as a port of ${br}`),
+      );
     });
     const dropped = intent.rewrite!.dropPorts.filter((p) => !intent.ports.includes(p)).map((p) => nmName(br, p));
     steps.push(...dropped.flatMap(remove));
@@ -156,7 +220,9 @@ export function persistNetworkManager(intent: PersistIntent, ctx: PersistContext
     });
   }
   if (intent.ports.length) {
-    warnings.push(`NetworkManager may activate the new connections at once; they match what the runtime plan made. ${intent.ports.join(', ')} keep${intent.ports.length === 1 ? 's' : ''} any older profile, which the port profile outranks at boot (autoconnect-priority ${PORT_PRIORITY}); delete the old one once the bridge works`);
+    warnings.push(
+      `NetworkManager may activate the new connections at once; they match what the runtime plan made. ${intent.ports.join(', ')} keep${intent.ports.length === 1 ? 's' : ''} any older profile, which the port profile outranks at boot (autoconnect-priority ${PORT_PRIORITY}); delete the old one once the bridge works`,
+    );
   }
   return { backend: 'networkmanager', checks, steps, files: [], removes: [], warnings };
 }

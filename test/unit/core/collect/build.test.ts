@@ -14,10 +14,10 @@ test('seed host: bridges, ports and the VM behind each tap', () => {
   assert.equal(br9.vlanFiltering, false);
   assert.equal(br9.up, true);
   assert.deepEqual(br9.addresses, ['10.231.1.2/24']);
-  assert.deepEqual(
-    br9.ports.map((p) => [p.name, p.kind, p.domain]).sort(),
-    [['enp3s1', 'veth', null], ['vnet0', 'tap', null]],
-  );
+  assert.deepEqual(br9.ports.map((p) => [p.name, p.kind, p.domain]).sort(), [
+    ['enp3s1', 'veth', null],
+    ['vnet0', 'tap', null],
+  ]);
   const virbr0 = m.bridges.find((b) => b.name === 'virbr0');
   assert.ok(virbr0);
   assert.deepEqual(virbr0.addresses, ['192.168.122.1/24']);
@@ -28,14 +28,20 @@ test('seed host: bridges, ports and the VM behind each tap', () => {
 
 test('seed host: the default NAT network with its DHCP range and c7 lease', () => {
   const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
-  assert.deepEqual(m.networks.map((n) => n.name), ['default']);
+  assert.deepEqual(
+    m.networks.map((n) => n.name),
+    ['default'],
+  );
   const net = m.networks[0]!;
   assert.equal(net.forwardMode, 'nat');
   assert.equal(net.bridge, 'virbr0');
   assert.equal(net.active, true);
   assert.equal(net.autostart, true);
   assert.equal(net.persistent, true);
-  assert.deepEqual(net.ips.map((i) => [i.address, i.prefix, i.family]), [['192.168.122.1', 24, 'ipv4']]);
+  assert.deepEqual(
+    net.ips.map((i) => [i.address, i.prefix, i.family]),
+    [['192.168.122.1', 24, 'ipv4']],
+  );
   assert.deepEqual(net.ips[0]?.dhcpRanges, [{ start: '192.168.122.2', end: '192.168.122.254' }]);
   assert.equal(net.leases.length, 1);
   assert.equal(net.leases[0]?.mac, '52:54:00:c7:00:01');
@@ -45,13 +51,25 @@ test('seed host: the default NAT network with its DHCP range and c7 lease', () =
 
 test('seed host: domains, NIC models, taps and guest addresses', () => {
   const m = buildHostModel({ host: 'vnl-a', output: fixture('seed.out'), nonce: NONCE, asRoot: null });
-  assert.deepEqual(m.domains.map((d) => [d.name, d.state]), [['c7', 'running'], ['zxdb', 'shut off']]);
+  assert.deepEqual(
+    m.domains.map((d) => [d.name, d.state]),
+    [
+      ['c7', 'running'],
+      ['zxdb', 'shut off'],
+    ],
+  );
   const [c7, zxdb] = m.domains;
-  assert.deepEqual(c7?.interfaces.map((i) => [i.type, i.source, i.model, i.mac]), [['network', 'default', 'virtio', '52:54:00:c7:00:01']]);
+  assert.deepEqual(
+    c7?.interfaces.map((i) => [i.type, i.source, i.model, i.mac]),
+    [['network', 'default', 'virtio', '52:54:00:c7:00:01']],
+  );
   assert.match(c7?.interfaces[0]?.target ?? '', /^vnet\d+$/);
   assert.deepEqual(c7?.interfaces[0]?.ips, [m.networks[0]?.leases[0]?.ip]);
   assert.equal(c7?.virtType, 'qemu');
-  assert.deepEqual(zxdb?.interfaces.map((i) => [i.type, i.source, i.model, i.target]), [['bridge', 'br9', 'rtl8139', null]]);
+  assert.deepEqual(
+    zxdb?.interfaces.map((i) => [i.type, i.source, i.model, i.target]),
+    [['bridge', 'br9', 'rtl8139', null]],
+  );
   assert.equal(zxdb?.persistent, true);
 });
 
@@ -81,7 +99,10 @@ test('libvirtd not running: the rest of the picture still arrives, the gap is a 
   assert.deepEqual(m.domains, []);
   assert.ok(m.links.some((l) => l.name === 'lo'));
   assert.ok(m.routes.length > 0);
-  assert.ok(m.pciDevices.some((p) => p.class.startsWith('0x02')), 'the virtio NIC is listed');
+  assert.ok(
+    m.pciDevices.some((p) => p.class.startsWith('0x02')),
+    'the virtio NIC is listed',
+  );
 });
 
 test('a wrong nonce (forged or truncated output) yields an empty model, not an exception', () => {

@@ -12,7 +12,10 @@ test('ip -j -d link + ip -j addr of the seed host', () => {
   const br9 = byName.get('br9');
   assert.equal(br9?.kind, 'bridge');
   assert.equal(br9?.infoData.stp_state, 1);
-  assert.deepEqual(br9?.addresses.filter((a) => a.includes('.')), ['10.231.250.2/24']);
+  assert.deepEqual(
+    br9?.addresses.filter((a) => a.includes('.')),
+    ['10.231.250.2/24'],
+  );
   assert.equal(byName.get('enp3s1')?.master, 'br9');
   assert.equal(byName.get('enp3s1')?.portKind, 'veth');
   assert.equal(byName.get('vnet0')?.portKind, 'tap');

@@ -18,7 +18,9 @@ test('the default network XML: NAT on virbr0 with its DHCP range', () => {
   assert.equal(n.forwardMode, 'nat');
   assert.equal(n.bridge, 'virbr0');
   assert.equal(n.stp, true);
-  assert.deepEqual(n.ips, [{ address: '192.168.122.1', prefix: 24, family: 'ipv4', dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }], dhcpHosts: [] }]);
+  assert.deepEqual(n.ips, [
+    { address: '192.168.122.1', prefix: 24, family: 'ipv4', dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }], dhcpHosts: [] },
+  ]);
   assert.match(n.uuid ?? '', /^[0-9a-f-]{36}$/);
 });
 
@@ -26,27 +28,49 @@ test('domain XML of a running guest: virtio NIC on a network, with its tap', () 
   const d = parseDomainXml(seed('virsh-dumpxml-c7.xml'), { uuid: 'x', state: 'running', persistent: true, autostart: false });
   assert.equal(d.name, 'c7');
   assert.equal(d.virtType, 'qemu');
-  assert.deepEqual(d.interfaces, [{ type: 'network', source: 'default', model: 'virtio', mac: '52:54:00:c7:00:01', target: 'vnet1', ips: [], sourceMode: null }]);
+  assert.deepEqual(d.interfaces, [
+    { type: 'network', source: 'default', model: 'virtio', mac: '52:54:00:c7:00:01', target: 'vnet1', ips: [], sourceMode: null },
+  ]);
   assert.deepEqual(d.hostdevs, []);
 });
 
 test('domain XML agrees with virsh domiflist for both seed domains', () => {
   for (const name of ['c7', 'zxdb']) {
     const d = parseDomainXml(seed(`virsh-dumpxml-${name}.xml`), { uuid: 'x', state: '?', persistent: true, autostart: false });
-    const rows = seed(`virsh-domiflist-${name}.txt`).split('\n').slice(2).map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 5);
-    assert.deepEqual(d.interfaces.map((i) => [i.target ?? '-', i.type, i.source, i.model, i.mac]), rows, name);
+    const rows = seed(`virsh-domiflist-${name}.txt`)
+      .split('\n')
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 5);
+    assert.deepEqual(
+      d.interfaces.map((i) => [i.target ?? '-', i.type, i.source, i.model, i.mac]),
+      rows,
+      name,
+    );
   }
 });
 
 test('libvirt forms that the seed host does not have', () => {
   // Shapes from libvirt's formatnetwork/formatdomain documentation, reduced to what is parsed.
-  const isolated = parseNetworkXml("<network><name>iso</name><bridge name='virbr5'/><ip address='10.5.0.1' prefix='24'/></network>", { uuid: 'u', active: false, autostart: false, persistent: true }, []);
+  const isolated = parseNetworkXml(
+    "<network><name>iso</name><bridge name='virbr5'/><ip address='10.5.0.1' prefix='24'/></network>",
+    { uuid: 'u', active: false, autostart: false, persistent: true },
+    [],
+  );
   assert.equal(isolated.forwardMode, 'isolated');
   assert.equal(isolated.ips[0]?.prefix, 24);
-  const bare = parseNetworkXml("<network><name>n</name><forward/><ip address='10.6.0.1' netmask='255.255.0.0'/></network>", { uuid: 'u', active: true, autostart: false, persistent: false }, []);
+  const bare = parseNetworkXml(
+    "<network><name>n</name><forward/><ip address='10.6.0.1' netmask='255.255.0.0'/></network>",
+    { uuid: 'u', active: true, autostart: false, persistent: false },
+    [],
+  );
   assert.equal(bare.forwardMode, 'nat', '<forward/> without mode is NAT');
   assert.equal(bare.ips[0]?.prefix, 16);
-  const pool = parseNetworkXml("<network><name>p</name><forward mode='hostdev' managed='yes'><pf dev='enp6s0f0'/></forward></network>", { uuid: 'u', active: true, autostart: true, persistent: true }, []);
+  const pool = parseNetworkXml(
+    "<network><name>p</name><forward mode='hostdev' managed='yes'><pf dev='enp6s0f0'/></forward></network>",
+    { uuid: 'u', active: true, autostart: true, persistent: true },
+    [],
+  );
   assert.equal(pool.forwardMode, 'hostdev');
   assert.equal(pool.forwardPf, 'enp6s0f0');
   const dom = parseDomainXml(
@@ -58,11 +82,14 @@ test('libvirt forms that the seed host does not have', () => {
       '</devices></domain>',
     { uuid: 'u', state: 'shut off', persistent: true, autostart: false },
   );
-  assert.deepEqual(dom.interfaces.map((i) => [i.type, i.source, i.model, i.mac, i.sourceMode]), [
-    ['direct', 'eno1', 'e1000e', '52:54:00:aa:bb:cc', 'bridge'],
-    ['user', null, 'rtl8139', '52:54:00:00:00:02', null],
-    ['hostdev', '0000:06:10.2', null, null, null],
-  ]);
+  assert.deepEqual(
+    dom.interfaces.map((i) => [i.type, i.source, i.model, i.mac, i.sourceMode]),
+    [
+      ['direct', 'eno1', 'e1000e', '52:54:00:aa:bb:cc', 'bridge'],
+      ['user', null, 'rtl8139', '52:54:00:00:00:02', null],
+      ['hostdev', '0000:06:10.2', null, null, null],
+    ],
+  );
   assert.deepEqual(dom.hostdevs, [{ type: 'pci', address: '0000:03:00.0', managed: true }]);
 });
 

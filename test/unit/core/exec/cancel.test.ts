@@ -140,9 +140,7 @@ test('plan script: TERM to the script alone while a step finishes: that step is 
 test('plan script: more TERMs during the undo do not cut it short', async () => {
   const log = join(dir, 'log-slow-undo');
   const slowUndo = ['sh', '-c', 'sleep 1; printf "undo 1\\n" >> "$1"', 'undo', log];
-  const { child, ended } = startScript(
-    planToScript(plan([step(rec(log, 'do 1'), 'one', slowUndo), step(['sleep', '30'], 'two', null)])),
-  );
+  const { child, ended } = startScript(planToScript(plan([step(rec(log, 'do 1'), 'one', slowUndo), step(['sleep', '30'], 'two', null)])));
   await until('step 1', () => lines(log).length === 1);
   await sleep(100);
   process.kill(-child.pid!, 'SIGTERM');
@@ -194,7 +192,7 @@ test('applyPlan on the local executor: cancel during step 2 is reported cancelle
   assert.equal(r.failedStep, null);
   assert.deepEqual(lines(log), ['do 1', 'undo 1']);
   assert.ok(r.durationMs < 25_000, `ended by the cancel, not by sleep 30 (${r.durationMs} ms)`);
-  await until('the run\'s process group to be gone', () => !groupAlive(pgid));
+  await until("the run's process group to be gone", () => !groupAlive(pgid));
   await ex.dispose();
 });
 
@@ -256,10 +254,16 @@ test('a cancel returns even when something outside the group keeps the output pi
  * The remote side of an SSH cancel, run here: sshd starts each command in a new session, and
  * the SSH transport puts `timeout` outside the tagged wrapper. A detached spawn is such a session.
  */
-test('remote cancel script: signals the tagged run\'s session, spares the wrapper and timeout, which report the status', async () => {
+test("remote cancel script: signals the tagged run's session, spares the wrapper and timeout, which report the status", async () => {
   const tag = newRunTag();
   const pidFile = join(dir, 'remote.pid');
-  const argv = ['timeout', '-k', '5', '60', ...taggedArgv(tag, ['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $! > "$1"; timeout 30 sleep 31; exit 9', 'remote', pidFile])];
+  const argv = [
+    'timeout',
+    '-k',
+    '5',
+    '60',
+    ...taggedArgv(tag, ['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $! > "$1"; timeout 30 sleep 31; exit 9', 'remote', pidFile]),
+  ];
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
   const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   // Decoys: the tag in an argument (like the local ssh client's command line) and in another
@@ -293,7 +297,13 @@ test('remote cancel script: the outer timeout is not signalled, so it cannot KIL
   const tag = newRunTag();
   // Signalled, `timeout -k 1` would KILL its group a second later; the command needs two seconds
   // to clean up after TERM and then exits 5.
-  const argv = ['timeout', '-k', '1', '60', ...taggedArgv(tag, ['sh', '-c', 'trap "sleep 2; exit 5" TERM; echo > "$1"; sleep 30 & wait', 'slow', join(dir, 'slow.started')])];
+  const argv = [
+    'timeout',
+    '-k',
+    '1',
+    '60',
+    ...taggedArgv(tag, ['sh', '-c', 'trap "sleep 2; exit 5" TERM; echo > "$1"; sleep 30 & wait', 'slow', join(dir, 'slow.started')]),
+  ];
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
   const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   try {

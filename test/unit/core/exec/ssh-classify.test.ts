@@ -5,7 +5,10 @@ import { classifySshFailure, validateSshDestination } from '../../../../src/core
 // The stderr texts below are what OpenSSH 9.2 printed in the lab (see test/lab/faults.test.ts).
 test('OpenSSH failures are told apart from the command exiting 255', () => {
   assert.equal(classifySshFailure(255, 'Host key verification failed.\r\n'), 'hostkey');
-  assert.equal(classifySshFailure(255, 'No ED25519 host key is known for [10.231.1.2]:22 and you have requested strict checking.\r\nHost key verification failed.\r\n'), 'hostkey');
+  assert.equal(
+    classifySshFailure(255, 'No ED25519 host key is known for [10.231.1.2]:22 and you have requested strict checking.\r\nHost key verification failed.\r\n'),
+    'hostkey',
+  );
   assert.equal(classifySshFailure(255, 'root@10.231.1.2: Permission denied (publickey).\r\n'), 'auth');
   assert.equal(classifySshFailure(255, 'ssh: connect to host 10.231.9.2 port 22: Connection refused\r\n'), 'unreachable');
   assert.equal(classifySshFailure(255, 'ssh: Could not resolve hostname nosuch.invalid: Name or service not known\r\n'), 'unreachable');

@@ -10,14 +10,22 @@ import { connectionLinks } from '../../../../src/core/ops/connection';
 import { plan as mkPlan, PlanInputError, planToScript, step } from '../../../../src/core/ops/plan';
 
 // The seed lab host as the collector saw it (test/fixtures/collector/README.md).
-const model = buildHostModel({ host: 'vnl-a', output: read(new URL('../../../fixtures/collector/seed.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const model = buildHostModel({
+  host: 'vnl-a',
+  output: read(new URL('../../../fixtures/collector/seed.out', import.meta.url), 'utf8'),
+  nonce: 'f1x7u2e0n0ce',
+  asRoot: null,
+});
 
-test('create bridge: the guide\'s brctl addbr/stp/addif as iproute2 steps with undo', () => {
+test("create bridge: the guide's brctl addbr/stp/addif as iproute2 steps with undo", () => {
   const plan = planCreateBridge(model, { name: 'br10', stp: true, forwardDelay: 4 });
-  assert.deepEqual(plan.steps.map((s) => s.argv), [
-    ['ip', 'link', 'add', 'name', 'br10', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '400'],
-    ['ip', 'link', 'set', 'dev', 'br10', 'up'],
-  ]);
+  assert.deepEqual(
+    plan.steps.map((s) => s.argv),
+    [
+      ['ip', 'link', 'add', 'name', 'br10', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '400'],
+      ['ip', 'link', 'set', 'dev', 'br10', 'up'],
+    ],
+  );
   assert.deepEqual(plan.steps[0]?.undo, ['ip', 'link', 'del', 'dev', 'br10']);
   assert.ok(plan.steps.every((s) => s.kind === 'link'));
 });
@@ -45,13 +53,20 @@ test('ports, STP, taps', () => {
   assert.deepEqual(rm.steps[0]?.undo, ['ip', 'link', 'set', 'dev', 'vnet0', 'master', 'br9']);
   assert.deepEqual(planSetStp(model, 'br9', false).steps[0]?.undo?.slice(-1), ['1'], 'undo restores the STP state the model showed');
   const tap = planCreateTap(model, 'vnet7', 'br9');
-  assert.deepEqual(tap.steps.map((s) => s.argv.slice(0, 3)), [['ip', 'tuntap', 'add'], ['ip', 'link', 'set'], ['ip', 'link', 'set']]);
+  assert.deepEqual(
+    tap.steps.map((s) => s.argv.slice(0, 3)),
+    [
+      ['ip', 'tuntap', 'add'],
+      ['ip', 'link', 'set'],
+      ['ip', 'link', 'set'],
+    ],
+  );
   assert.throws(() => planDeleteTap(model, 'enp3s1'), /no tap/);
   const c7tap = model.domains.find((d) => d.name === 'c7')!.interfaces[0]!.target!;
   assert.throws(() => planDeleteTap(model, c7tap), /belongs to the running VM c7/);
 });
 
-test('deleting a bridge that carries the host\'s address or VM taps needs --force', () => {
+test("deleting a bridge that carries the host's address or VM taps needs --force", () => {
   assert.throws(() => planDeleteBridge(model, 'br9'), /holds the host's addresses 10\.231\.1\.2\/24/);
   assert.throws(() => planDeleteBridge(model, 'virbr0'), /carries VM NICs: vnet\d+ \(VM c7\)/);
   const forced = planDeleteBridge(model, 'br9', true);
@@ -65,7 +80,7 @@ test('a plan as a script: real shell, hostile names stay words, failure undoes i
     const log = join(dir, 'log');
     const rec = (word: string) => ['sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'rec', word, log];
     const plan = mkPlan('test $(id) `x`', [
-      step(rec("do br0;reboot"), 'first', rec("undo br0;reboot")),
+      step(rec('do br0;reboot'), 'first', rec('undo br0;reboot')),
       step(rec('do $(id)'), 'second', rec("undo it's")),
       step(['false'], 'fails', rec('never')),
       step(rec('not reached'), 'fourth', null),

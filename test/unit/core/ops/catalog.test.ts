@@ -23,7 +23,17 @@ const seed = fixture('seed.out', 'vnl-a');
 /** A bare lab host: enp3s1 with 10.231.2.2/24 and the default route. */
 const bare = fixture('bare.out', 'vnl-b');
 
-const tap = (name: string): Link => ({ name, kind: 'tun', portKind: 'tap', up: false, operState: 'DOWN', mac: '9a:00:00:00:00:05', mtu: 1500, master: null, addresses: [] });
+const tap = (name: string): Link => ({
+  name,
+  kind: 'tun',
+  portKind: 'tap',
+  up: false,
+  operState: 'DOWN',
+  mac: '9a:00:00:00:00:05',
+  mtu: 1500,
+  master: null,
+  addresses: [],
+});
 /** The seed host with a free tap vnet5 and an empty bridge br7. */
 const roomy: HostModel = {
   ...seed,
@@ -77,14 +87,38 @@ const CASES: Record<string, Case[]> = {
       ],
     },
   ],
-  'bridge.addPort': [{ model: roomy, args: { bridge: 'br9', port: 'vnet5' }, argv: [['ip', 'link', 'set', 'dev', 'vnet5', 'master', 'br9']], undo: [['ip', 'link', 'set', 'dev', 'vnet5', 'nomaster']] }],
-  'bridge.removePort': [{ model: seed, args: { bridge: 'br9', port: 'vnet0' }, argv: [['ip', 'link', 'set', 'dev', 'vnet0', 'nomaster']], undo: [['ip', 'link', 'set', 'dev', 'vnet0', 'master', 'br9']] }],
+  'bridge.addPort': [
+    {
+      model: roomy,
+      args: { bridge: 'br9', port: 'vnet5' },
+      argv: [['ip', 'link', 'set', 'dev', 'vnet5', 'master', 'br9']],
+      undo: [['ip', 'link', 'set', 'dev', 'vnet5', 'nomaster']],
+    },
+  ],
+  'bridge.removePort': [
+    {
+      model: seed,
+      args: { bridge: 'br9', port: 'vnet0' },
+      argv: [['ip', 'link', 'set', 'dev', 'vnet0', 'nomaster']],
+      undo: [['ip', 'link', 'set', 'dev', 'vnet0', 'master', 'br9']],
+    },
+  ],
   'bridge.stp': [
-    { model: roomy, args: { bridge: 'br7', on: true }, argv: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '1']], undo: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '0']] },
+    {
+      model: roomy,
+      args: { bridge: 'br7', on: true },
+      argv: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '1']],
+      undo: [['ip', 'link', 'set', 'dev', 'br7', 'type', 'bridge', 'stp_state', '0']],
+    },
   ],
   'bridge.delete': [{ model: roomy, args: { bridge: 'br7' }, argv: [['ip', 'link', 'del', 'dev', 'br7']], undo: [null] }],
   'bridge.address': [
-    { model: roomy, args: { ifname: 'br7', add: ['10.9.9.1/24'] }, argv: [['ip', 'addr', 'add', '10.9.9.1/24', 'dev', 'br7']], undo: [['ip', 'addr', 'del', '10.9.9.1/24', 'dev', 'br7']] },
+    {
+      model: roomy,
+      args: { ifname: 'br7', add: ['10.9.9.1/24'] },
+      argv: [['ip', 'addr', 'add', '10.9.9.1/24', 'dev', 'br7']],
+      undo: [['ip', 'addr', 'del', '10.9.9.1/24', 'dev', 'br7']],
+    },
     {
       model: seed,
       args: { ifname: 'br9', clear: true },
@@ -122,8 +156,14 @@ for (const [id, cases] of Object.entries(CASES)) {
     test(`${id} #${i + 1}: exact argv and undo; facts before hold, facts after do not yet; one-line steps`, () => {
       const change = planChange(c.model, operation(id)!, c.args, 'none', new Date('2026-12-01T00:00:00Z'));
       const { plan } = change;
-      assert.deepEqual(plan.steps.map((s) => s.argv), c.argv);
-      assert.deepEqual(plan.steps.map((s) => s.undo), c.undo);
+      assert.deepEqual(
+        plan.steps.map((s) => s.argv),
+        c.argv,
+      );
+      assert.deepEqual(
+        plan.steps.map((s) => s.undo),
+        c.undo,
+      );
       assert.deepEqual(factProblems(c.model, plan.before), [], 'the plan is made from facts that hold');
       assert.equal(plan.before[0]?.fact, 'host', 'a plan is tied to its host first');
       assert.ok(plan.after.length > 0, 'it promises something');
@@ -136,7 +176,10 @@ for (const [id, cases] of Object.entries(CASES)) {
 
 test('bad input is refused by every planner with the reason, nothing planned', () => {
   const refuse = (id: string, model: HostModel, args: Args, re: RegExp) =>
-    assert.throws(() => planChange(model, operation(id)!, args, 'none'), (e: unknown) => e instanceof PlanInputError && re.test(e.problems.join('\n')));
+    assert.throws(
+      () => planChange(model, operation(id)!, args, 'none'),
+      (e: unknown) => e instanceof PlanInputError && re.test(e.problems.join('\n')),
+    );
   refuse('bridge.create', seed, { name: 'br`id`' }, /may only contain letters, digits/);
   refuse('bridge.create', seed, { name: 'b$(reboot)' }, /may only contain letters, digits/);
   refuse('tap.create', seed, { name: 'vnet;x' }, /may only contain letters, digits/);
@@ -150,13 +193,23 @@ test('bad input is refused by every planner with the reason, nothing planned', (
 test('uplink: a gateway off the new subnet is refused up front, named, with nothing planned', () => {
   const up = operation('bridge.uplink')!;
   // Keeping the NIC's gateway 10.231.2.1 with an address on another subnet.
-  assert.throws(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24' }, 'none'), /the gateway 10\.231\.2\.1 is off-link for 10\.0\.8\.2\/24/);
-  assert.throws(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24', gateway: '10.0.9.1' }, 'none'), /the gateway 10\.0\.9\.1 is off-link/);
+  assert.throws(
+    () => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24' }, 'none'),
+    /the gateway 10\.231\.2\.1 is off-link for 10\.0\.8\.2\/24/,
+  );
+  assert.throws(
+    () => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24', gateway: '10.0.9.1' }, 'none'),
+    /the gateway 10\.0\.9\.1 is off-link/,
+  );
   assert.doesNotThrow(() => planChange(bare, up, { nic: 'enp3s1', bridge: 'br9', address: '10.0.8.2/24', gateway: '10.0.8.1' }, 'none'));
 });
 
 test('names VirtNet did not create are still operated on, quoted', () => {
-  const odd: HostModel = { ...roomy, links: [...roomy.links, { ...tap('br`x`'), kind: 'bridge', portKind: 'bridge' }], bridges: [...roomy.bridges, { ...roomy.bridges.at(-1)!, name: 'br`x`' }] };
+  const odd: HostModel = {
+    ...roomy,
+    links: [...roomy.links, { ...tap('br`x`'), kind: 'bridge', portKind: 'bridge' }],
+    bridges: [...roomy.bridges, { ...roomy.bridges.at(-1)!, name: 'br`x`' }],
+  };
   const { plan } = planChange(odd, operation('bridge.delete')!, { bridge: 'br`x`' }, 'none');
   assert.deepEqual(plan.steps[0]?.argv, ['ip', 'link', 'del', 'dev', 'br`x`']);
   assert.equal(plan.steps[0]?.display, "ip link del dev 'br`x`'");
@@ -164,6 +217,11 @@ test('names VirtNet did not create are still operated on, quoted', () => {
 
 test('settling time comes from the planner: STP on, DHCP behind an STP bridge', () => {
   assert.deepEqual(planChange(roomy, operation('bridge.stp')!, { bridge: 'br7', on: true }, 'none').plan.settle, { stp: true, forwardDelay: 15 });
-  const dhcp = planChange({ ...seed, info: { ...seed.info, tools: { ...seed.info.tools, dhclient: true } } }, operation('bridge.address')!, { ifname: 'br9', clear: true, dhcp: true }, 'none').plan.settle;
+  const dhcp = planChange(
+    { ...seed, info: { ...seed.info, tools: { ...seed.info.tools, dhclient: true } } },
+    operation('bridge.address')!,
+    { ifname: 'br9', clear: true, dhcp: true },
+    'none',
+  ).plan.settle;
   assert.equal(dhcp.dhcp, true);
 });

@@ -10,7 +10,12 @@ import type { HostModel } from '../../../../src/core/model/types';
 import { dhcpArgv, dhcpClient, dhcpProblem, dhcpSteps } from '../../../../src/core/ops/dhcp';
 import { plan, planToScript, undoScript } from '../../../../src/core/ops/plan';
 
-const bare = buildHostModel({ host: 'vnl-b', output: readFileSync(new URL('../../../fixtures/collector/bare.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const bare = buildHostModel({
+  host: 'vnl-b',
+  output: readFileSync(new URL('../../../fixtures/collector/bare.out', import.meta.url), 'utf8'),
+  nonce: 'f1x7u2e0n0ce',
+  asRoot: null,
+});
 
 /** The fixture host with exactly these DHCP clients installed. */
 function withClients(...names: string[]): HostModel {
@@ -50,7 +55,10 @@ test('steps: keep resolv.conf, run the client, check; a failed check undoes the 
   assert.equal(steps[1]!.argv[4], 'dhclient');
   assert.deepEqual(steps[2]!.argv.slice(-2), ['br9', '1']);
   assert.equal(steps[2]!.undo, null);
-  assert.deepEqual(steps.map((s) => s.touchesConnection), [false, true, true]);
+  assert.deepEqual(
+    steps.map((s) => s.touchesConnection),
+    [false, true, true],
+  );
   // In the script the applier runs, the check's failure runs the release, then the restore.
   const script = planToScript(plan('t', steps));
   assert.match(script, /virtnet-check-dhcp br9 1 \|\| fail 3/);

@@ -28,16 +28,31 @@ async function local(): Promise<HostModel> {
 /** What the shell library says of `facts` here: its findings, and its exit status. */
 function onHost(facts: Fact[]): { code: number | null; findings: string[] } {
   const r = spawnSync('sh', ['-c', factsScript(facts, 'changed', 4)], { encoding: 'utf8' });
-  return { code: r.status, findings: r.stderr.split('\n').filter((l) => l.startsWith('virtnet: changed: ')).map((l) => l.slice(18)) };
+  return {
+    code: r.status,
+    findings: r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('virtnet: changed: '))
+      .map((l) => l.slice(18)),
+  };
 }
 
 test('true facts of this machine hold for both readers', async () => {
   const m = await local();
   const facts: Fact[] = [
     { fact: 'host', hostname: m.info.hostname, machineId: m.info.machineId },
-    ...m.links.map((l): Fact => ({ fact: 'link', name: l.name, master: l.master, addresses: l.addresses, has: l.addresses, ...(l.up ? { up: true as const } : {}) })),
+    ...m.links.map((l): Fact => ({
+      fact: 'link',
+      name: l.name,
+      master: l.master,
+      addresses: l.addresses,
+      has: l.addresses,
+      ...(l.up ? { up: true as const } : {}),
+    })),
     ...m.bridges.map((b): Fact => ({ fact: 'link', name: b.name, bridge: true, stp: b.stp })),
-    ...m.routes.filter((r) => r.dev && r.protocol !== 'kernel').map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: r.dev!, present: true })),
+    ...m.routes
+      .filter((r) => r.dev && r.protocol !== 'kernel')
+      .map((r): Fact => ({ fact: 'route', dst: r.dst, gateway: r.gateway, dev: r.dev!, present: true })),
     { fact: 'absent', name: 'virtnet-nx0' },
   ];
   assert.ok(m.links.length >= 1);
@@ -52,7 +67,15 @@ test('false facts are found by both, with the same words', async () => {
     { fact: 'host', hostname: `${m.info.hostname}-other`, machineId: m.info.machineId },
     { fact: 'absent', name: 'lo' },
     { fact: 'link', name: 'virtnet-nx0' },
-    { fact: 'link', name: 'lo', master: 'br-nx', bridge: true, addresses: [...lo.addresses, '10.254.254.254/32'], lacks: [lo.addresses[0]!], has: ['10.254.254.253/32'] },
+    {
+      fact: 'link',
+      name: 'lo',
+      master: 'br-nx',
+      bridge: true,
+      addresses: [...lo.addresses, '10.254.254.254/32'],
+      lacks: [lo.addresses[0]!],
+      has: ['10.254.254.253/32'],
+    },
     { fact: 'route', dst: '10.254.254.0/24', gateway: null, dev: 'lo', present: true },
   ];
   const model = factProblems(m, facts);

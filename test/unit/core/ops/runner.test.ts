@@ -34,12 +34,19 @@ after(async () => {
 const rec = (log: string, word: string) => ['sh', '-c', 'printf "%s %s\\n" "$1" "$(date +%s%N)" >> "$2"', 'rec', word, log];
 const words = (log: string) => {
   try {
-    return readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0]);
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ')[0]);
   } catch {
     return [];
   }
 };
-const times = (log: string) => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]) / 1e6);
+const times = (log: string) =>
+  readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.split(' ')[1]) / 1e6);
 
 /** The journal records as the collector's section reads them (this also claims, as it does). */
 function readJournal(): PlanRecord[] {
@@ -55,7 +62,11 @@ async function apply(p: Plan) {
 
 test('a plan runs, reads back what it promised, and its journal says so', opts, async () => {
   const log = join(dir, 'ok');
-  const r = await apply(plan('runner test: applied', [step(rec(log, 'one'), 'one', rec(log, 'undo-one')), step(rec(log, 'two'), 'two', null)], { after: [{ fact: 'absent', name: 'lo' }] }));
+  const r = await apply(
+    plan('runner test: applied', [step(rec(log, 'one'), 'one', rec(log, 'undo-one')), step(rec(log, 'two'), 'two', null)], {
+      after: [{ fact: 'absent', name: 'lo' }],
+    }),
+  );
   assert.equal(r.ok, true, r.stderr);
   assert.deepEqual(words(log), ['one', 'two']);
   assert.deepEqual(r.notAsPlanned, ['an interface named lo exists'], 'a promise the host does not keep is reported, not hidden');
@@ -64,12 +75,22 @@ test('a plan runs, reads back what it promised, and its journal says so', opts, 
   assert.equal(rec1.steps, 2);
   assert.equal(rec1.seen, true, 'its own client got the outcome');
   assert.equal(rec1.claimed, false);
-  assert.match(recordLine(rec1), /^runner test: applied, started \d\d:\d\d UTC: ran to its end, but the host reads back differently: an interface named lo exists$/);
+  assert.match(
+    recordLine(rec1),
+    /^runner test: applied, started \d\d:\d\d UTC: ran to its end, but the host reads back differently: an interface named lo exists$/,
+  );
 });
 
 test('a host that changed since the plan was made refuses it, and nothing runs', opts, async () => {
   const log = join(dir, 'changed');
-  const r = await apply(plan('runner test: changed', [step(rec(log, 'one'), 'one', null)], { before: [{ fact: 'absent', name: 'lo' }, { fact: 'link', name: 'virtnet-nx0' }] }));
+  const r = await apply(
+    plan('runner test: changed', [step(rec(log, 'one'), 'one', null)], {
+      before: [
+        { fact: 'absent', name: 'lo' },
+        { fact: 'link', name: 'virtnet-nx0' },
+      ],
+    }),
+  );
   assert.equal(r.ok, false);
   assert.deepEqual(r.changed, ['an interface named lo exists', 'virtnet-nx0 does not exist']);
   assert.deepEqual(words(log), [], 'nothing ran');
@@ -80,7 +101,13 @@ test('a host that changed since the plan was made refuses it, and nothing runs',
 
 test('a failing step undoes the ones before it; the journal says which', opts, async () => {
   const log = join(dir, 'fail');
-  const r = await apply(plan('runner test: failing', [step(rec(log, 'one'), 'one', rec(log, 'undo-one')), step(rec(log, 'two'), 'two', rec(log, 'undo-two')), step(['false'], 'three', null)]));
+  const r = await apply(
+    plan('runner test: failing', [
+      step(rec(log, 'one'), 'one', rec(log, 'undo-one')),
+      step(rec(log, 'two'), 'two', rec(log, 'undo-two')),
+      step(['false'], 'three', null),
+    ]),
+  );
   assert.equal(r.failedStep, 3);
   assert.equal(r.undone, true);
   assert.deepEqual(words(log), ['one', 'two', 'undo-two', 'undo-one']);
@@ -104,7 +131,11 @@ test('a run outlives its client: the plan ends on the host, and the next read re
   const log = join(dir, 'orphan');
   const id = newJournalId();
   made.push(id);
-  const p = plan('runner test: orphan', [step(rec(log, 'one'), 'one', rec(log, 'undo-one')), step(['sleep', '1'], 'wait', null), step(['false'], 'fails after the client died', null)]);
+  const p = plan('runner test: orphan', [
+    step(rec(log, 'one'), 'one', rec(log, 'undo-one')),
+    step(['sleep', '1'], 'wait', null),
+    step(['false'], 'fails after the client died', null),
+  ]);
   // The client: the runner's session part, killed as soon as the plan started (a crashed window).
   const [cmd, ...args] = runnerArgv(p, id);
   const client = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -4,7 +4,12 @@ import type { HostModel } from '../../../../../src/core/model/types';
 import { persistIntentForBridge, persistIntentForUplink, type PersistIntent } from '../../../../../src/core/ops/persist';
 
 // The lab host of the uplink tests: enp3s1 holds 10.231.2.2/24 and carries the SSH session.
-export const base = buildHostModel({ host: 'vnl-b', output: readFileSync(new URL('../../../../fixtures/collector/bare.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+export const base = buildHostModel({
+  host: 'vnl-b',
+  output: readFileSync(new URL('../../../../fixtures/collector/bare.out', import.meta.url), 'utf8'),
+  nonce: 'f1x7u2e0n0ce',
+  asRoot: null,
+});
 export const mac = base.links.find((l) => l.name === 'enp3s1')!.mac!;
 export const now = new Date('2024-05-01T10:15:00Z');
 export const ts = '20240501T101500Z';
@@ -32,7 +37,12 @@ export const cases: Record<'static' | 'dhcp' | 'plain', PersistIntent> = {
  * 10.231.1.1, the session on br9), plus a free NIC enp3s2 and a running VM c8 whose tap vnet3 is
  * on br9: what a bridge edit starts from.
  */
-const seedRaw = buildHostModel({ host: 'vnl-a', output: readFileSync(new URL('../../../../fixtures/collector/seed.out', import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+const seedRaw = buildHostModel({
+  host: 'vnl-a',
+  output: readFileSync(new URL('../../../../fixtures/collector/seed.out', import.meta.url), 'utf8'),
+  nonce: 'f1x7u2e0n0ce',
+  asRoot: null,
+});
 export const seed: HostModel = {
   ...seedRaw,
   links: [
@@ -40,8 +50,30 @@ export const seed: HostModel = {
     { name: 'enp3s2', kind: null, portKind: 'physical', up: true, operState: 'UP', mac: '52:54:00:aa:bb:02', mtu: 1500, master: null, addresses: [] },
     { name: 'vnet3', kind: 'tun', portKind: 'tap', up: true, operState: 'UP', mac: 'fe:54:00:c8:00:01', mtu: 1500, master: 'br9', addresses: [] },
   ],
-  bridges: seedRaw.bridges.map((b) => (b.name === 'br9' ? { ...b, ports: [...b.ports, { name: 'vnet3', kind: 'tap', domain: 'c8', state: 'forwarding', up: true, mac: 'fe:54:00:c8:00:01', driver: null, physfn: null }] } : b)),
-  domains: [...seedRaw.domains, { name: 'c8', uuid: null, state: 'running', persistent: true, autostart: false, virtType: 'kvm', interfaces: [{ type: 'bridge', source: 'br9', model: 'virtio', mac: 'fe:54:00:c8:00:01', target: 'vnet3', ips: [], sourceMode: null }], hostdevs: [] }],
+  bridges: seedRaw.bridges.map((b) =>
+    b.name === 'br9'
+      ? {
+          ...b,
+          ports: [
+            ...b.ports,
+            { name: 'vnet3', kind: 'tap', domain: 'c8', state: 'forwarding', up: true, mac: 'fe:54:00:c8:00:01', driver: null, physfn: null },
+          ],
+        }
+      : b,
+  ),
+  domains: [
+    ...seedRaw.domains,
+    {
+      name: 'c8',
+      uuid: null,
+      state: 'running',
+      persistent: true,
+      autostart: false,
+      virtType: 'kvm',
+      interfaces: [{ type: 'bridge', source: 'br9', model: 'virtio', mac: 'fe:54:00:c8:00:01', target: 'vnet3', ips: [], sourceMode: null }],
+      hostdevs: [],
+    },
+  ],
 };
 export const seedMac = seed.bridges.find((b) => b.name === 'br9')!.mac!;
 

@@ -43,7 +43,8 @@ function withFakeNm(fn: (store: string, run: (argv: string[]) => { status: numbe
     chmodSync(join(dir, 'bin/nmcli'), 0o755);
     // The plan's backup dir is absolute; here it lives in the temp dir.
     const local = (argv: string[]) => argv.map((w) => w.replace(NM_BACKUP_DIR, join(dir, 'bak')));
-    const run = (argv: string[]) => spawnSync('sh', ['-c', shJoin(local(argv))], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, NMSTORE: dir } });
+    const run = (argv: string[]) =>
+      spawnSync('sh', ['-c', shJoin(local(argv))], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, NMSTORE: dir } });
     fn(dir, run);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -61,7 +62,12 @@ test('NetworkManager edit: an existing profile is saved, modified in place, and 
   withFakeNm((store, run) => {
     const old = 'id=virtnet-br9\nuuid=11111111-2222-5333-8444-555555555555\ninterface-name=br9\nadded type bridge bridge.stp no\n';
     writeFileSync(join(store, 'conns/virtnet-br9'), old);
-    const r = persistSteps(seedHosts.networkmanager, persistIntentFor(seedHosts.networkmanager, { op: 'remove-port', bridge: 'br9', port: 'enp3s1' }), 'networkmanager', { now });
+    const r = persistSteps(
+      seedHosts.networkmanager,
+      persistIntentFor(seedHosts.networkmanager, { op: 'remove-port', bridge: 'br9', port: 'enp3s1' }),
+      'networkmanager',
+      { now },
+    );
     writeFileSync(join(store, 'conns/virtnet-br9-enp3s1'), 'id=virtnet-br9-enp3s1\nuuid=99999999-2222-5333-8444-555555555555\ninterface-name=enp3s1\n');
     doThenUndo(r.steps, run, () => {
       const br = readFileSync(join(store, 'conns/virtnet-br9'), 'utf8');
@@ -69,10 +75,18 @@ test('NetworkManager edit: an existing profile is saved, modified in place, and 
       assert.ok(br.startsWith(old));
       assert.match(br, /^modified connection\.interface-name br9 bridge\.stp yes .*ipv4\.addresses 10\.231\.1\.2\/24 ipv4\.gateway 10\.231\.1\.1 /m);
       // vnet0 had no profile: added with the plan's UUID.
-      assert.match(readFileSync(join(store, 'conns/virtnet-br9-vnet0'), 'utf8'), /^added type tun connection\.interface-name vnet0 tun\.mode tap connection\.master br9/m);
+      assert.match(
+        readFileSync(join(store, 'conns/virtnet-br9-vnet0'), 'utf8'),
+        /^added type tun connection\.interface-name vnet0 tun\.mode tap connection\.master br9/m,
+      );
       // The dropped port's profile is gone, its file saved.
       assert.ok(!existsSync(join(store, 'conns/virtnet-br9-enp3s1')));
-      assert.deepEqual(readdirSync(join(store, 'bak')).sort(), ['virtnet-br9-enp3s1.20240501T101500Z', 'virtnet-br9-enp3s1.20240501T101500Z.path', 'virtnet-br9.20240501T101500Z', 'virtnet-br9.20240501T101500Z.path']);
+      assert.deepEqual(readdirSync(join(store, 'bak')).sort(), [
+        'virtnet-br9-enp3s1.20240501T101500Z',
+        'virtnet-br9-enp3s1.20240501T101500Z.path',
+        'virtnet-br9.20240501T101500Z',
+        'virtnet-br9.20240501T101500Z.path',
+      ]);
     });
     // Undo: the old files are back and reloaded, the added profile deleted, the backups gone.
     assert.equal(readFileSync(join(store, 'conns/virtnet-br9'), 'utf8'), old);
@@ -88,13 +102,15 @@ test('NetworkManager edit: an existing profile is saved, modified in place, and 
 test('NetworkManager delete-bridge: profiles deleted, and undo brings them back; a missing one is no failure', () => {
   withFakeNm((store, run) => {
     writeFileSync(join(store, 'conns/virtnet-br9'), 'id=virtnet-br9\nuuid=11111111-2222-5333-8444-555555555555\ninterface-name=br9\n');
-    const r = persistSteps(seedHosts.networkmanager, persistIntentFor(seedHosts.networkmanager, { op: 'delete-bridge', bridge: 'br9' }), 'networkmanager', { now });
+    const r = persistSteps(seedHosts.networkmanager, persistIntentFor(seedHosts.networkmanager, { op: 'delete-bridge', bridge: 'br9' }), 'networkmanager', {
+      now,
+    });
     doThenUndo(r.steps, run, () => assert.deepEqual(readdirSync(join(store, 'conns')), []));
     assert.deepEqual(readdirSync(join(store, 'conns')), ['virtnet-br9']);
   });
 });
 
-test('NetworkManager conflict check: a foreign profile for the bridge stops the plan, VirtNet\'s own does not', () => {
+test("NetworkManager conflict check: a foreign profile for the bridge stops the plan, VirtNet's own does not", () => {
   withFakeNm((store, run) => {
     writeFileSync(join(store, 'conns/virtnet-br9'), 'id=virtnet-br9\nuuid=11111111-2222-5333-8444-555555555555\ninterface-name=br9\n');
     writeFileSync(join(store, 'conns/eth'), 'id=Wired connection 1\nuuid=22222222-2222-5333-8444-555555555555\ninterface-name=enp3s1\n');
@@ -127,27 +143,64 @@ function inFakeRoot(mounts: Record<string, Record<string, string>>, argv: string
   }
 }
 
-test('networkd conflict check: a foreign .netdev, or a .network that sorts first, is named; later or own files pass', { skip: nsOk ? false : 'needs root and unshare -m' }, () => {
-  const empty = { '/run/systemd/network': {}, '/usr/lib/systemd/network': {}, '/usr/local/lib/systemd/network': {} };
-  const check = (files: Record<string, string>) => inFakeRoot({ '/etc/systemd/network': files, ...empty }, ['sh', '-c', CONFLICT_SCRIPTS.networkd, 'virtnet-check-networkd', '05-virtnet-br9', 'br9', 'enp3s1']);
-  const own = { '05-virtnet-br9.netdev': '[NetDev]\nName=br9\nKind=bridge\n', '05-virtnet-br9-enp3s1.network': '[Match]\nName=enp3s1\n[Network]\nBridge=br9\n' };
-  assert.equal(check({ ...own, '20-wired.network': '[Match]\nName=en*\n[Network]\nDHCP=yes\n', '10-br0.netdev': '[NetDev]\nName=br0\nKind=bridge\n' }).status, 0);
-  const dup = check({ ...own, '25-bridge.netdev': '[NetDev]\nName=br9\nKind=bridge\n' });
-  assert.equal(dup.status, 1);
-  assert.match(dup.stderr, /\/etc\/systemd\/network\/25-bridge\.netdev already configures br9 \(Name=br9\)/);
-  const early = check({ ...own, '01-uplink.network': '[Match]\nName=eth0 enp*\n\n[Network]\nDHCP=yes\n' });
-  assert.equal(early.status, 1);
-  assert.match(early.stderr, /01-uplink\.network already configures enp3s1 \(Name=enp\*\)/);
-  // Name= outside [Match] (a [Link] or [Network] key) and negated patterns do not count.
-  assert.equal(check({ '01-x.network': '[Match]\nName=!enp3s1\n[Link]\nName=br9\n' }).status, 0);
-});
+test(
+  'networkd conflict check: a foreign .netdev, or a .network that sorts first, is named; later or own files pass',
+  { skip: nsOk ? false : 'needs root and unshare -m' },
+  () => {
+    const empty = { '/run/systemd/network': {}, '/usr/lib/systemd/network': {}, '/usr/local/lib/systemd/network': {} };
+    const check = (files: Record<string, string>) =>
+      inFakeRoot({ '/etc/systemd/network': files, ...empty }, [
+        'sh',
+        '-c',
+        CONFLICT_SCRIPTS.networkd,
+        'virtnet-check-networkd',
+        '05-virtnet-br9',
+        'br9',
+        'enp3s1',
+      ]);
+    const own = {
+      '05-virtnet-br9.netdev': '[NetDev]\nName=br9\nKind=bridge\n',
+      '05-virtnet-br9-enp3s1.network': '[Match]\nName=enp3s1\n[Network]\nBridge=br9\n',
+    };
+    assert.equal(
+      check({ ...own, '20-wired.network': '[Match]\nName=en*\n[Network]\nDHCP=yes\n', '10-br0.netdev': '[NetDev]\nName=br0\nKind=bridge\n' }).status,
+      0,
+    );
+    const dup = check({ ...own, '25-bridge.netdev': '[NetDev]\nName=br9\nKind=bridge\n' });
+    assert.equal(dup.status, 1);
+    assert.match(dup.stderr, /\/etc\/systemd\/network\/25-bridge\.netdev already configures br9 \(Name=br9\)/);
+    const early = check({ ...own, '01-uplink.network': '[Match]\nName=eth0 enp*\n\n[Network]\nDHCP=yes\n' });
+    assert.equal(early.status, 1);
+    assert.match(early.stderr, /01-uplink\.network already configures enp3s1 \(Name=enp\*\)/);
+    // Name= outside [Match] (a [Link] or [Network] key) and negated patterns do not count.
+    assert.equal(check({ '01-x.network': '[Match]\nName=!enp3s1\n[Link]\nName=br9\n' }).status, 0);
+  },
+);
 
-test('netplan conflict check: another file defining the bridge is named; ours and look-alike names pass', { skip: nsOk ? false : 'needs root and unshare -m' }, () => {
-  const check = (files: Record<string, string>) => inFakeRoot({ '/etc/netplan': files, '/run/netplan': {}, '/usr/lib/netplan': {} }, ['sh', '-c', CONFLICT_SCRIPTS.netplan, 'virtnet-check-netplan', '/etc/netplan/60-virtnet-br9.yaml', 'br9']);
-  assert.equal(check({ '60-virtnet-br9.yaml': 'network:\n  bridges:\n    "br9":\n      interfaces: []\n', '50-cloud-init.yaml': 'network:\n  ethernets:\n    br90:\n      dhcp4: true\n' }).status, 0);
-  for (const key of ['br9:', '"br9":', "'br9':  # the lab bridge"]) {
-    const r = check({ '01-netcfg.yaml': `network:\n  bridges:\n    ${key}\n      dhcp4: true\n` });
-    assert.equal(r.status, 1, key);
-    assert.match(r.stderr, /\/etc\/netplan\/01-netcfg\.yaml already defines br9/);
-  }
-});
+test(
+  'netplan conflict check: another file defining the bridge is named; ours and look-alike names pass',
+  { skip: nsOk ? false : 'needs root and unshare -m' },
+  () => {
+    const check = (files: Record<string, string>) =>
+      inFakeRoot({ '/etc/netplan': files, '/run/netplan': {}, '/usr/lib/netplan': {} }, [
+        'sh',
+        '-c',
+        CONFLICT_SCRIPTS.netplan,
+        'virtnet-check-netplan',
+        '/etc/netplan/60-virtnet-br9.yaml',
+        'br9',
+      ]);
+    assert.equal(
+      check({
+        '60-virtnet-br9.yaml': 'network:\n  bridges:\n    "br9":\n      interfaces: []\n',
+        '50-cloud-init.yaml': 'network:\n  ethernets:\n    br90:\n      dhcp4: true\n',
+      }).status,
+      0,
+    );
+    for (const key of ['br9:', '"br9":', "'br9':  # the lab bridge"]) {
+      const r = check({ '01-netcfg.yaml': `network:\n  bridges:\n    ${key}\n      dhcp4: true\n` });
+      assert.equal(r.status, 1, key);
+      assert.match(r.stderr, /\/etc\/netplan\/01-netcfg\.yaml already defines br9/);
+    }
+  },
+);
