@@ -151,8 +151,14 @@ function notAsPlanned(lines: readonly string[]): void {
   if (lines.length) say(`but the host reads back differently from what the plan promised:\n${lines.map((c) => `  - ${c}`).join('\n')}`);
 }
 
+/** Live progress on a terminal: each step as the host starts it. Scripts get the outcome only. */
+function progress(plan: Plan): ((step: number, of: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (step, of) => say(`step ${step} of ${of}: ${plan.steps[step - 1]?.display ?? ''}`);
+}
+
 async function runPlain(executor: Executor, plan: Plan): Promise<number> {
-  const r = await applyPlan(executor, plan);
+  const r = await applyPlan(executor, plan, { onStep: progress(plan) });
   if (r.waitedFor) say(`the host was busy with another plan, ${r.waitedFor}: this one waited for it to end`);
   if (r.ok) {
     say(`applied ${plan.steps.length} steps in ${r.durationMs} ms`);
@@ -181,6 +187,7 @@ async function runGuarded(executor: Executor, plan: Plan, rollbackSeconds: numbe
     rollbackSeconds,
     freshExecutor: ssh ? () => ssh.freshConnection() : () => confirmedExecutor(executor, deadline, keepOnEnter, 'Enter in this terminal'),
     log: say,
+    onStep: progress(plan),
   });
   if (outcome.kind !== 'unreachable' && outcome.kind !== 'rolled-back' && outcome.waitedFor)
     say(`the host was busy with another plan, ${outcome.waitedFor}: this one waited for it to end`);

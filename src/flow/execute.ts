@@ -59,6 +59,7 @@ export async function executePlan(
   mode: ApplyMode,
   seconds: number,
   signal?: AbortSignal,
+  onStep?: (step: number, of: number) => void,
 ): Promise<Outcome> {
   const where = hostLabel(session);
   try {
@@ -76,6 +77,7 @@ export async function executePlan(
         signal,
         freshExecutor: how === 'ssh' ? () => (executor as SshExecutor).freshConnection() : () => windowConfirmedExecutor(executor, deadline, say),
         log: say,
+        onStep,
       });
       const proof = how === 'ssh' ? 'a fresh connection' : 'your VS Code window';
       switch (outcome.kind) {
@@ -107,7 +109,7 @@ export async function executePlan(
       }
     }
     logPlan(ctx, session, plan, 'no guard');
-    const r = await applyPlan(session.getExecutor(), plan, { signal });
+    const r = await applyPlan(session.getExecutor(), plan, { signal, onStep });
     const n = plan.steps.length;
     const journal = r.id ?? undefined;
     if (r.ok) {

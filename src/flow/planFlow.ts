@@ -76,8 +76,11 @@ export function applyWithProgress(
         const sub = token.onCancellationRequested(() => abort.abort());
         const onExtra = () => abort.abort();
         extra?.addEventListener('abort', onExtra);
+        // Each step as the host starts it: the bar moves, and says what runs now.
+        const onStep = (step: number, of: number) =>
+          progress.report({ message: `step ${step} of ${of}: ${plan.steps[step - 1]?.display ?? ''}`, increment: 100 / of });
         try {
-          return await executePlan(ctx, session, plan, mode, seconds, abort.signal);
+          return await executePlan(ctx, session, plan, mode, seconds, abort.signal, onStep);
         } finally {
           sub.dispose();
           extra?.removeEventListener('abort', onExtra);

@@ -186,6 +186,7 @@ export abstract class BaseExecutor implements Executor {
         onSpawn: (pid) => {
           run.pid = pid;
         },
+        onStderr: options.onStderr,
       });
     } finally {
       // A signal already on its way must land before the caller hears back ("nothing left running").

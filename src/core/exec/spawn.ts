@@ -18,6 +18,8 @@ export interface SpawnOptions {
   cancelled?: AbortSignal;
   /** Told the process id as soon as the process exists. */
   onSpawn?: (pid: number) => void;
+  /** Told each piece of stderr as it arrives (it is collected as well). */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface SpawnOutcome {
@@ -58,6 +60,8 @@ export async function spawnArgv(argv: readonly string[], options: SpawnOptions =
   if (child.pid !== undefined) {
     options.onSpawn?.(child.pid);
   }
+  const onStderr = options.onStderr;
+  if (onStderr) child.stderr?.on('data', (b: Buffer) => onStderr(b.toString('utf8')));
   // An ssh multiplexing client hands its stdout/stderr to the master connection, which keeps
   // writing to them until the remote command ends: once a cancelled client is dead, stop waiting
   // for those pipes to close (whatever arrived by then is kept).

@@ -29,6 +29,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Shown in the log instead of the full argv (e.g. "collector script" for `bash -s`). */
   label?: string;
+  /** Told each piece of the command's stderr as it arrives (a plan's progress); collected as well. */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface RunResult {

@@ -55,6 +55,8 @@ export interface ApplyOptions {
    */
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Told each step as the host starts it, while the connection lasts. */
+  onStep?: (step: number, of: number) => void;
 }
 
 /** How often a cancel is sent again while the plan has not ended (the run may start only after the first). */
@@ -100,7 +102,7 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
   };
   options.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    r = await runOnHost(executor, plan, { id, timeoutMs: options.timeoutMs ?? 120_000 });
+    r = await runOnHost(executor, plan, { id, timeoutMs: options.timeoutMs ?? 120_000, onStep: options.onStep });
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
     if ((err.kind === 'unreachable' || err.kind === 'timeout') && err.started !== false) {

@@ -91,6 +91,8 @@ export interface GuardOptions {
   log?: (message: string) => void;
   /** Honoured only before anything is sent to the host (see the top of this file). */
   signal?: AbortSignal;
+  /** Told each step as the host starts it, while the applying session lasts. */
+  onStep?: (step: number, of: number) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,6 +123,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
       id,
       rollbackSeconds: options.rollbackSeconds,
       timeoutMs: Math.max(5, Math.min(20, options.rollbackSeconds / 2)) * 1000,
+      onStep: options.onStep,
     });
     applyOut = r.stdout + r.stderr;
     rc = r.exitCode;

@@ -161,18 +161,25 @@ echo $$ > "$j/client"
 setsid sh "$j/lib.sh" run "$j" "$7" < /dev/null > /dev/null 2>&1 &
 pid=$!
 echo "$pid" > "$j/pid"
-# This shell only waits. Whatever ends it (the connection going away, the client's own time
-# limit) leaves the run going; a cancel is a separate request naming the journal (CANCEL).
+# This shell only waits and passes the run's output on, step by step while the client listens
+# (GNU tail follows the journal until the run ends). Whatever ends it (the connection going
+# away, the client's own time limit) leaves the run going; a cancel is a separate request naming
+# the journal (CANCEL).
 trap '' HUP
+told=
+if tail --help 2>&1 | grep -q -- --pid; then
+  tail -n +1 -s 0.05 --pid="$pid" -f "$j/out" >&2 && told=1
+fi
 while :; do
   wait "$pid" 2>/dev/null
   [ -e "$j/rc" ] && break
   kill -0 "$pid" 2>/dev/null || break
 done
 rc=$(cat "$j/rc" 2>/dev/null || echo 75)
-# Delivered to this client (the write did not fail): nobody needs to be told again. Not for a
+if [ -z "$told" ]; then cat "$j/out" >&2 && told=1; elif [ ! -e "$j/rc" ]; then told=; fi
+# Delivered to this client (the writes did not fail): nobody needs to be told again. Not for a
 # guarded plan: its outcome is the confirmation's or the rollback's, which the guard reports.
-cat "$j/out" >&2 && [ "$7" = 0 ] && mkdir "$j/seen" 2>/dev/null
+[ -n "$told" ] && [ "$7" = 0 ] && mkdir "$j/seen" 2>/dev/null
 exit "$rc"
 `;
 
@@ -203,6 +210,8 @@ export interface RunOnHostOptions {
   /** 0 (default): plain. Otherwise the guard's rollback window in seconds. */
   rollbackSeconds?: number;
   timeoutMs: number;
+  /** Told each step as the host starts it (1-based, and the number of steps). */
+  onStep?: (step: number, of: number) => void;
   /** The journal id; a new one by default. */
   id?: string;
 }
@@ -232,9 +241,23 @@ export async function runOnHost(executor: Executor, plan: Plan, options: RunOnHo
     root: true,
     allowFailure: true,
     timeoutMs: options.timeoutMs,
+    onStderr: options.onStep ? stepReader(options.onStep) : undefined,
     label: `virtnet plan: ${plan.title} (${plan.steps.length} steps${options.rollbackSeconds ? `, rollback in ${options.rollbackSeconds} s` : ''}; journal ${id})`,
   });
   return { ...r, id };
+}
+
+/** Turns streamed stderr into step numbers (`virtnet: step N of M` lines, see planToScript). */
+function stepReader(onStep: (step: number, of: number) => void): (chunk: string) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      const m = /^virtnet: step (\d+) of (\d+)$/.exec(l);
+      if (m) onStep(Number(m[1]), Number(m[2]));
+    }
+  };
 }
 
 /** The lines of a run's output that say the host is not as the plan expected (before or after). */

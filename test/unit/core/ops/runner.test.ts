@@ -81,6 +81,24 @@ test('a plan runs, reads back what it promised, and its journal says so', opts, 
   );
 });
 
+test('while the client listens, each step is told as the host starts it', opts, async () => {
+  const log = join(dir, 'progress');
+  const seen: string[] = [];
+  // Steps 2 and 3 pause before they write: a step told before its line exists was told live.
+  const late = (word: string) => ['sh', '-c', 'sleep 0.4; printf "%s %s\\n" "$1" "$(date +%s%N)" >> "$2"', 'rec', word, log];
+  const r = await applyPlan(
+    ex,
+    plan('runner test: progress', [step(rec(log, 'one'), 'one', null), step(late('two'), 'two', null), step(late('three'), 'three', null)]),
+    {
+      onStep: (n, of) => seen.push(`${n}/${of}:${words(log).length}`),
+    },
+  );
+  if (r.id) made.push(r.id);
+  assert.equal(r.ok, true, r.stderr);
+  assert.deepEqual(seen.slice(1), ['2/3:1', '3/3:2']);
+  assert.equal(seen[0]?.split(':')[0], '1/3');
+});
+
 test('a host that changed since the plan was made refuses it, and nothing runs', opts, async () => {
   const log = join(dir, 'changed');
   const r = await apply(
