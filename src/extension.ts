@@ -8,7 +8,7 @@ import { refreshAll } from './commands/refresh';
 import { registerCommandTable } from './commands/wrapper';
 import type { CommandContext } from './flow/context';
 import { registerFormOpener } from './flow/forms';
-import { reportUnseenPlans } from './flow/notices';
+import { afterRead } from './flow/notices';
 import { openBridgeForm, registerFormRestore } from './forms/bridge/form';
 import { HostRegistry } from './hosts/registry';
 import type { HostSession } from './hosts/session';
@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
   registerFormOpener('bridge', openBridgeForm);
   context.subscriptions.push(...registerCommandTable(ctx, commandTable()), registerFormRestore(ctx));
   // After each read: the outcome of any plan nobody saw end (a reload, a dropped connection).
-  context.subscriptions.push(registry.onDidChangeHost((session) => session.state.kind === 'ready' && reportUnseenPlans(ctx, session)));
+  context.subscriptions.push(registry.onDidChangeHost((session) => session.state.kind === 'ready' && afterRead(ctx, session)));
 
   let timer: NodeJS.Timeout | undefined;
   const applyInterval = () => {

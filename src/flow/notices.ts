@@ -24,6 +24,28 @@ function details(session: HostSession, r: PlanRecord): string {
   ].join('\n');
 }
 
+/** Hosts with a plan still running when last read: read again shortly, to learn how it ends. */
+const followUp = new WeakMap<HostSession, NodeJS.Timeout>();
+const FOLLOW_UP_MS = 5000;
+
+/**
+ * After each read: reports the plans nobody saw end, and when a plan is still running on the host
+ * (another window's, or this window's before a reload), reads the host again a little later, so
+ * its outcome is shown without the user asking.
+ */
+export function afterRead(ctx: CommandContext, session: HostSession): void {
+  reportUnseenPlans(ctx, session);
+  if (followUp.has(session) || !session.model?.plans.some((p) => p.state === 'running')) return;
+  followUp.set(
+    session,
+    setTimeout(() => {
+      followUp.delete(session);
+      // Only while the host is still one of ours (the settings may have dropped it).
+      if (ctx.registry.find(session.dest) === session) void ctx.refreshHost(session);
+    }, FOLLOW_UP_MS),
+  );
+}
+
 export function reportUnseenPlans(ctx: CommandContext, session: HostSession): void {
   const { records, neverArrived } = session.takeUnseenPlans();
   for (const r of records) {

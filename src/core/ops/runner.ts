@@ -177,6 +177,9 @@ while :; do
 done
 rc=$(cat "$j/rc" 2>/dev/null || echo 75)
 if [ -z "$told" ]; then cat "$j/out" >&2 && told=1; elif [ ! -e "$j/rc" ]; then told=; fi
+# A last line: a client that is gone (its connection closed) makes this write fail, even when
+# the plan itself printed nothing after it went.
+[ -n "$told" ] && { printf 'virtnet: run %s ended\n' "$1" >&2 || told=; }
 # Delivered to this client (the writes did not fail): nobody needs to be told again. Not for a
 # guarded plan: its outcome is the confirmation's or the rollback's, which the guard reports.
 [ -n "$told" ] && [ "$7" = 0 ] && mkdir "$j/seen" 2>/dev/null

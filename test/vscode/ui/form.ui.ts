@@ -271,6 +271,7 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
 
   // Before the theme switches: those write user settings, and a reload racing that write has
   // been seen to come back without them.
+  await checkReloadDuringApply(page, dest, check);
   await checkRestore(page, check);
 
   // The form in each kind of theme, switched by commands without pickers: the workbench starts
@@ -297,6 +298,61 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
       await page.screenshot({ path: path.join(OUT, file) });
     });
   }
+}
+
+const RELOAD_TAP = 'vnetrl';
+
+/**
+ * A window reload while a plan runs (what a crashed or reloaded window does to its connection):
+ * the plan ends on the host by itself, and the reloaded window says how it ended. The lab host's
+ * `ip link set` is slowed (a wrapper bound in its own mount namespace) so the plan outlives the
+ * window.
+ */
+async function checkReloadDuringApply(page: Page, dest: string, check: (name: string, body: () => Promise<void>) => Promise<void>): Promise<void> {
+  await check('a reload during an apply: the plan ends on the host, and the reloaded window says how it ended', async () => {
+    await hostRun(dest, [
+      'sh',
+      '-c',
+      'cp /usr/bin/ip /tmp/virtnet-ui-ip.real && printf \'#!/bin/sh\\n[ "$1 $2" = "link set" ] && sleep 15\\nexec /tmp/virtnet-ui-ip.real "$@"\\n\' > /tmp/virtnet-ui-ip && chmod +x /tmp/virtnet-ui-ip && mount --bind /tmp/virtnet-ui-ip /usr/bin/ip',
+    ]);
+    try {
+      const before = (await hostRun(dest, ['sh', '-c', 'ls /run/virtnet/journal 2>/dev/null || true'])).split('\n').filter(Boolean);
+      await runCommand(page, 'VirtNet: Create Tap...');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(RELOAD_TAP);
+      await page.keyboard.press('Enter');
+      // The bridge picker: none.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: '(no bridge)' }).first().click({ timeout: 10_000 });
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: /^Apply$/ }).click();
+      // Reload once the host runs the slow step.
+      let journal = '';
+      for (let i = 0; i < 100 && !journal; i++) {
+        const fresh = (await hostRun(dest, ['sh', '-c', 'ls /run/virtnet/journal 2>/dev/null || true'])).split('\n').filter((j) => j && !before.includes(j));
+        if (fresh[0] && /step 2 of 2/.test(await hostRun(dest, ['sh', '-c', `cat /run/virtnet/journal/${fresh[0]}/out`]))) journal = fresh[0];
+        else await sleep(200);
+      }
+      if (!journal) throw new Error('the plan never reached its slow step');
+      await page.reload();
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+      await page
+        .locator('.part.activitybar .action-item a[aria-label^="VirtNet"]')
+        .click({ timeout: 30_000 })
+        .catch(() => {});
+      await waitText(
+        page.locator('.notifications-toasts'),
+        new RegExp(`Create tap ${RELOAD_TAP}, started \\d\\d:\\d\\d UTC from [\\d.]+: ran to its end`),
+        90_000,
+      );
+      await page.screenshot({ path: path.join(OUT, 'form-reload-outcome.png') });
+      const link = await hostRun(dest, ['sh', '-c', `ip -o link show dev ${RELOAD_TAP}`]);
+      if (!/state|UP/.test(link)) throw new Error(`${RELOAD_TAP} is not on the host: ${link}`);
+    } finally {
+      await hostRun(dest, ['sh', '-c', `umount /usr/bin/ip; ip link del dev ${RELOAD_TAP} 2>/dev/null; true`]).catch(() => '');
+    }
+  });
 }
 
 /** Runs after the other checks: a reload replaces the page (and the webview in it). */
