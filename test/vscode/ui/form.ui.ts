@@ -190,7 +190,7 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
       `ip link add ${UPLINK_NIC} type veth peer name ${UPLINK_NIC}p && ip addr add ${UPLINK_ADDR} dev ${UPLINK_NIC} && ip link set ${UPLINK_NIC} up`,
     ]);
     // The refresh brings the new NIC into the form's lists.
-    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
+    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label^="Refresh"]').click({ timeout: 10_000 });
     await form.locator('#mode vscode-radio[value="uplink"]').click();
     await waitText(form.locator('#title'), /Bridge my uplink/);
     const nic = form.locator('#nic');
@@ -233,7 +233,7 @@ async function runChecks(page: Page, dest: string, cspViolations: string[]): Pro
       `ip link add ${DHCP_NIC} type veth peer name ${DHCP_NIC}p && ip addr add ${DHCP_ADDR} dev ${DHCP_NIC} && ip link set ${DHCP_NIC} up && ip link set ${DHCP_NIC}p up`,
     ]);
     const before = await hostRun(dest, ['sh', '-c', 'ip -br addr; ip route']);
-    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]').click({ timeout: 10_000 });
+    await page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label^="Refresh"]').click({ timeout: 10_000 });
     const nic = form.locator('#nic');
     const deadline = Date.now() + 30_000;
     while (!(await nic.locator('vscode-option', { hasText: DHCP_NIC }).count())) {

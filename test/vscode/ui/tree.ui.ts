@@ -130,7 +130,7 @@ async function run(page: Page, dest: string): Promise<void> {
     const before = collected(await hoverText(page, rowLocator(page, host), /collected/));
     await page.mouse.move(900, 600);
     await sleep(1_100); // the tooltip's time has one-second resolution
-    const refresh = page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label="Refresh"]');
+    const refresh = page.locator('.part.sidebar .composite.title .title-actions a.action-label[aria-label^="Refresh"]');
     await refresh.click({ timeout: 10_000 });
     const deadline = Date.now() + 60_000;
     let after = before;
