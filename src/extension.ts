@@ -8,6 +8,7 @@ import { refreshAll } from './commands/refresh';
 import { registerCommandTable } from './commands/wrapper';
 import type { CommandContext } from './flow/context';
 import { registerFormOpener } from './flow/forms';
+import { adoptInFlight } from './flow/inFlight';
 import { afterRead } from './flow/notices';
 import { openBridgeForm, registerFormRestore } from './forms/bridge/form';
 import { HostRegistry } from './hosts/registry';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
     xml,
     log,
     extensionUri: context.extensionUri,
+    state: context.globalState,
     refreshHost: async (session) => {
       const done = session.refresh();
       showProgress(session);
@@ -54,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
     },
   };
   registerFormOpener('bridge', openBridgeForm);
+  // Plans an earlier window (before a reload) left running: ask their hosts how they ended.
+  void adoptInFlight(ctx, registry);
   context.subscriptions.push(...registerCommandTable(ctx, commandTable()), registerFormRestore(ctx));
   // After each read: the outcome of any plan nobody saw end (a reload, a dropped connection).
   context.subscriptions.push(registry.onDidChangeHost((session) => session.state.kind === 'ready' && afterRead(ctx, session)));

@@ -14,6 +14,8 @@ export interface CommandContext {
   extensionUri: vscode.Uri;
   /** Refreshes one host with the view's progress bar; resolves when the host settled. */
   refreshHost(session: HostSession): Promise<void>;
+  /** What outlives a window reload (the plans this window had running): the extension's global state. */
+  state: vscode.Memento;
 }
 
 /** Thrown when the user dismisses a picker: the wrapper drops it silently. */

@@ -8,11 +8,13 @@ import { oneLineReason } from '../core/exec/errors';
 import { type SshExecutor } from '../core/exec/ssh';
 import { applyPlan } from '../core/ops/apply';
 import { applyGuarded } from '../core/ops/guard';
+import { newJournalId } from '../core/ops/runner';
 import { shJoin } from '../core/exec/quote';
 import type { Plan } from '../core/ops/plan';
 import type { HostSession } from '../hosts/session';
 import type { CommandContext } from './context';
 import { hostLabel } from './hosts';
+import { whileInFlight } from './inFlight';
 import type { Outcome } from './outcome';
 import { windowConfirmedExecutor } from './windowGuard';
 
@@ -72,13 +74,17 @@ export async function executePlan(
       // The guard's own deadline starts when it arms; this one starts a moment earlier, so the
       // window check never outlives the host's rollback.
       const deadline = Date.now() + seconds * 1000;
-      const outcome = await applyGuarded(executor, plan, {
-        rollbackSeconds: seconds,
-        signal,
-        freshExecutor: how === 'ssh' ? () => (executor as SshExecutor).freshConnection() : () => windowConfirmedExecutor(executor, deadline, say),
-        log: say,
-        onStep,
-      });
+      const id = newJournalId();
+      const outcome = await whileInFlight(ctx, session.dest, id, () =>
+        applyGuarded(executor, plan, {
+          id,
+          rollbackSeconds: seconds,
+          signal,
+          freshExecutor: how === 'ssh' ? () => (executor as SshExecutor).freshConnection() : () => windowConfirmedExecutor(executor, deadline, say),
+          log: say,
+          onStep,
+        }),
+      );
       const proof = how === 'ssh' ? 'a fresh connection' : 'your VS Code window';
       switch (outcome.kind) {
         case 'confirmed':
@@ -109,7 +115,8 @@ export async function executePlan(
       }
     }
     logPlan(ctx, session, plan, 'no guard');
-    const r = await applyPlan(session.getExecutor(), plan, { signal, onStep });
+    const id = newJournalId();
+    const r = await whileInFlight(ctx, session.dest, id, () => applyPlan(session.getExecutor(), plan, { signal, onStep, id }));
     const n = plan.steps.length;
     const journal = r.id ?? undefined;
     if (r.ok) {

@@ -57,6 +57,8 @@ export interface ApplyOptions {
   timeoutMs?: number;
   /** Told each step as the host starts it, while the connection lasts. */
   onStep?: (step: number, of: number) => void;
+  /** The journal id to use (a caller that must remember it before the end); a new one by default. */
+  id?: string;
 }
 
 /** How often a cancel is sent again while the plan has not ended (the run may start only after the first). */
@@ -89,7 +91,7 @@ export async function applyPlan(executor: Executor, plan: Plan, options: ApplyOp
     return { ...NOTHING, ok: false, cancelled: true, cancelledAtStep: 1, undone: true };
   }
   let r: { exitCode: number | null; stderr: string; durationMs: number };
-  const id = newJournalId();
+  const id = options.id ?? newJournalId();
   // A cancel is a request of its own, naming the journal, repeated until the run has ended: the
   // session that waits for the plan may end for other reasons (a time limit, a lost connection)
   // without stopping the plan, which runs on the host detached from it.

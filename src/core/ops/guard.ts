@@ -93,6 +93,8 @@ export interface GuardOptions {
   signal?: AbortSignal;
   /** Told each step as the host starts it, while the applying session lasts. */
   onStep?: (step: number, of: number) => void;
+  /** The journal id to use; a new one by default. */
+  id?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +112,7 @@ export async function applyGuarded(executor: Executor, plan: Plan, options: Guar
       started: false,
     });
   }
-  const id = newJournalId();
+  const id = options.id ?? newJournalId();
   const say = options.log ?? (() => {});
   const started = Date.now();
   const deadline = started + options.rollbackSeconds * 1000;
