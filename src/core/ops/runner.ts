@@ -158,6 +158,9 @@ printf '%s' "$8" > "$j/lib.sh"
   echo "steps=$(grep -c '^check [0-9]' "$j/plan.sh")"
 } > "$j/meta"
 echo $$ > "$j/client"
+# The output file exists before the run starts, so the follower below never races its creation
+# (tail -f on a missing file gives up, and progress would come only at the end).
+: > "$j/out"
 setsid sh "$j/lib.sh" run "$j" "$7" < /dev/null > /dev/null 2>&1 &
 pid=$!
 echo "$pid" > "$j/pid"

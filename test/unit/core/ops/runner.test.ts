@@ -85,7 +85,7 @@ test('while the client listens, each step is told as the host starts it', opts, 
   const log = join(dir, 'progress');
   const seen: string[] = [];
   // Steps 2 and 3 pause before they write: a step told before its line exists was told live.
-  const late = (word: string) => ['sh', '-c', 'sleep 0.4; printf "%s %s\\n" "$1" "$(date +%s%N)" >> "$2"', 'rec', word, log];
+  const late = (word: string) => ['sh', '-c', 'sleep 0.8; printf "%s %s\\n" "$1" "$(date +%s%N)" >> "$2"', 'rec', word, log];
   const r = await applyPlan(
     ex,
     plan('runner test: progress', [step(rec(log, 'one'), 'one', null), step(late('two'), 'two', null), step(late('three'), 'three', null)]),
