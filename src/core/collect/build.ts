@@ -196,6 +196,18 @@ function networkManagerOf(facts: HostFacts): HostInfo['networkManager'] {
   return 'none';
 }
 
+/**
+ * An object's definition: for a persistent one that runs, its `--inactive` dump; for one that
+ * does not run, its XML is its definition; a transient one has none. Null as well when the
+ * inactive dump is missing (the object vanished between the two reads), so no edit starts from a
+ * running object's XML.
+ */
+function definitionOf(xml: string, inactive: string, persistent: boolean, active: boolean, root: string): string | null {
+  if (!persistent) return null;
+  if (!active) return xml;
+  return inactive.startsWith(root) ? inactive : null;
+}
+
 function buildLibvirt(sections: Map<string, Section>, nonce: string, checks: Check[]): { networks: Network[]; domains: Domain[]; libvirt: Check } {
   const lists = sections.get('virsh.lists');
   const listErr = sections.get('virsh.lists.stderr')?.text ?? '';
@@ -237,7 +249,12 @@ function buildLibvirt(sections: Map<string, Section>, nonce: string, checks: Che
     }
     const leases = guarded(checks, 'inventory:leases', `DHCP leases of network ${uuid}`, [], () => parseLeases(byKey('net-leases', uuid)));
     const net = guarded<Network | null>(checks, 'inventory:networks', `XML of network ${uuid}`, null, () =>
-      parseNetworkXml(xmlText, { uuid, active: activeNets.has(uuid), autostart: autostartNets.has(uuid), persistent: persistentNets.has(uuid) }, leases),
+      parseNetworkXml(
+        xmlText,
+        { uuid, active: activeNets.has(uuid), autostart: autostartNets.has(uuid), persistent: persistentNets.has(uuid) },
+        leases,
+        definitionOf(xmlText, byKey('net-xml-inactive', uuid), persistentNets.has(uuid), activeNets.has(uuid), '<network'),
+      ),
     );
     if (net) {
       networks.push(net);
@@ -245,6 +262,7 @@ function buildLibvirt(sections: Map<string, Section>, nonce: string, checks: Che
   }
 
   const persistentDoms = uuids('doms-persistent');
+  const activeDoms = uuids('doms-active');
   const autostartDoms = uuids('doms-autostart');
   const domains: Domain[] = [];
   for (const uuid of uuids('doms-all')) {
@@ -254,7 +272,11 @@ function buildLibvirt(sections: Map<string, Section>, nonce: string, checks: Che
     }
     const state = byKey('dom-state', uuid).split('\n')[0]?.trim() || 'unknown';
     const dom = guarded<Domain | null>(checks, 'inventory:domains', `XML of domain ${uuid}`, null, () =>
-      parseDomainXml(xmlText, { uuid, state, persistent: persistentDoms.has(uuid), autostart: autostartDoms.has(uuid) }),
+      parseDomainXml(
+        xmlText,
+        { uuid, state, persistent: persistentDoms.has(uuid), autostart: autostartDoms.has(uuid) },
+        definitionOf(xmlText, byKey('dom-xml-inactive', uuid), persistentDoms.has(uuid), activeDoms.has(uuid), '<domain'),
+      ),
     );
     if (dom) {
       domains.push(dom);

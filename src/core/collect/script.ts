@@ -196,6 +196,7 @@ virsh_all() {
   cmds="$cmds echo @@$N-part nets-autostart@@ ; net-list --all --autostart --uuid ;"
   cmds="$cmds echo @@$N-part nets-persistent@@ ; net-list --all --persistent --uuid ;"
   cmds="$cmds echo @@$N-part doms-all@@ ; list --all --uuid ;"
+  cmds="$cmds echo @@$N-part doms-active@@ ; list --uuid ;"
   cmds="$cmds echo @@$N-part doms-persistent@@ ; list --all --persistent --uuid ;"
   cmds="$cmds echo @@$N-part doms-autostart@@ ; list --all --autostart --uuid ;"
   cmds="$cmds echo @@$N-part end@@"
@@ -212,8 +213,14 @@ virsh_all() {
       if (part == "nets-all") nx = nx " echo @@" n "-part net-xml " u "@@ ; net-dumpxml " u " ;"
       if (part == "nets-active") nl = nl " echo @@" n "-part net-leases " u "@@ ; net-dhcp-leases " u " ;"
       if (part == "doms-all") dx = dx " echo @@" n "-part dom-state " u "@@ ; domstate " u " ; echo @@" n "-part dom-xml " u "@@ ; dumpxml " u " ;"
+      # The definition, which edits start from, differs from the running object's XML only while
+      # it runs: dumped separately for active persistent objects only.
+      if (part == "nets-active") netup[u] = 1
+      if (part == "doms-active") domup[u] = 1
+      if (part == "nets-persistent" && (u in netup)) ni = ni " echo @@" n "-part net-xml-inactive " u "@@ ; net-dumpxml --inactive " u " ;"
+      if (part == "doms-persistent" && (u in domup)) di = di " echo @@" n "-part dom-xml-inactive " u "@@ ; dumpxml --inactive " u " ;"
     }
-    END { printf "%s%s%s", nx, nl, dx }' "$L")
+    END { printf "%s%s%s%s%s", nx, ni, nl, dx, di }' "$L")
   if [ -n "$cmds" ]; then
     O=$ERR.objects
     timeout 60 virsh -q -c "$URI" "$cmds echo @@$N-part end@@" > "$O" 2>"$ERR"

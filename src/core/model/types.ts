@@ -61,87 +61,8 @@ export interface Route {
   family: 'ipv4' | 'ipv6';
 }
 
-export interface DhcpRange {
-  start: string;
-  end: string;
-}
-
-export interface DhcpHost {
-  mac: string | null;
-  name: string | null;
-  ip: string;
-}
-
-export interface NetworkIp {
-  address: string;
-  prefix: number;
-  family: 'ipv4' | 'ipv6';
-  dhcpRanges: DhcpRange[];
-  dhcpHosts: DhcpHost[];
-}
-
-export interface Lease {
-  mac: string;
-  ip: string;
-  prefix: number | null;
-  hostname: string | null;
-  expiry: string | null;
-}
-
-export interface Network {
-  name: string;
-  uuid: string | null;
-  active: boolean;
-  autostart: boolean;
-  persistent: boolean;
-  /** `nat|route|open|bridge|passthrough|private|vepa|hostdev|isolated` (isolated = no `<forward>`). */
-  forwardMode: string;
-  /** The forward device (`<forward dev=...>`), or null. */
-  forwardDev: string | null;
-  bridge: string | null;
-  stp: boolean | null;
-  domainName: string | null;
-  ips: NetworkIp[];
-  leases: Lease[];
-  /** PF or interface pool of bridge/hostdev forward modes. */
-  forwardInterfaces: string[];
-  forwardPf: string | null;
-}
-
-export interface DomainInterface {
-  /** libvirt interface type: network, bridge, direct, hostdev, user, ethernet, vhostuser... */
-  type: string;
-  /** network name, bridge name, direct dev, or the PCI address of a hostdev interface. */
-  source: string | null;
-  model: string | null;
-  mac: string | null;
-  /** The host-side tap (`<target dev>`), present only while the domain runs. */
-  target: string | null;
-  /** Guest addresses known from the network's DHCP leases (matched by MAC). */
-  ips: string[];
-  /** For direct (macvtap): bridge, vepa, private, passthrough. */
-  sourceMode: string | null;
-}
-
-export interface DomainHostdev {
-  type: string;
-  /** PCI address `0000:03:10.0` for PCI hostdevs, else null. */
-  address: string | null;
-  managed: boolean;
-}
-
-export interface Domain {
-  name: string;
-  uuid: string | null;
-  /** `running|shut off|paused|...` as `virsh domstate` says it. */
-  state: string;
-  persistent: boolean;
-  autostart: boolean;
-  /** `kvm` or `qemu` (TCG). */
-  virtType: string | null;
-  interfaces: DomainInterface[];
-  hostdevs: DomainHostdev[];
-}
+export type * from './libvirt';
+import type { Domain, Network } from './libvirt';
 
 export interface Sriov {
   totalVfs: number;

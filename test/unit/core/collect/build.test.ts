@@ -42,7 +42,7 @@ test('seed host: the default NAT network with its DHCP range and c7 lease', () =
     net.ips.map((i) => [i.address, i.prefix, i.family]),
     [['192.168.122.1', 24, 'ipv4']],
   );
-  assert.deepEqual(net.ips[0]?.dhcpRanges, [{ start: '192.168.122.2', end: '192.168.122.254' }]);
+  assert.deepEqual(net.ips[0]?.dhcpRanges, [{ start: '192.168.122.2', end: '192.168.122.254', lease: null }]);
   assert.equal(net.leases.length, 1);
   assert.equal(net.leases[0]?.mac, '52:54:00:c7:00:01');
   assert.equal(net.leases[0]?.hostname, 'c7');

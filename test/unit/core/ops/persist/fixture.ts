@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildHostModel } from '../../../../../src/core/collect/build';
+import { parseDomainXml } from '../../../../../src/core/collect/parse-domain';
 import type { HostModel } from '../../../../../src/core/model/types';
 import { persistIntentForBridge, persistIntentForUplink, type PersistIntent } from '../../../../../src/core/ops/persist';
 
@@ -63,16 +64,12 @@ export const seed: HostModel = {
   ),
   domains: [
     ...seedRaw.domains,
-    {
-      name: 'c8',
-      uuid: null,
-      state: 'running',
-      persistent: true,
-      autostart: false,
-      virtType: 'kvm',
-      interfaces: [{ type: 'bridge', source: 'br9', model: 'virtio', mac: 'fe:54:00:c8:00:01', target: 'vnet3', ips: [], sourceMode: null }],
-      hostdevs: [],
-    },
+    // A second guest, written as libvirt would print it, so it has every field the parser gives.
+    parseDomainXml(
+      "<domain type='kvm'><name>c8</name><devices><interface type='bridge'><mac address='fe:54:00:c8:00:01'/>" +
+        "<source bridge='br9'/><target dev='vnet3'/><model type='virtio'/></interface></devices></domain>",
+      { uuid: '', state: 'running', persistent: true, autostart: false },
+    ),
   ],
 };
 export const seedMac = seed.bridges.find((b) => b.name === 'br9')!.mac!;
