@@ -33,6 +33,7 @@ export type CommonValues = Partial<Record<ChangeOption, string | boolean>>;
 function valueHint(a: ArgSpec): string {
   if (a.kind === 'onOff') return 'on|off';
   if (a.kind === 'seconds') return '<seconds>';
+  if (a.kind === 'linkState') return 'up|down';
   return a.placeholder ?? `<${a.name}>`;
 }
 
@@ -79,6 +80,14 @@ function valueOf(op: Operation, a: ArgSpec, raw: string): ArgValue {
       // Kept as a number even when not whole: the planner says what range it takes.
       if (!/^-?\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${optionName(a.name)} takes a number of seconds, not "${raw}"`);
       return Number(raw);
+    case 'mtu':
+      // `default` takes the MTU away (the kernel's 1500); the planner checks the range.
+      if (raw === 'default') return 0;
+      if (!/^\d+$/.test(raw)) throw new UsageError(`--${optionName(a.name)} takes a whole number or "default", not "${raw}"`);
+      return Number(raw);
+    case 'linkState':
+      if (raw !== 'up' && raw !== 'down') throw new UsageError(`--${optionName(a.name)} takes "up" or "down", not "${raw}": virtnet ${usageLine(op)}`);
+      return raw;
     default:
       return raw;
   }

@@ -139,3 +139,22 @@ export function inSubnet(ip: string, cidr: string): boolean {
 export function problems(...checks: (string | null)[]): string[] {
   return checks.filter((c): c is string => c !== null);
 }
+
+/** An MTU libvirt and the kernel take for a network or a NIC (68 is IPv4's minimum). */
+export function checkMtu(n: number): string | null {
+  return Number.isInteger(n) && n >= 68 && n <= 65535 ? null : `${n} is not an MTU between 68 and 65535`;
+}
+
+/** A DNS domain dnsmasq serves: labels of letters, digits and `-`, dot-separated, at most 253 bytes. */
+export function checkDnsDomain(text: string): string | null {
+  const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  if (text.length === 0 || text.length > 253 || !text.split('.').every((l) => label.test(l))) {
+    return `"${text}" is not a DNS domain (labels of letters, digits and "-", separated by ".")`;
+  }
+  return null;
+}
+
+/** A NIC model name as libvirt writes it (`virtio`, `e1000e`, `rtl8139`, `virtio-net-pci`). */
+export function checkNicModelName(text: string): string | null {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(text) ? null : `"${text}" is not a NIC model name (letters, digits, "-", "_", ".")`;
+}

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { freeInterfaces, linkFacts, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue, Operation } from '../core/ops/catalog/types';
-import { checkCidr, checkIp, checkNewName } from '../core/validate';
+import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../core/validate';
 import { Cancelled } from './context';
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -147,6 +147,81 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         spec.description,
         '',
       );
+    case 'network':
+      return pick(
+        model.networks.map((n) => ({
+          label: n.name,
+          description: [n.active ? 'active' : 'inactive', n.forwardMode, n.bridge, n.ips[0] ? `${n.ips[0].address}/${n.ips[0].prefix}` : undefined]
+            .filter(Boolean)
+            .join(' · '),
+          value: n.name,
+        })),
+        title,
+        'libvirt network',
+        `${host} has no libvirt networks`,
+      );
+    case 'domain':
+      return pick(
+        model.domains.map((d) => ({ label: d.name, description: [d.state, `${d.interfaces.length} NICs`].join(' · '), value: d.name })),
+        title,
+        'VM',
+        `${host} has no VMs`,
+      );
+    case 'nic': {
+      const vm = typeof args.domain === 'string' ? args.domain : '';
+      const dom = model.domains.find((d) => d.name === vm);
+      return pick(
+        (dom?.interfaces ?? [])
+          .filter((i) => i.mac !== null)
+          .map((i) => ({
+            label: i.mac!,
+            description: [i.type, i.source, i.model, i.linkState === 'down' ? 'link down' : undefined].filter(Boolean).join(' · '),
+            value: i.mac!,
+          })),
+        title,
+        `NIC of ${vm}`,
+        `${vm} has no NICs`,
+      );
+    }
+    case 'nicModel': {
+      const offered = model.info.nicModels.length ? model.info.nicModels : ['virtio', 'e1000e', 'e1000', 'rtl8139'];
+      // virtio first, with the reason: the guide's advice.
+      const ordered = [...offered].sort((a, b) => Number(/^virtio/.test(b)) - Number(/^virtio/.test(a)));
+      return pick(
+        ordered.map((m) => ({
+          label: m,
+          description: /^virtio/.test(m) ? 'paravirtual: the fast choice when the guest has the driver' : 'emulated hardware',
+          value: m,
+        })),
+        title,
+        'NIC model (takes effect at the next cold boot)',
+        '',
+      );
+    }
+    case 'mtu': {
+      const net = model.networks.find((n) => n.name === args.network);
+      const v = await input(
+        title,
+        `MTU of the network's bridge and taps${net?.mtu ? ` (now ${net.mtu})` : ' (now the default, 1500)'}; "default" takes it away`,
+        '9000',
+        (t) => (t === 'default' ? null : checkMtu(Number(t))),
+      );
+      return v === 'default' ? 0 : Number(v);
+    }
+    case 'dnsDomain': {
+      const net = model.networks.find((n) => n.name === args.network);
+      return input(title, `DNS domain${net?.domainName ? ` (now ${net.domainName})` : ''}`, 'lab.example', checkDnsDomain);
+    }
+    case 'linkState':
+      return pick(
+        [
+          { label: 'Up', value: 'up' },
+          { label: 'Down', value: 'down' },
+        ],
+        title,
+        spec.description,
+        '',
+      );
     case 'flag':
       return undefined;
     case 'force': {
@@ -178,6 +253,7 @@ export function coerceArg(model: HostModel, spec: ArgSpec, v: unknown, args: Arg
   if (spec.kind === 'force') return v === true || v === 'force';
   if (spec.kind === 'onOff' || spec.kind === 'flag') return v === true || v === 'on';
   if (spec.kind === 'seconds') return typeof v === 'number' ? v : Number(v);
+  if (spec.kind === 'mtu') return typeof v === 'number' ? v : v === 'default' ? 0 : Number(v);
   if (typeof v === 'string') return spec.multiple ? (v === '' ? [] : [v]) : v === '' && spec.kind === 'optionalBridge' ? undefined : v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
   return undefined;

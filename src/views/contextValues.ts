@@ -19,11 +19,11 @@ export type NodeFacts =
   | { node: 'group'; kind: GroupKind }
   | { node: 'bridge'; up: boolean; stp: boolean; addresses: boolean }
   | { node: 'port'; kind: PortKind; vm: boolean }
-  | { node: 'network'; active: boolean }
-  | { node: 'network-nic'; model: NicClass }
+  | { node: 'network'; active: boolean; defined: boolean }
+  | { node: 'network-nic'; model: NicClass; link: 'up' | 'down' }
   | { node: 'lease' }
   | { node: 'vm'; state: string }
-  | { node: 'vm-nic'; model: NicClass }
+  | { node: 'vm-nic'; model: NicClass; link: 'up' | 'down' }
   | { node: 'hostdev'; type: string }
   | { node: 'pci'; role: 'nic' | 'pf' | 'device'; netdev: NetdevUse }
   | { node: 'vf'; assigned: boolean }
@@ -47,15 +47,16 @@ export function tokenOf(f: NodeFacts): string {
     case 'port':
       return `port:${f.kind}:${f.vm ? 'vm' : 'none'}`;
     case 'network':
-      return `network:${f.active ? 'active' : 'inactive'}`;
+      // `defined`: a persistent network (its definition can be edited); a transient one is not.
+      return `network:${f.active ? 'active' : 'inactive'}:${f.defined ? 'defined' : 'transient'}`;
     case 'network-nic':
-      return `network-nic:${f.model}`;
+      return `network-nic:${f.model}:link-${f.link}`;
     case 'lease':
       return 'lease';
     case 'vm':
       return `vm:${f.state}`;
     case 'vm-nic':
-      return `vm-nic:${f.model}`;
+      return `vm-nic:${f.model}:link-${f.link}`;
     case 'hostdev':
       return `hostdev:${f.type}`;
     case 'pci':
@@ -89,6 +90,11 @@ export function offers(f: NodeFacts): TargetKind[] {
     case 'port':
       // A VM's tap is libvirt's: only a raw tap can be deleted as a tap.
       return ['port', ...(f.kind === 'tap' && !f.vm ? (['rawTap'] as const) : [])];
+    case 'network':
+      return f.defined ? ['network'] : [];
+    case 'network-nic':
+    case 'vm-nic':
+      return ['nic'];
     case 'pci':
       // A bridge port or a device without a netdev (vfio, no driver) cannot become an uplink.
       return f.role !== 'device' && f.netdev === 'free' ? ['uplinkNic'] : [];
@@ -109,8 +115,9 @@ export function allFacts(): NodeFacts[] {
   for (const kind of ['bridges', 'networks', 'vms', 'pci', 'readiness'] as const) out.push({ node: 'group', kind });
   for (const up of BOOLS) for (const stp of BOOLS) for (const addresses of BOOLS) out.push({ node: 'bridge', up, stp, addresses });
   for (const kind of PORT_KINDS) for (const vm of BOOLS) out.push({ node: 'port', kind, vm });
-  for (const active of BOOLS) out.push({ node: 'network', active });
-  for (const model of ['virtio', 'emulated', 'unknown'] as const) out.push({ node: 'network-nic', model }, { node: 'vm-nic', model });
+  for (const active of BOOLS) for (const defined of BOOLS) out.push({ node: 'network', active, defined });
+  for (const model of ['virtio', 'emulated', 'unknown'] as const)
+    for (const link of ['up', 'down'] as const) out.push({ node: 'network-nic', model, link }, { node: 'vm-nic', model, link });
   out.push({ node: 'lease' }, { node: 'note' });
   for (const state of VM_STATES) out.push({ node: 'vm', state });
   for (const type of ['pci', 'usb', 'scsi', 'mdev']) out.push({ node: 'hostdev', type });

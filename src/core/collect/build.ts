@@ -11,8 +11,13 @@ import { parseDomainXml, parseLeases, parseNetworkXml } from './parse-virsh';
 import { parseParts, parseSections, type Section } from './sections';
 import { parseJournal } from '../ops/journal';
 
+/** The system instance of libvirt's QEMU driver: the one the guide's host uses. */
+export const DEFAULT_LIBVIRT_URI = 'qemu:///system';
+
 export interface BuildInput {
   host: string;
+  /** The libvirt URI the collector read (default qemu:///system). */
+  libvirtUri?: string;
   output: string;
   nonce: string;
   /** From the executor when it knows; otherwise the collector's own `id -u` decides. */
@@ -139,6 +144,7 @@ export function buildHostModel(input: BuildInput): HostModel {
   const collectMs = Number(text('collect.ms'));
   return {
     host: input.host,
+    libvirtUri: input.libvirtUri ?? DEFAULT_LIBVIRT_URI,
     collectedAt: (input.collectedAt ?? new Date()).toISOString(),
     collectMs: Number.isFinite(collectMs) && text('collect.ms') !== '' ? collectMs : null,
     info,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../exec/types';
 import type { HostModel } from '../model/types';
-import { buildHostModel } from './build';
+import { buildHostModel, DEFAULT_LIBVIRT_URI } from './build';
 import { COLLECTOR_SCRIPT } from './script';
 
 export interface CollectOptions {
@@ -25,11 +25,12 @@ export const COLLECTOR_LAUNCHER = ['bash', '-c', COLLECTOR_SCRIPT, 'virtnet-coll
 export async function collectInventory(executor: Executor, options: CollectOptions = {}): Promise<HostModel> {
   const nonce = randomBytes(6).toString('hex');
   const collectedAt = new Date();
-  const result = await executor.run([...COLLECTOR_LAUNCHER, nonce, options.libvirtUri ?? 'qemu:///system'], {
+  const libvirtUri = options.libvirtUri ?? DEFAULT_LIBVIRT_URI;
+  const result = await executor.run([...COLLECTOR_LAUNCHER, nonce, libvirtUri], {
     root: 'if-available',
     timeoutMs: options.timeoutMs ?? 60_000,
     signal: options.signal,
     label: 'virtnet collector (read-only inventory script)',
   });
-  return buildHostModel({ host: executor.host, output: result.stdout, nonce, asRoot: result.asRoot, collectedAt });
+  return buildHostModel({ host: executor.host, output: result.stdout, nonce, asRoot: result.asRoot, collectedAt, libvirtUri });
 }

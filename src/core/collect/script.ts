@@ -205,6 +205,8 @@ virsh_all() {
   frame virsh.lists "$L" "$rc"
   [ "$rc" = 0 ] || { rm -f "$L"; return 0; }
   # One awk turns the UUID lists into the second run's command string (no process per object).
+  # A definition (--inactive), which edits start from, differs from an object's XML only while it
+  # runs: it is dumped on its own for active persistent objects only.
   cmds=$(awk -v n="$N" '
     /@@/ { k = split($0, a, "@@" n "-part "); if (k > 1) { part = a[k]; sub(/@@.*/, "", part) } }
     {
@@ -213,8 +215,6 @@ virsh_all() {
       if (part == "nets-all") nx = nx " echo @@" n "-part net-xml " u "@@ ; net-dumpxml " u " ;"
       if (part == "nets-active") nl = nl " echo @@" n "-part net-leases " u "@@ ; net-dhcp-leases " u " ;"
       if (part == "doms-all") dx = dx " echo @@" n "-part dom-state " u "@@ ; domstate " u " ; echo @@" n "-part dom-xml " u "@@ ; dumpxml " u " ;"
-      # The definition, which edits start from, differs from the running object's XML only while
-      # it runs: dumped separately for active persistent objects only.
       if (part == "nets-active") netup[u] = 1
       if (part == "doms-active") domup[u] = 1
       if (part == "nets-persistent" && (u in netup)) ni = ni " echo @@" n "-part net-xml-inactive " u "@@ ; net-dumpxml --inactive " u " ;"

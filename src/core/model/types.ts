@@ -166,6 +166,8 @@ export interface PlanRecord {
 export interface HostModel {
   /** The destination as the user gave it (`local` for this machine). */
   host: string;
+  /** The libvirt URI the inventory read; every libvirt step of a plan names it. */
+  libvirtUri: string;
   collectedAt: string;
   /** Collector wall time on the host, milliseconds. */
   collectMs: number | null;

@@ -21,11 +21,19 @@ export type Fact =
    */
   | { fact: 'link'; name: string; master?: string | null; bridge?: true; stp?: boolean; up?: true; addresses?: string[]; has?: string[]; lacks?: string[] }
   /** An IPv4 or IPv6 route is there (or not, with `present: false`). */
-  | { fact: 'route'; dst: string; gateway: string | null; dev: string; present: boolean };
+  | { fact: 'route'; dst: string; gateway: string | null; dev: string; present: boolean }
+  /**
+   * A libvirt object's definition (`--inactive` XML) is exactly this text: an edit planned from it
+   * must not overwrite a change someone made since (virsh net-edit, virt-manager).
+   */
+  | { fact: 'definition'; kind: 'network' | 'domain'; name: string; uri: string; xml: string }
+  /** A running VM's NIC (by MAC) has this link state, as `virsh domif-getlink` says. */
+  | { fact: 'nicLink'; domain: string; mac: string; uri: string; state: 'up' | 'down' };
 
 export const isV6 = (a: string) => a.includes(':');
 
 const sorted = (xs: readonly string[]) => [...xs].sort();
+const trimEnd = (s: string) => s.replace(/\n+$/, '');
 
 /** One line for a person: what the fact says. */
 export function describeFact(f: Fact): string {
@@ -36,6 +44,10 @@ export function describeFact(f: Fact): string {
       return `no interface is named ${f.name}`;
     case 'route':
       return `the route ${f.dst}${f.gateway ? ` via ${f.gateway}` : ''} dev ${f.dev} is ${f.present ? 'there' : 'gone'}`;
+    case 'definition':
+      return `the definition of ${f.kind} ${f.name} is as read`;
+    case 'nicLink':
+      return `the link of ${f.mac} on ${f.domain} is ${f.state}`;
     case 'link': {
       const parts = [
         f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
@@ -87,6 +99,15 @@ f_link() {
     esac
   done
 }
+f_def() {
+  if [ "$1" = network ]; then x=$(virsh -q -c "$2" net-dumpxml --inactive --network "$3" 2>/dev/null)
+  else x=$(virsh -q -c "$2" dumpxml --inactive --domain "$3" 2>/dev/null); fi
+  [ "$x" = "$4" ] || say "the definition of $1 $3 changed since it was read"
+}
+f_link_state() {
+  s=$(virsh -q -c "$2" domif-getlink --domain "$1" --interface "$3" 2>/dev/null | awk '{ print $NF }')
+  [ "$s" = "$4" ] || say "the link of $3 on $1 is @{s:-unknown} (the plan expects it $4)"
+}
 f_route() {
   fam=-4; case "$2$3" in *:*) fam=-6 ;; esac
   if [ -n "$3" ]; then r=$(ip "$fam" route show exact "$2" via "$3" dev "$4" 2>/dev/null); else r=$(ip "$fam" route show exact "$2" dev "$4" 2>/dev/null); fi
@@ -103,6 +124,11 @@ function factLine(f: Fact): string[] {
       return ['f_absent', f.name];
     case 'route':
       return ['f_route', f.present ? 'present' : 'absent', f.dst, f.gateway ?? '', f.dev];
+    case 'nicLink':
+      return ['f_link_state', f.domain, f.uri, f.mac, f.state];
+    case 'definition':
+      // $(...) on the host drops trailing newlines; so does this side.
+      return ['f_def', f.kind, f.uri, f.name, trimEnd(f.xml)];
     case 'link': {
       const args = ['f_link', f.name];
       if (f.master !== undefined) args.push(`master=${f.master ?? ''}`);
@@ -145,6 +171,18 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
     }
     if (f.fact === 'absent') {
       if (model.links.some((l) => l.name === f.name)) out.push(`an interface named ${f.name} exists`);
+      continue;
+    }
+    if (f.fact === 'nicLink') {
+      const nic = model.domains.find((d) => d.name === f.domain)?.interfaces.find((i) => i.mac === f.mac);
+      const s = nic ? (nic.linkState ?? 'up') : 'unknown';
+      if (s !== f.state) out.push(`the link of ${f.mac} on ${f.domain} is ${s} (the plan expects it ${f.state})`);
+      continue;
+    }
+    if (f.fact === 'definition') {
+      const objs: { name: string; inactiveXml: string | null }[] = f.kind === 'network' ? model.networks : model.domains;
+      const now = objs.find((o) => o.name === f.name)?.inactiveXml;
+      if (now == null || trimEnd(now) !== trimEnd(f.xml)) out.push(`the definition of ${f.kind} ${f.name} changed since it was read`);
       continue;
     }
     if (f.fact === 'route') {

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
+import { networkRows, nicRows } from '../libvirtFacts';
 import { modelClass, modelHint } from '../nicModels';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
 import type { GroupSpec } from './group';
@@ -63,9 +64,13 @@ export class NetworkNode extends HostChildNode {
     return makeItem(this, n.name, {
       icon: icon('globe', n.active ? colors.up : colors.muted),
       description: facts.join(' · '),
-      contextValue: tokenOf({ node: 'network', active: n.active }),
+      contextValue: tokenOf({ node: 'network', active: n.active, defined: n.inactiveXml !== null }),
       collapsible: childCount > 0,
     });
+  }
+
+  override argValues() {
+    return { network: this.network.name };
   }
 
   override children(): VirtNetNode[] {
@@ -91,7 +96,9 @@ export class NetworkNode extends HostChildNode {
       ['static DHCP hosts', n.ips.reduce((k, ip) => k + ip.dhcpHosts.length, 0) || undefined],
       ['DNS domain', n.domainName],
       ['interface pool', n.forwardInterfaces.join(', ')],
+      ['VF pool', n.forwardAddresses.join(', ')],
       ['PF', n.forwardPf],
+      ...networkRows(n),
       ['UUID', n.uuid],
     ]);
   }
@@ -151,9 +158,13 @@ export class AttachedNicNode extends HostChildNode {
     const running = this.domain.state === 'running';
     return makeItem(this, this.domain.name, {
       icon: icon('vm', running ? colors.up : colors.muted),
-      description: [n.model, n.mac, n.target, n.ips[0]].filter(Boolean).join(' · '),
-      contextValue: tokenOf({ node: 'network-nic', model: modelClass(n.model) }),
+      description: [n.model, n.mac, n.linkState === 'down' ? 'link down' : undefined, n.target, n.ips[0]].filter(Boolean).join(' · '),
+      contextValue: tokenOf({ node: 'network-nic', model: modelClass(n.model), link: n.linkState === 'down' ? 'down' : 'up' }),
     });
+  }
+
+  override argValues() {
+    return this.nic.mac ? { domain: this.domain.name, nic: this.nic.mac } : {};
   }
 
   override tooltip(): vscode.MarkdownString {
@@ -168,6 +179,7 @@ export class AttachedNicNode extends HostChildNode {
         ['MAC', n.mac],
         ['tap', n.target],
         ['IP', n.ips.join(', ')],
+        ...nicRows(n),
       ],
       modelHint(n.model),
     );

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { Domain, DomainHostdev, DomainInterface, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
+import { hostdevRows, nicRows } from '../libvirtFacts';
 import { modelClass, modelHint } from '../nicModels';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
 import type { GroupSpec } from './group';
@@ -116,9 +117,13 @@ export class VmNicNode extends HostChildNode {
     const label = n.source ? `${n.type} ${n.source}` : n.type;
     return makeItem(this, label, {
       icon: icon('plug', cls === 'emulated' ? colors.warn : n.target ? colors.up : colors.muted),
-      description: [this.modelText(), n.mac, n.target, n.ips.join(', ')].filter(Boolean).join(' · '),
-      contextValue: tokenOf({ node: 'vm-nic', model: cls }),
+      description: [this.modelText(), n.mac, n.linkState === 'down' ? 'link down' : undefined, n.target, n.ips.join(', ')].filter(Boolean).join(' · '),
+      contextValue: tokenOf({ node: 'vm-nic', model: cls, link: n.linkState === 'down' ? 'down' : 'up' }),
     });
+  }
+
+  override argValues() {
+    return this.nic.mac ? { domain: this.domain.name, nic: this.nic.mac } : {};
   }
 
   override tooltip(): vscode.MarkdownString {
@@ -133,6 +138,7 @@ export class VmNicNode extends HostChildNode {
         ['MAC', n.mac],
         ['tap', n.target ?? (this.domain.state === 'running' ? undefined : 'none while the VM is off')],
         ['IP (from DHCP leases)', n.ips.join(', ')],
+        ...nicRows(n),
       ],
       modelHint(n.model),
     );
@@ -173,6 +179,7 @@ export class HostdevNode extends HostChildNode {
       ['driver on the host', dev?.driver],
       ['IOMMU group', dev?.iommuGroup],
       ['managed by libvirt', yesNo(h.managed)],
+      ...hostdevRows(h),
     ]);
   }
 }

@@ -5,12 +5,14 @@
  * package.json block, its tests (docs/architecture.md).
  */
 import { BRIDGE_OPS } from './bridge';
+import { NETWORK_OPS } from './network';
+import { NIC_OPS } from './nic';
 import { TAP_OPS } from './tap';
 import type { OpCommand, Operation } from './types';
 
 export * from './types';
 
-export const CATALOG: readonly Operation[] = [...BRIDGE_OPS, ...TAP_OPS];
+export const CATALOG: readonly Operation[] = [...BRIDGE_OPS, ...TAP_OPS, ...NETWORK_OPS, ...NIC_OPS];
 
 /** The areas, in the order the CLI's usage lists them. */
 export const AREAS = [...new Set(CATALOG.map((o) => o.area))];

@@ -41,7 +41,21 @@ export type ArgKind =
   /** A switch (--dhcp, --clear). */
   | 'flag'
   /** Insisting after a warning (--force); VS Code asks with the operation's `insist` reasons. */
-  | 'force';
+  | 'force'
+  /** An existing libvirt network. */
+  | 'network'
+  /** An existing libvirt domain (VM). */
+  | 'domain'
+  /** A NIC (by MAC) of the VM named by the operation's `domain` argument. */
+  | 'nic'
+  /** An MTU; 0 (the CLI's `default`) takes it away. */
+  | 'mtu'
+  /** A DNS domain name. */
+  | 'dnsDomain'
+  /** A NIC model the host's QEMU offers. */
+  | 'nicModel'
+  /** up or down. */
+  | 'linkState';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;
@@ -92,7 +106,7 @@ export interface OpCommand {
 export interface Operation {
   /** `<area>.<name>`, e.g. `bridge.addPort`. */
   id: string;
-  area: 'bridge' | 'tap';
+  area: 'bridge' | 'tap' | 'network' | 'nic';
   /** The CLI's word after the area: `virtnet bridge add-port`. */
   cli: string;
   /** One line for the CLI's usage. */

@@ -13,6 +13,7 @@ import { CATALOG, operation } from '../../../../src/core/ops/catalog/index';
 import type { Args } from '../../../../src/core/ops/catalog/types';
 import { planChange } from '../../../../src/core/ops/change';
 import { factProblems } from '../../../../src/core/ops/facts';
+import { virshWithXmlArgv } from '../../../../src/core/ops/libvirt/virsh';
 import { DISPLAY_MAX, PlanInputError } from '../../../../src/core/ops/plan';
 
 const fixture = (name: string, host: string) =>
@@ -41,6 +42,12 @@ const roomy: HostModel = {
   bridges: [...seed.bridges, { name: 'br7', stp: false, vlanFiltering: false, up: false, mac: null, mtu: 1500, addresses: [], forwardDelay: 15, ports: [] }],
 };
 
+/** The seed host's definitions as the collector read them (`--inactive`). */
+const defaultXml = seed.networks.find((n) => n.name === 'default')!.inactiveXml!;
+const c7Xml = seed.domains.find((d) => d.name === 'c7')!.inactiveXml!;
+const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.indexOf('</interface>') + '</interface>'.length);
+const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
+
 interface Case {
   model: HostModel;
   args: Args;
@@ -67,7 +74,7 @@ const CASES: Record<string, Case[]> = {
       args: { nic: 'enp3s1', bridge: 'br9', address: '10.231.2.2/24', gateway: '10.231.2.1', stp: false },
       argv: [
         ['ip', 'link', 'add', 'name', 'br9', 'type', 'bridge', 'stp_state', '0'],
-        ['ip', 'link', 'set', 'dev', 'br9', 'address', 'a6:43:bf:1f:19:63'],
+        ['ip', 'link', 'set', 'dev', 'br9', 'address', bare.links.find((l) => l.name === 'enp3s1')!.mac!],
         ['ip', 'link', 'set', 'dev', 'br9', 'up'],
         ['ip', 'route', 'del', 'default', 'via', '10.231.2.1', 'dev', 'enp3s1'],
         ['ip', 'addr', 'del', '10.231.2.2/24', 'dev', 'enp3s1'],
@@ -145,6 +152,43 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   'tap.delete': [{ model: seed, args: { name: 'vnet0' }, argv: [['ip', 'tuntap', 'del', 'dev', 'vnet0', 'mode', 'tap']], undo: [null] }],
+  'network.edit': [
+    {
+      model: seed,
+      args: { network: 'default', mtu: 9000 },
+      // The definition as the host printed it, with one line added where libvirt prints <mtu>.
+      argv: [withXml(defaultXml.replace(/(<bridge [^\n]*\/>\n)/, "$1  <mtu size='9000'/>\n"), 'net-define', '--file')],
+      undo: [withXml(defaultXml, 'net-define', '--file')],
+    },
+    {
+      model: seed,
+      args: { network: 'default', dnsDomain: 'lab.test' },
+      argv: [withXml(defaultXml.replace(/(<mac [^\n]*\/>\n)/, "$1  <domain name='lab.test'/>\n"), 'net-define', '--file')],
+      undo: [withXml(defaultXml, 'net-define', '--file')],
+    },
+  ],
+  'nic.set': [
+    {
+      // c7 runs: the definition gets the new model and link, the running guest its link.
+      model: seed,
+      args: { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'e1000e', link: 'down' },
+      argv: [
+        withXml(
+          c7Nic.replace("<model type='virtio'/>", "<model type='e1000e'/>\n      <link state='down'/>"),
+          'update-device',
+          '--domain',
+          'c7',
+          '--config',
+          '--file',
+        ),
+        ['virsh', '-q', '-c', 'qemu:///system', 'domif-setlink', '--domain', 'c7', '--interface', '52:54:00:c7:00:01', '--state', 'down'],
+      ],
+      undo: [
+        withXml(c7Nic, 'update-device', '--domain', 'c7', '--config', '--file'),
+        ['virsh', '-q', '-c', 'qemu:///system', 'domif-setlink', '--domain', 'c7', '--interface', '52:54:00:c7:00:01', '--state', 'up'],
+      ],
+    },
+  ],
 };
 
 test('every operation of the catalog has a planned case here', () => {
@@ -169,7 +213,11 @@ for (const [id, cases] of Object.entries(CASES)) {
       assert.ok(plan.after.length > 0, 'it promises something');
       assert.ok(factProblems(c.model, plan.after).length > 0, 'and what it promises is not true yet');
       for (const s of plan.steps) assert.ok(!s.display.includes('\n') && s.display.length <= DISPLAY_MAX, s.display);
-      assert.ok(plan.warnings.some((w) => /runtime only/.test(w)));
+      // Network-manager changes say they are runtime only when not saved; libvirt keeps its own.
+      assert.equal(
+        plan.warnings.some((w) => /runtime only/.test(w)),
+        operation(id)!.plan(c.model, c.args).persist !== undefined,
+      );
     });
   });
 }
@@ -188,6 +236,16 @@ test('bad input is refused by every planner with the reason, nothing planned', (
   refuse('tap.delete', seed, { name: 'vnet1' }, /belongs to the running VM c7/);
   refuse('bridge.delete', seed, { bridge: 'br9' }, /holds the host's addresses .*--force/s);
   refuse('bridge.stp', seed, { bridge: 'nosuch', on: true }, /no bridge "nosuch"/);
+  refuse('network.edit', seed, { network: 'nosuch', mtu: 9000 }, /no libvirt network named "nosuch"/);
+  refuse('network.edit', seed, { network: 'default', mtu: 20 }, /not an MTU between 68 and 65535/);
+  refuse('network.edit', seed, { network: 'default', dnsDomain: "x'/><evil/>" }, /not a DNS domain/);
+  refuse('network.edit', seed, { network: 'default' }, /nothing to change/);
+  refuse('network.edit', seed, { network: 'default', mtu: 0 }, /already has no MTU set/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:00:00:99', model: 'virtio' }, /no NIC with the MAC/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: "e1000'/><x" }, /not a NIC model name/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'virtio' }, /already has the model virtio/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'ne2000x' }, /offers no NIC model "ne2000x"/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', link: 'up' }, /already up/);
 });
 
 test('uplink: a gateway off the new subnet is refused up front, named, with nothing planned', () => {

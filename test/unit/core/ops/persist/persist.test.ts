@@ -238,7 +238,7 @@ test('refusals: every reason at once, hostile names never planned', () => {
   assert.match(probs.join('\n'), /no prefix length/);
   // Another manager in charge, or its tool missing: refused with the way out.
   assert.deepEqual(
-    err(() => persistSteps(hosts.networkd, cases.plain, 'netplan', { now })),
+    err(() => persistSteps(hostWith('networkd', { netplan: false }), cases.plain, 'netplan', { now })),
     [
       'netplan is not installed on vnl-b (no netplan); its configuration would never be read',
       "vnl-b's network is managed by systemd-networkd, not netplan: use --persist networkd",
