@@ -1,5 +1,6 @@
 /** The CLI's readable text: a host model as a tree, a plan as its steps. No colours, stable order. */
 import { shJoin } from '../core/exec/quote';
+import { hostdevRows, networkRows, nicRows } from '../core/model/libvirtText';
 import type { HostModel } from '../core/model/types';
 import type { PersistFile } from '../core/ops/persist/types';
 import type { Plan } from '../core/ops/plan';
@@ -27,6 +28,7 @@ export function renderInventory(m: HostModel): string {
       (ip) => `${ip.address}/${ip.prefix}${ip.dhcpRanges.length ? ` dhcp ${ip.dhcpRanges.map((r) => `${r.start}-${r.end}`).join(',')}` : ''}`,
     );
     put(2, `${n.name}  ${n.forwardMode}${n.bridge ? ` on ${n.bridge}` : ''}  ${state}${subnets.length ? `  ${subnets.join('; ')}` : ''}`);
+    for (const [k, v] of networkRows(n)) if (v !== undefined && v !== null && v !== '') put(3, `${k}: ${String(v)}`);
     for (const l of n.leases) {
       put(3, `lease ${l.ip}  ${l.mac}${l.hostname ? `  ${l.hostname}` : ''}`);
     }
@@ -38,9 +40,15 @@ export function renderInventory(m: HostModel): string {
     for (const i of d.interfaces) {
       const model = i.model ? `${i.model}${i.model === 'virtio' ? '' : ' (emulated)'}` : 'default model';
       put(3, `nic ${i.mac ?? '?'}  ${i.type} ${i.source ?? '?'}  ${model}${i.target ? `  tap ${i.target}` : ''}${i.ips.length ? `  ${i.ips.join(', ')}` : ''}`);
+      const more = nicRows(i).filter(([, v]) => v !== undefined && v !== null && v !== '');
+      if (more.length) put(4, more.map(([k, v]) => `${k} ${String(v)}`).join(', '));
     }
     for (const h of d.hostdevs) {
-      put(3, `hostdev ${h.type} ${h.address ?? '?'}${h.managed ? ' managed' : ''}`);
+      const more = hostdevRows(h).filter(([k, v]) => k !== 'mode' && v !== undefined && v !== null && v !== '');
+      put(
+        3,
+        `hostdev ${h.type} ${h.address ?? '?'}${h.managed ? ' managed' : ''}${more.length ? `  ${more.map(([k, v]) => `${k} ${String(v)}`).join(', ')}` : ''}`,
+      );
     }
   }
 

@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
-import { networkRows, nicRows } from '../libvirtFacts';
+import { networkRows, nicRows } from '../../core/model/libvirtText';
 import { modelClass, modelHint } from '../nicModels';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
 import type { GroupSpec } from './group';

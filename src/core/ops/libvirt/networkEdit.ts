@@ -10,6 +10,9 @@ import { PlanInputError, plan, type Plan } from '../plan';
 import { netDefineStep } from './virsh';
 import { child, escapeAttr, parseXmlTree, XmlEdit, type XmlElement } from './xmlEdit';
 
+/** The forward modes in which libvirt runs the network's bridge and dnsmasq itself. */
+const OWN_BRIDGE_MODES = ['nat', 'route', 'open', 'isolated'];
+
 export interface NetworkEditIntent {
   network: string;
   /** A new MTU; null takes the element away (the kernel's default, 1500). */
@@ -61,6 +64,13 @@ export function planNetworkEdit(model: HostModel, intent: NetworkEditIntent): Pl
         : `network ${net.name} is transient (made with net-create): it has no definition to edit`,
     );
   }
+  // libvirt refuses both on a network that is not its own bridge ("mtu size only allowed in
+  // open, route, nat, and isolated mode"): say so before anything runs.
+  const own = OWN_BRIDGE_MODES.includes(net.forwardMode);
+  const notOwn = (what: string) =>
+    `network ${net.name} uses forward mode ${net.forwardMode}: libvirt sets ${what} only on networks with a bridge of their own (${OWN_BRIDGE_MODES.join(', ')}); set it on the host's bridge or NIC instead`;
+  if (!own && typeof intent.mtu === 'number') problems.push(notOwn('an MTU'));
+  if (!own && typeof intent.dnsDomain === 'string') problems.push(notOwn('a DNS domain'));
   const changes: string[] = [];
   if (intent.mtu !== undefined) {
     if (intent.mtu !== null) {

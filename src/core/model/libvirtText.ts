@@ -1,9 +1,9 @@
 /**
  * The typed libvirt facts of a network, a NIC or an assigned device as tooltip rows: one place
  * that turns VLANs, bandwidth, DNS records, routes and sockets into short text, read by the
- * network and VM nodes alike. No `vscode` import: the unit tier reads this file.
+ * tree's network and VM nodes and the CLI's inventory alike.
  */
-import type { Bandwidth, DomainHostdev, DomainInterface, Network, Virtualport, Vlan } from '../core/model/types';
+import type { Bandwidth, DomainHostdev, DomainInterface, Network, Virtualport, Vlan } from './types';
 
 export type Row = [string, string | number | boolean | null | undefined];
 
