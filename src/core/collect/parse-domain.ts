@@ -1,7 +1,7 @@
 /** libvirt domain XML (`virsh dumpxml`) into the model's Domain: its NICs and host devices, and the XML. */
-import type { Domain, DomainHostdev, DomainInterface, NicSocket } from '../model/libvirt';
+import { NIC_SETTINGS, type Domain, type DomainHostdev, type DomainInterface, type NicSocket } from '../model/libvirt';
 import { guestAddressOf, list, num, obj, parseXml, pciAddressOf, present, str, yes, type Node } from './xml-read';
-import { bandwidthOf, virtualportOf, vlanOf } from './xml-shared';
+import { bandwidthOf, differing, virtualportOf, vlanOf } from './xml-shared';
 
 export interface DomainFacts {
   uuid: string;
@@ -67,6 +67,7 @@ function interfaceOf(i: Node): DomainInterface {
     managed: type === 'hostdev' ? yes(i['@managed']) : null,
     trustGuestRxFilters: yes(i['@trustGuestRxFilters']),
     bandwidth: bandwidthOf(i.bandwidth),
+    pending: {},
   };
 }
 
@@ -100,6 +101,15 @@ function hostdevOf(h: Node): DomainHostdev {
 export function parseDomainXml(xml: string, facts: DomainFacts, inactiveXml: string | null = facts.persistent ? xml : null): Domain {
   const dom = obj(parseXml(xml).domain);
   const devices = obj(dom.devices);
+  const interfaces = list(devices.interface).map(interfaceOf);
+  if (inactiveXml !== null && inactiveXml !== xml) {
+    // A NIC changed in the definition of a running VM (a new model waits for its next cold boot).
+    const defined = list(obj(obj(parseXml(inactiveXml).domain).devices).interface).map(interfaceOf);
+    for (const nic of interfaces) {
+      const d = defined.find((x) => x.mac !== null && x.mac === nic.mac);
+      if (d) nic.pending = differing(nic, d, NIC_SETTINGS);
+    }
+  }
   return {
     name: str(dom.name) ?? '',
     uuid: str(dom.uuid) ?? facts.uuid,
@@ -107,7 +117,7 @@ export function parseDomainXml(xml: string, facts: DomainFacts, inactiveXml: str
     persistent: facts.persistent,
     autostart: facts.autostart,
     virtType: str(dom['@type']),
-    interfaces: list(devices.interface).map(interfaceOf),
+    interfaces,
     hostdevs: list(devices.hostdev).map(hostdevOf),
     xml,
     inactiveXml,

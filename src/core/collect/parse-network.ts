@@ -1,7 +1,18 @@
 /** libvirt network XML (`virsh net-dumpxml`) into the model's Network: every typed field, and the XML. */
-import type { DhcpHost, DhcpLeaseTime, DhcpRange, Lease, Network, NetworkDns, NetworkIp, NetworkRoute, Portgroup } from '../model/libvirt';
+import {
+  NETWORK_SETTINGS,
+  type DhcpHost,
+  type DhcpLeaseTime,
+  type DhcpRange,
+  type Lease,
+  type Network,
+  type NetworkDns,
+  type NetworkIp,
+  type NetworkRoute,
+  type Portgroup,
+} from '../model/libvirt';
 import { classfulPrefix, list, netmaskToPrefix, num, obj, parseXml, pciAddressOf, present, str, yes, type Node } from './xml-read';
-import { bandwidthOf, virtualportOf, vlanOf } from './xml-shared';
+import { bandwidthOf, differing, virtualportOf, vlanOf } from './xml-shared';
 
 export interface NetworkFacts {
   uuid: string;
@@ -98,6 +109,16 @@ function portgroupOf(p: Node): Portgroup {
 
 /** `xml` as net-dumpxml printed it; `inactiveXml` the definition (null when transient). */
 export function parseNetworkXml(xml: string, facts: NetworkFacts, leases: Lease[], inactiveXml: string | null = facts.persistent ? xml : null): Network {
+  const running = readNetwork(xml, facts, leases, inactiveXml);
+  if (inactiveXml !== null && inactiveXml !== xml) {
+    // An edit of a running network's definition waits for its restart: the tree says so.
+    const defined = readNetwork(inactiveXml, facts, [], null);
+    running.pending = differing(running, defined, NETWORK_SETTINGS);
+  }
+  return running;
+}
+
+function readNetwork(xml: string, facts: NetworkFacts, leases: Lease[], inactiveXml: string | null): Network {
   const net = obj(parseXml(xml).network);
   const forward = present(net.forward) ? obj(net.forward) : null;
   const bridge = obj(net.bridge);
@@ -157,6 +178,7 @@ export function parseNetworkXml(xml: string, facts: NetworkFacts, leases: Lease[
     bandwidth: bandwidthOf(net.bandwidth),
     ipv6: yes(net['@ipv6']),
     leases,
+    pending: {},
     xml,
     inactiveXml,
   };

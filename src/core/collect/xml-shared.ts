@@ -1,4 +1,4 @@
-/** Elements network and domain XML share: VLANs, bandwidth limits, virtual ports. */
+/** What network and domain XML share: VLANs, bandwidth limits, virtual ports; definitions compared. */
 import type { Bandwidth, BandwidthLimit, Vlan, Virtualport } from '../model/libvirt';
 import { list, num, obj, present, str, yes, type Node } from './xml-read';
 
@@ -39,4 +39,11 @@ export function virtualportOf(v: unknown): Virtualport | null {
     typeIdVersion: str(p['@typeidversion']),
     instanceId: str(p['@instanceid']),
   };
+}
+
+/** The settings of `defined` that differ from `running`'s, by value. */
+export function differing<T extends object, K extends keyof T>(running: T, defined: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (JSON.stringify(running[k]) !== JSON.stringify(defined[k])) out[k] = defined[k];
+  return out;
 }

@@ -151,6 +151,30 @@ export interface Portgroup {
   trustGuestRxFilters: boolean | null;
 }
 
+/** The settings of a network that a definition can hold differently from the running network. */
+export const NETWORK_SETTINGS = [
+  'forwardMode',
+  'forwardDev',
+  'bridge',
+  'stp',
+  'stpDelay',
+  'bridgeMac',
+  'mtu',
+  'domainName',
+  'domainLocalOnly',
+  'dns',
+  'ips',
+  'routes',
+  'portgroups',
+  'vlan',
+  'virtualport',
+  'portIsolated',
+  'trustGuestRxFilters',
+  'bandwidth',
+  'ipv6',
+] as const;
+export type NetworkSetting = (typeof NETWORK_SETTINGS)[number];
+
 export interface Network {
   name: string;
   uuid: string | null;
@@ -197,6 +221,11 @@ export interface Network {
   /** `<network ipv6='yes'>`: guest-to-guest IPv6 without a gateway address. */
   ipv6: boolean | null;
   leases: Lease[];
+  /**
+   * What the definition says where it differs from the running network (an edit waiting for a
+   * restart); empty when they agree or the network does not run.
+   */
+  pending: Partial<Pick<Network, NetworkSetting>>;
   /** The XML as `virsh net-dumpxml` printed it. */
   xml: string;
   /** The definition (`--inactive`), which edits start from; null for a transient network. */
@@ -252,7 +281,16 @@ export interface DomainInterface {
   managed: boolean | null;
   trustGuestRxFilters: boolean | null;
   bandwidth: Bandwidth | null;
+  /**
+   * What the definition says where it differs from the running NIC (a model change waiting for
+   * the next cold boot); empty when they agree or the VM does not run.
+   */
+  pending: Partial<Pick<DomainInterface, NicSetting>>;
 }
+
+/** The settings of a NIC that a definition can hold differently from the running guest. */
+export const NIC_SETTINGS = ['type', 'source', 'model', 'linkState', 'driverName', 'queues', 'mtu', 'vlan', 'virtualport', 'portgroup', 'bootOrder'] as const;
+export type NicSetting = (typeof NIC_SETTINGS)[number];
 
 export interface UsbId {
   vendor: string | null;

@@ -44,10 +44,42 @@ export function virtualportText(v: Virtualport | null): string | undefined {
   return [v.type ?? 'virtualport', ...params].join(' · ');
 }
 
+const SETTING_NAMES: Record<string, string> = {
+  forwardMode: 'forward mode',
+  forwardDev: 'forward device',
+  stpDelay: 'STP delay',
+  bridgeMac: 'bridge MAC',
+  mtu: 'MTU',
+  domainName: 'DNS domain',
+  domainLocalOnly: 'DNS domain local only',
+  dns: 'DNS records',
+  ips: 'addresses and DHCP',
+  routes: 'static routes',
+  portIsolated: 'port isolation',
+  trustGuestRxFilters: 'trusts guest RX filters',
+  ipv6: 'guest-to-guest IPv6',
+  linkState: 'link',
+  driverName: 'driver',
+  bootOrder: 'boot order',
+  virtualport: 'virtual port',
+  vlan: 'VLAN',
+};
+
+/** Settings a definition holds differently from the running object: `MTU 1400, DNS domain lab`. */
+export function pendingText(pending: object): string | undefined {
+  const parts = Object.entries(pending).map(([k, v]: [string, unknown]) => {
+    const name = SETTING_NAMES[k] ?? k;
+    if (v === null || v === undefined) return `${name} ${k === 'linkState' ? 'up' : 'none'}`;
+    return typeof v === 'object' ? `${name} changed` : `${name} ${String(v)}`;
+  });
+  return parts.length ? parts.join(', ') : undefined;
+}
+
 /** A network's rows beyond its name and state. */
 export function networkRows(n: Network): Row[] {
   const nat = n.nat;
   return [
+    ['in its definition, from its next start', pendingText(n.pending)],
     ['MTU', n.mtu],
     ['bridge MAC', n.bridgeMac],
     ['STP delay', n.stpDelay !== null ? `${n.stpDelay} s` : undefined],
@@ -96,6 +128,7 @@ export function networkRows(n: Network): Row[] {
 export function nicRows(i: DomainInterface): Row[] {
   const s = i.socket;
   return [
+    ['in its definition, from the next cold boot', pendingText(i.pending)],
     ['link', i.linkState === 'down' ? 'down' : i.linkState === 'up' ? 'up' : undefined],
     ['driver', i.driverName],
     ['queues', i.queues],

@@ -59,6 +59,7 @@ export class NetworkNode extends HostChildNode {
       n.bridge ?? n.forwardDev ?? undefined,
       subnets(n)[0],
       n.autostart ? 'autostart' : undefined,
+      Object.keys(n.pending).length ? 'edited: restart to apply' : undefined,
     ].filter(Boolean);
     const childCount = n.leases.length + nicsOnNetwork(this.model, n).length;
     return makeItem(this, n.name, {

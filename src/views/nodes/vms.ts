@@ -117,7 +117,16 @@ export class VmNicNode extends HostChildNode {
     const label = n.source ? `${n.type} ${n.source}` : n.type;
     return makeItem(this, label, {
       icon: icon('plug', cls === 'emulated' ? colors.warn : n.target ? colors.up : colors.muted),
-      description: [this.modelText(), n.mac, n.linkState === 'down' ? 'link down' : undefined, n.target, n.ips.join(', ')].filter(Boolean).join(' · '),
+      description: [
+        this.modelText(),
+        n.pending.model ? `${n.pending.model} at next boot` : undefined,
+        n.mac,
+        n.linkState === 'down' ? 'link down' : undefined,
+        n.target,
+        n.ips.join(', '),
+      ]
+        .filter(Boolean)
+        .join(' · '),
       contextValue: tokenOf({ node: 'vm-nic', model: cls, link: n.linkState === 'down' ? 'down' : 'up' }),
     });
   }

@@ -125,7 +125,7 @@ suite('tree: lab host', function () {
 
   test('network default has a DHCP lease of VM c7', async () => {
     const net = await tree.child((await group('networks')).node, `host:${H}/network/default`);
-    assert.equal(net.item.contextValue, 'network:active');
+    assert.equal(net.item.contextValue, 'network:active:defined');
     const kids = await tree.children(net.node);
     const lease = kids.find((k) => k.item.contextValue === 'lease' && /VM c7/.test(description(k.item)));
     assert.ok(lease, kids.map((k) => `${label(k.item)} ${description(k.item)}`).join('; '));
@@ -137,14 +137,14 @@ suite('tree: lab host', function () {
     const nics = (await tree.children(vm.node)).filter((k) => String(k.item.contextValue).startsWith('vm-nic:'));
     const nic = nics.find((n) => label(n.item) === 'network default');
     assert.ok(nic, nics.map((n) => label(n.item)).join(', '));
-    assert.equal(nic.item.contextValue, 'vm-nic:virtio');
+    assert.equal(nic.item.contextValue, 'vm-nic:virtio:link-up');
   });
 
   test('VM zxdb has an emulated rtl8139 NIC on br9 with the virtio hint', async () => {
     const vm = await tree.child((await group('vms')).node, `host:${H}/vm/zxdb`);
     const nic = (await tree.children(vm.node)).find((n) => label(n.item) === 'bridge br9');
     assert.ok(nic);
-    assert.equal(nic.item.contextValue, 'vm-nic:emulated');
+    assert.equal(nic.item.contextValue, 'vm-nic:emulated:link-up');
     assert.match(description(nic.item), /rtl8139/);
     assert.match(description(nic.item), /virtio/);
     const tip = a.getTreeProvider().resolveTreeItem(nic.item, nic.node).tooltip;

@@ -72,22 +72,24 @@ export function planNetworkEdit(model: HostModel, intent: NetworkEditIntent): Pl
   if (!own && typeof intent.mtu === 'number') problems.push(notOwn('an MTU'));
   if (!own && typeof intent.dnsDomain === 'string') problems.push(notOwn('a DNS domain'));
   const changes: string[] = [];
+  // Compared with the definition, which the edit changes (a running network may differ from it).
+  const def = { ...net, ...net.pending };
   if (intent.mtu !== undefined) {
     if (intent.mtu !== null) {
       const bad = checkMtu(intent.mtu);
       if (bad) problems.push(bad);
     }
-    if (intent.mtu === net.mtu) problems.push(`network ${net.name} already has ${net.mtu === null ? 'no MTU set' : `MTU ${net.mtu}`}`);
-    else changes.push(`MTU ${net.mtu ?? 'default'} → ${intent.mtu ?? 'default (1500)'}`);
+    if (intent.mtu === def.mtu) problems.push(`network ${net.name} already has ${def.mtu === null ? 'no MTU set' : `MTU ${def.mtu}`}`);
+    else changes.push(`MTU ${def.mtu ?? 'default'} → ${intent.mtu ?? 'default (1500)'}`);
   }
   if (intent.dnsDomain !== undefined) {
     if (intent.dnsDomain !== null) {
       const bad = checkDnsDomain(intent.dnsDomain);
       if (bad) problems.push(bad);
     }
-    if (intent.dnsDomain === net.domainName)
-      problems.push(`network ${net.name} already has ${net.domainName === null ? 'no DNS domain' : `the DNS domain ${net.domainName}`}`);
-    else changes.push(`DNS domain ${net.domainName ?? 'none'} → ${intent.dnsDomain ?? 'none'}`);
+    if (intent.dnsDomain === def.domainName)
+      problems.push(`network ${net.name} already has ${def.domainName === null ? 'no DNS domain' : `the DNS domain ${def.domainName}`}`);
+    else changes.push(`DNS domain ${def.domainName ?? 'none'} → ${intent.dnsDomain ?? 'none'}`);
   }
   if (intent.mtu === undefined && intent.dnsDomain === undefined) problems.push('nothing to change: give an MTU or a DNS domain');
   if (problems.length) throw new PlanInputError(problems);

@@ -305,3 +305,19 @@ test('a hostdev pool network and every socket, vhost-user and device fact of a d
     { type: 'pci', mode: 'subsystem', address: '0000:03:00.0', usb: null, managed: true, guestAddress: '0000:07:00.0', romBar: 'off', romFile: null },
   ]);
 });
+
+test('a running network or VM whose definition was edited: what waits for a restart or cold boot is named', () => {
+  const live = "<network><name>p</name><forward mode='nat'><nat><port start='1024' end='65535'/></nat></forward><bridge name='virbr3'/></network>";
+  const defined = "<network><name>p</name><forward mode='nat'/><bridge name='virbr3'/><mtu size='1400'/></network>";
+  const n = parseNetworkXml(live, { uuid: 'u', active: true, autostart: false, persistent: true }, [], defined);
+  assert.deepEqual(n.pending, { mtu: 1400 }, "libvirt's runtime NAT port range is no edit");
+  assert.equal(n.mtu, null, 'the typed fields say what runs');
+  const nic = (model: string) =>
+    `<domain><name>v</name><devices><interface type='network'><mac address='52:54:00:00:00:01'/><source network='p'/><model type='${model}'/></interface></devices></domain>`;
+  const d = parseDomainXml(nic('rtl8139'), { uuid: 'u', state: 'running', persistent: true, autostart: false }, nic('virtio'));
+  assert.deepEqual(d.interfaces[0]?.pending, { model: 'virtio' });
+  assert.deepEqual(
+    parseDomainXml(nic('virtio'), { uuid: 'u', state: 'running', persistent: true, autostart: false }, nic('virtio')).interfaces[0]?.pending,
+    {},
+  );
+});

@@ -1,0 +1,104 @@
+/// <reference types="mocha" />
+/**
+ * The libvirt edits from the tree, in a real VS Code against the seeded lab host: a NIC node's
+ * Set Link Down / Set Link Up (the node supplies the VM and the MAC), and a network node's Set
+ * MTU, each through the real flow (modal answered by the WindowStub seam); the tree and its
+ * tooltips show the new facts; the host's own virsh says what happened. Only zxdb's NIC (a
+ * stopped VM: its definition) and default's MTU are changed, and both are put back.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { VirtNetApi } from '../../../src/extension';
+import { SshExecutor } from '../../../src/core/exec/ssh';
+import { LAB_HOST, LAB_SSH_CONFIG, TreeWalker, api, description, label, setSetting } from './helpers';
+import { WindowStub, pick } from './window';
+
+suite('libvirt edits from the tree: lab host', function () {
+  this.timeout(120_000);
+  const H = LAB_HOST ?? '';
+  let a: VirtNetApi;
+  let truth: SshExecutor;
+  let controlDir: string;
+  let stub: WindowStub | undefined;
+
+  const virsh = async (...args: string[]) => (await truth.run(['virsh', '-q', '-c', 'qemu:///system', ...args], { root: true })).stdout;
+  const run = async (command: string, ...args: unknown[]) => {
+    stub = new WindowStub(pick('Apply'));
+    try {
+      return (await vscode.commands.executeCommand(command, ...args)) as { kind: string; message: string } | undefined;
+    } finally {
+      stub.restore();
+      stub = undefined;
+    }
+  };
+  const zxdbNic = async () => {
+    const tree = new TreeWalker(a);
+    const host = await tree.host(H);
+    const vms = await tree.child(host.node, `host:${H}/vms`);
+    const vm = await tree.child(vms.node, `host:${H}/vm/zxdb`);
+    const nic = (await tree.children(vm.node)).find((n) => label(n.item) === 'bridge br9');
+    assert.ok(nic, 'zxdb has its NIC on br9');
+    return nic;
+  };
+  const tooltip = (d: { item: vscode.TreeItem; node: unknown }) => {
+    const tip = a.getTreeProvider().resolveTreeItem(d.item, d.node as never).tooltip;
+    return tip instanceof vscode.MarkdownString ? tip.value : String(tip ?? '');
+  };
+
+  suiteSetup(async function () {
+    if (!LAB_HOST) return this.skip();
+    a = await api();
+    controlDir = mkdtempSync(path.join(os.tmpdir(), 'virtnet-suite-'));
+    truth = new SshExecutor(H, { configFile: LAB_SSH_CONFIG, controlDir });
+    if (LAB_SSH_CONFIG) await setSetting('sshConfigFile', LAB_SSH_CONFIG);
+    await setSetting('hosts', [H]);
+    await a.refreshAll();
+  });
+
+  teardown(() => stub?.restore());
+
+  suiteTeardown(async () => {
+    if (!LAB_HOST) return;
+    await truth.dispose();
+    rmSync(controlDir, { recursive: true, force: true });
+    await setSetting('hosts', []);
+    await setSetting('sshConfigFile', undefined);
+  });
+
+  test("Set Link Down on a stopped VM's NIC node: its definition says down, and the tree says so", async () => {
+    const before = await zxdbNic();
+    assert.match(String(before.item.contextValue), /^vm-nic:emulated:link-up$/);
+    const mac = /([0-9a-f]{2}(:[0-9a-f]{2}){5})/.exec(description(before.item))![1]!;
+    let r = await run('virtnet.nic.linkDown', before.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.match(await virsh('dumpxml', '--inactive', 'zxdb'), /<link state='down'\/>/);
+    const down = await zxdbNic();
+    assert.equal(down.item.contextValue, 'vm-nic:emulated:link-down');
+    assert.match(description(down.item), /link down/);
+    assert.match(tooltip(down), /link: `down`/);
+    r = await run('virtnet.nic.linkUp', down.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.doesNotMatch(await virsh('dumpxml', '--inactive', 'zxdb'), /<link state='down'\/>/);
+    assert.ok(mac);
+  });
+
+  test('Set MTU on the network node: the definition has it, the tooltip shows it, and it goes back', async () => {
+    const tree = new TreeWalker(a);
+    const host = await tree.host(H);
+    const nets = await tree.child(host.node, `host:${H}/networks`);
+    let net = await tree.child(nets.node, `host:${H}/network/default`);
+    let r = await run('virtnet.network.setMtu', net.node, 1400);
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.match(await virsh('net-dumpxml', '--inactive', 'default'), /<mtu size='1400'\/>/);
+    net = await tree.child((await tree.child((await tree.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
+    // The running network keeps its MTU until it restarts: the tree says what waits.
+    assert.match(tooltip(net), /in its definition, from its next start: `MTU 1400`/);
+    assert.match(description(net.item), /edited: restart to apply/);
+    r = await run('virtnet.network.setMtu', net.node, 'default');
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.doesNotMatch(await virsh('net-dumpxml', '--inactive', 'default'), /<mtu/);
+  });
+});
