@@ -92,7 +92,9 @@ function routeOf(r: Node): NetworkRoute {
   const family = str(r['@family']) === 'ipv6' ? 'ipv6' : 'ipv4';
   const address = str(r['@address']) ?? '';
   const mask = str(r['@netmask']);
-  const prefix = num(r['@prefix']) ?? (mask ? netmaskToPrefix(mask) : null) ?? (family === 'ipv6' ? 64 : (classfulPrefix(address) ?? 0));
+  // Unlike an <ip>, a route without prefix or netmask is /0 to libvirt (a default route; it
+  // refuses any other address written that way as "not a network address").
+  const prefix = num(r['@prefix']) ?? (mask ? (netmaskToPrefix(mask) ?? 0) : 0);
   return { family, address, prefix, gateway: str(r['@gateway']) ?? '', metric: num(r['@metric']) };
 }
 
