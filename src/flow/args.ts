@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { freeInterfaces, linkFacts, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue, Operation } from '../core/ops/catalog/types';
+import type { ForwardMode } from '../core/ops/libvirt/networkCreate';
 import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../core/validate';
 import { Cancelled } from './context';
 
@@ -222,6 +223,75 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         spec.description,
         '',
       );
+    case 'newNetworkName':
+      return input(
+        title,
+        'Network name (letters, digits, "-", "_", ".")',
+        'lab-nat',
+        (v) => checkNewName(v, 'network name', false) ?? (model.networks.some((n) => n.name === v) ? `a network named "${v}" already exists` : null),
+      );
+    case 'forwardMode': {
+      const modes: Array<[ForwardMode, string]> = [
+        ['nat', "NAT behind the host's uplink (libvirt's default network is one)"],
+        ['isolated', 'guests reach each other and the host only'],
+        ['route', 'routed to the LAN (its router needs a route back)'],
+        ['open', 'routed, and libvirt adds no firewall rules'],
+        ['bridge', 'guests on an existing host bridge, in the LAN'],
+        ['private', 'macvtap on a host NIC; guests isolated from each other'],
+        ['vepa', 'macvtap on a host NIC; the switch hairpins'],
+        ['passthrough', 'macvtap: one guest takes the NIC'],
+      ];
+      return pick(
+        modes.map(([m, d]) => ({ label: m, description: d, value: m })),
+        title,
+        'Forward mode',
+        '',
+      );
+    }
+    case 'networkDev': {
+      const mode = typeof args.forward === 'string' ? args.forward : '';
+      if (mode === 'isolated' || mode === 'open') return undefined;
+      const candidates =
+        mode === 'bridge'
+          ? model.bridges.map((b) => ({ name: b.name, facts: bridgeFacts(b) }))
+          : uplinkCandidates(model).map((l) => ({ name: l.name, facts: linkFacts(l) }));
+      const none = '(any uplink)';
+      const items = [
+        ...(mode === 'nat' ? [{ label: none, description: 'NAT through whichever interface routes outward', value: '' }] : []),
+        ...candidates.map((c) => ({ label: c.name, description: c.facts, value: c.name })),
+      ];
+      const v = await pick(
+        items,
+        title,
+        mode === 'bridge' ? 'Host bridge' : mode === 'nat' || mode === 'route' ? 'Uplink' : 'Host NIC',
+        `${host} has no ${mode === 'bridge' ? 'bridge' : 'interface'} for it`,
+      );
+      return v === '' ? undefined : v;
+    }
+    case 'dhcpRange': {
+      const address = typeof args.address === 'string' ? args.address : '';
+      if (!address) return spec.multiple ? [] : undefined;
+      const base = address.split('/')[0]!.split('.').slice(0, 3).join('.');
+      const v = await input(title, 'DHCP range START-END inside the subnet (empty: no DHCP)', `${base}.100-${base}.200`, (t) =>
+        t === '' || /^[\d.]+-[\d.]+$/.test(t) ? null : 'write it START-END',
+      );
+      return v === '' ? (spec.multiple ? [] : undefined) : spec.multiple ? [v] : v;
+    }
+    case 'dhcpHost':
+      return input(title, 'Static host MAC,IP[,NAME]', '52:54:00:12:34:56,192.168.122.50,vm1', (t) =>
+        /^[0-9a-fA-F:]{17},[\d.]+(,[A-Za-z0-9_.-]+)?$/.test(t) ? null : 'write it MAC,IP or MAC,IP,NAME',
+      );
+    case 'staticHost': {
+      const net = model.networks.find((n) => n.name === args.network);
+      return pick(
+        (net?.ips ?? []).flatMap((ip) =>
+          ip.dhcpHosts.filter((h) => h.mac).map((h) => ({ label: h.mac!, description: [h.ip, h.name].filter(Boolean).join(' · '), value: h.mac! })),
+        ),
+        title,
+        'Static host',
+        `${String(args.network)} has no static hosts`,
+      );
+    }
     case 'flag':
       return undefined;
     case 'force': {

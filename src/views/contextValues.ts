@@ -19,9 +19,9 @@ export type NodeFacts =
   | { node: 'group'; kind: GroupKind }
   | { node: 'bridge'; up: boolean; stp: boolean; addresses: boolean }
   | { node: 'port'; kind: PortKind; vm: boolean }
-  | { node: 'network'; active: boolean; defined: boolean }
+  | { node: 'network'; active: boolean; defined: boolean; autostart: boolean; staticHosts: boolean }
   | { node: 'network-nic'; model: NicClass; link: 'up' | 'down' }
-  | { node: 'lease' }
+  | { node: 'lease'; static: boolean }
   | { node: 'vm'; state: string }
   | { node: 'vm-nic'; model: NicClass; link: 'up' | 'down' }
   | { node: 'hostdev'; type: string }
@@ -48,11 +48,12 @@ export function tokenOf(f: NodeFacts): string {
       return `port:${f.kind}:${f.vm ? 'vm' : 'none'}`;
     case 'network':
       // `defined`: a persistent network (its definition can be edited); a transient one is not.
-      return `network:${f.active ? 'active' : 'inactive'}:${f.defined ? 'defined' : 'transient'}`;
+      return `network:${f.active ? 'active' : 'inactive'}:${f.defined ? 'defined' : 'transient'}:autostart-${onOff(f.autostart)}:hosts-${yesNo(f.staticHosts)}`;
     case 'network-nic':
       return `network-nic:${f.model}:link-${f.link}`;
     case 'lease':
-      return 'lease';
+      // A lease that is a static host already has nothing to make static.
+      return f.static ? 'lease:static' : 'lease:dynamic';
     case 'vm':
       return `vm:${f.state}`;
     case 'vm-nic':
@@ -84,14 +85,16 @@ export function offers(f: NodeFacts): TargetKind[] {
       // Changes are planned from a model: a host that was never read offers nothing.
       return f.state === 'ok' ? ['host'] : [];
     case 'group':
-      return f.kind === 'bridges' ? ['host'] : [];
+      return f.kind === 'bridges' || f.kind === 'networks' ? ['host'] : [];
     case 'bridge':
       return ['bridge', ...(f.addresses ? (['bridgeAddress'] as const) : [])];
     case 'port':
       // A VM's tap is libvirt's: only a raw tap can be deleted as a tap.
       return ['port', ...(f.kind === 'tap' && !f.vm ? (['rawTap'] as const) : [])];
     case 'network':
-      return f.defined ? ['network'] : [];
+      return ['network', ...(f.staticHosts ? (['staticHost'] as const) : [])];
+    case 'lease':
+      return f.static ? [] : ['dhcpHost'];
     case 'network-nic':
     case 'vm-nic':
       return ['nic'];
@@ -115,10 +118,12 @@ export function allFacts(): NodeFacts[] {
   for (const kind of ['bridges', 'networks', 'vms', 'pci', 'readiness'] as const) out.push({ node: 'group', kind });
   for (const up of BOOLS) for (const stp of BOOLS) for (const addresses of BOOLS) out.push({ node: 'bridge', up, stp, addresses });
   for (const kind of PORT_KINDS) for (const vm of BOOLS) out.push({ node: 'port', kind, vm });
-  for (const active of BOOLS) for (const defined of BOOLS) out.push({ node: 'network', active, defined });
+  for (const active of BOOLS)
+    for (const defined of BOOLS)
+      for (const autostart of BOOLS) for (const staticHosts of BOOLS) out.push({ node: 'network', active, defined, autostart, staticHosts });
   for (const model of ['virtio', 'emulated', 'unknown'] as const)
     for (const link of ['up', 'down'] as const) out.push({ node: 'network-nic', model, link }, { node: 'vm-nic', model, link });
-  out.push({ node: 'lease' }, { node: 'note' });
+  out.push({ node: 'lease', static: false }, { node: 'lease', static: true }, { node: 'note' });
   for (const state of VM_STATES) out.push({ node: 'vm', state });
   for (const type of ['pci', 'usb', 'scsi', 'mdev']) out.push({ node: 'hostdev', type });
   for (const role of ['nic', 'pf', 'device'] as const) for (const netdev of ['free', 'bridged', 'none'] as const) out.push({ node: 'pci', role, netdev });

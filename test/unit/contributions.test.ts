@@ -71,7 +71,8 @@ function asksForMore(command: OpCommand): boolean {
       kind !== 'flag' &&
       !command.targets.includes(kind) &&
       !(kind === 'bridge' && command.targets.includes('port')) &&
-      !(kind === 'domain' && command.targets.includes('nic'))
+      !(kind === 'domain' && command.targets.includes('nic')) &&
+      !(kind === 'network' && (command.targets.includes('dhcpHost') || command.targets.includes('staticHost')))
     );
   });
 }

@@ -28,7 +28,11 @@ export type Fact =
    */
   | { fact: 'definition'; kind: 'network' | 'domain'; name: string; uri: string; xml: string }
   /** A running VM's NIC (by MAC) has this link state, as `virsh domif-getlink` says. */
-  | { fact: 'nicLink'; domain: string; mac: string; uri: string; state: 'up' | 'down' };
+  | { fact: 'nicLink'; domain: string; mac: string; uri: string; state: 'up' | 'down' }
+  /** A libvirt network starts at boot, or not. */
+  | { fact: 'netAutostart'; name: string; uri: string; on: boolean }
+  /** A network's definition holds (or not) this exact text, e.g. `<host mac='52:54:00:aa:00:01'`. */
+  | { fact: 'netXml'; name: string; uri: string; text: string; present: boolean };
 
 export const isV6 = (a: string) => a.includes(':');
 
@@ -48,6 +52,10 @@ export function describeFact(f: Fact): string {
       return `the definition of ${f.kind} ${f.name} is as read`;
     case 'nicLink':
       return `the link of ${f.mac} on ${f.domain} is ${f.state}`;
+    case 'netAutostart':
+      return `network ${f.name} ${f.on ? 'starts' : 'does not start'} at boot`;
+    case 'netXml':
+      return `the definition of network ${f.name} ${f.present ? 'has' : 'lacks'} ${f.text}`;
     case 'link': {
       const parts = [
         f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
@@ -108,6 +116,14 @@ f_link_state() {
   s=$(virsh -q -c "$2" domif-getlink --domain "$1" --interface "$3" 2>/dev/null | awk '{ print $NF }')
   [ "$s" = "$4" ] || say "the link of $3 on $1 is @{s:-unknown} (the plan expects it $4)"
 }
+f_net_autostart() {
+  a=$(virsh -q -c "$2" net-info --network "$1" 2>/dev/null | awk '$1 == "Autostart:" { print $2 }')
+  [ "$a" = "$3" ] || say "network $1 has autostart @{a:-unknown} (the plan expects $3)"
+}
+f_net_xml() {
+  if virsh -q -c "$2" net-dumpxml --inactive --network "$1" 2>/dev/null | grep -qF -- "$3"; then h=present; else h=absent; fi
+  [ "$h" = "$4" ] || say "the definition of network $1 $( [ "$h" = present ] && echo has || echo lacks) $3 (the plan expects it $4)"
+}
 f_route() {
   fam=-4; case "$2$3" in *:*) fam=-6 ;; esac
   if [ -n "$3" ]; then r=$(ip "$fam" route show exact "$2" via "$3" dev "$4" 2>/dev/null); else r=$(ip "$fam" route show exact "$2" dev "$4" 2>/dev/null); fi
@@ -126,6 +142,10 @@ function factLine(f: Fact): string[] {
       return ['f_route', f.present ? 'present' : 'absent', f.dst, f.gateway ?? '', f.dev];
     case 'nicLink':
       return ['f_link_state', f.domain, f.uri, f.mac, f.state];
+    case 'netAutostart':
+      return ['f_net_autostart', f.name, f.uri, f.on ? 'yes' : 'no'];
+    case 'netXml':
+      return ['f_net_xml', f.name, f.uri, f.text, f.present ? 'present' : 'absent'];
     case 'definition':
       // $(...) on the host drops trailing newlines; so does this side.
       return ['f_def', f.kind, f.uri, f.name, trimEnd(f.xml)];
@@ -171,6 +191,18 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
     }
     if (f.fact === 'absent') {
       if (model.links.some((l) => l.name === f.name)) out.push(`an interface named ${f.name} exists`);
+      continue;
+    }
+    if (f.fact === 'netAutostart') {
+      const n = model.networks.find((x) => x.name === f.name);
+      const a = n ? (n.autostart ? 'yes' : 'no') : 'unknown';
+      if (a !== (f.on ? 'yes' : 'no')) out.push(`network ${f.name} has autostart ${a} (the plan expects ${f.on ? 'yes' : 'no'})`);
+      continue;
+    }
+    if (f.fact === 'netXml') {
+      const h = model.networks.find((x) => x.name === f.name)?.inactiveXml?.includes(f.text) ? 'present' : 'absent';
+      const want = f.present ? 'present' : 'absent';
+      if (h !== want) out.push(`the definition of network ${f.name} ${h === 'present' ? 'has' : 'lacks'} ${f.text} (the plan expects it ${want})`);
       continue;
     }
     if (f.fact === 'nicLink') {

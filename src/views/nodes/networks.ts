@@ -65,7 +65,13 @@ export class NetworkNode extends HostChildNode {
     return makeItem(this, n.name, {
       icon: icon('globe', n.active ? colors.up : colors.muted),
       description: facts.join(' · '),
-      contextValue: tokenOf({ node: 'network', active: n.active, defined: n.inactiveXml !== null }),
+      contextValue: tokenOf({
+        node: 'network',
+        active: n.active,
+        defined: n.inactiveXml !== null,
+        autostart: n.autostart,
+        staticHosts: n.ips.some((ip) => ip.dhcpHosts.length > 0),
+      }),
       collapsible: childCount > 0,
     });
   }
@@ -115,6 +121,21 @@ export class LeaseNode extends HostChildNode {
     super(parent, `${parent.id}/lease/${lease.mac}`, session);
   }
 
+  /** The network this lease is on (its parent). */
+  private network(): Network {
+    return (this.parent as NetworkNode).network;
+  }
+
+  private isStatic(): boolean {
+    return this.network().ips.some((ip) => ip.dhcpHosts.some((h) => h.mac === this.lease.mac));
+  }
+
+  override argValues() {
+    // "Make Lease Static": its MAC, address and hostname become a host entry of its network.
+    const l = this.lease;
+    return { network: this.network().name, dhcpHost: [l.mac, l.ip, ...(l.hostname ? [l.hostname] : [])].join(',') };
+  }
+
   /** The VM whose NIC has the lease's MAC. */
   vm(): string | undefined {
     const mac = this.lease.mac.toLowerCase();
@@ -127,7 +148,7 @@ export class LeaseNode extends HostChildNode {
     return makeItem(this, l.ip, {
       icon: icon('symbol-field', colors.info),
       description: [vm ? `VM ${vm}` : l.hostname, l.mac].filter(Boolean).join(' · '),
-      contextValue: tokenOf({ node: 'lease' }),
+      contextValue: tokenOf({ node: 'lease', static: this.isStatic() }),
     });
   }
 

@@ -1,10 +1,11 @@
 /// <reference types="mocha" />
 /**
  * The libvirt edits from the tree, in a real VS Code against the seeded lab host: a NIC node's
- * Set Link Down / Set Link Up (the node supplies the VM and the MAC), and a network node's Set
- * MTU, each through the real flow (modal answered by the WindowStub seam); the tree and its
- * tooltips show the new facts; the host's own virsh says what happened. Only zxdb's NIC (a
- * stopped VM: its definition) and default's MTU are changed, and both are put back.
+ * Set Link Down / Set Link Up (the node supplies the VM and the MAC), a lease's Make Lease Static
+ * (and Remove Static DHCP Host), a network node's Set MTU, each through the real flow (modal
+ * answered by the WindowStub seam); the tree and its tooltips show the new facts; the host's own
+ * virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
+ * default's MTU are changed, and all are put back.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,6 +84,28 @@ suite('libvirt edits from the tree: lab host', function () {
     assert.equal(r?.kind, 'applied', r?.message);
     assert.doesNotMatch(await virsh('dumpxml', '--inactive', 'zxdb'), /<link state='down'\/>/);
     assert.ok(mac);
+  });
+
+  test("Make Lease Static on c7's lease: default reserves its address live and in its definition; Remove takes it back", async () => {
+    const tree = new TreeWalker(a);
+    const nets = await tree.child((await tree.host(H)).node, `host:${H}/networks`);
+    const net = await tree.child(nets.node, `host:${H}/network/default`);
+    const lease = (await tree.children(net.node)).find((k) => k.item.contextValue === 'lease:dynamic' && /VM c7/.test(description(k.item)));
+    assert.ok(lease, 'c7 holds a lease on default');
+    let r = await run('virtnet.network.makeLeaseStatic', lease.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    const host = `<host mac='52:54:00:c7:00:01' name='c7' ip='${label(lease.item)}'/>`;
+    assert.ok((await virsh('net-dumpxml', '--inactive', 'default')).includes(host), 'in the definition');
+    assert.ok((await virsh('net-dumpxml', 'default')).includes(host), 'and live');
+    const net2 = await tree.child((await tree.child((await tree.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
+    assert.match(String(net2.item.contextValue), /:hosts-yes$/);
+    assert.ok(
+      (await tree.children(net2.node)).some((k) => k.item.contextValue === 'lease:static'),
+      'the lease now says it is static',
+    );
+    r = await run('virtnet.network.removeStaticHost', H, 'default', '52:54:00:c7:00:01');
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.ok(!(await virsh('net-dumpxml', '--inactive', 'default')).includes('52:54:00:c7:00:01'));
   });
 
   test('Set MTU on the network node: the definition has it, the tooltip shows it, and it goes back', async () => {

@@ -1,8 +1,150 @@
 /** The libvirt network operations of the catalog. */
+import { PlanInputError } from '../plan';
+import { FORWARD_MODES, parseDhcpHost, planNetworkCreate, type DhcpHostSpec, type ForwardMode } from '../libvirt/networkCreate';
 import { planNetworkEdit } from '../libvirt/networkEdit';
+import {
+  networkInUse,
+  planDhcpHostAdd,
+  planDhcpHostRemove,
+  planNetworkAutostart,
+  planNetworkDelete,
+  planNetworkStart,
+  planNetworkStop,
+} from '../libvirt/networkLife';
 import { arg, type Operation } from './types';
 
+function hostsOf(texts: string[]): DhcpHostSpec[] {
+  const parsed = texts.map(parseDhcpHost);
+  const bad = parsed.filter((p): p is string => typeof p === 'string');
+  if (bad.length) throw new PlanInputError(bad);
+  return parsed as DhcpHostSpec[];
+}
+
 export const NETWORK_OPS: readonly Operation[] = [
+  {
+    id: 'network.create',
+    area: 'network',
+    cli: 'create',
+    summary: 'Create, start (and autostart) a libvirt network: NAT, routed, open, isolated, on a host bridge, or macvtap',
+    args: [
+      { name: 'name', kind: 'newNetworkName', positional: true, placeholder: '<name>', description: 'the new network' },
+      { name: 'forward', kind: 'forwardMode', required: true, placeholder: FORWARD_MODES.join('|'), description: 'how its guests reach the outside' },
+      { name: 'dev', kind: 'networkDev', placeholder: '<ifname>', description: 'the uplink (nat, route), host bridge (bridge) or NIC (macvtap)' },
+      { name: 'bridgeName', kind: 'newBridgeName', placeholder: '<bridge>', description: "libvirt's bridge (default: the first free virbrN)" },
+      { name: 'address', kind: 'cidr', placeholder: '<cidr>', description: "the host's IPv4 address on it, e.g. 192.168.50.1/24" },
+      { name: 'dhcpRange', kind: 'dhcpRange', multiple: true, placeholder: '<start-end>', description: 'a DHCP range inside the subnet' },
+      { name: 'dhcpHost', kind: 'dhcpHost', multiple: true, placeholder: '<mac,ip[,name]>', description: 'a static DHCP host' },
+      { name: 'ipv6', kind: 'cidr', placeholder: '<cidr>', description: "the host's IPv6 address on it" },
+      { name: 'domain', kind: 'dnsDomain', placeholder: '<domain>', description: 'the DNS domain its dnsmasq serves' },
+      { name: 'mtu', kind: 'mtu', placeholder: '<mtu>', description: 'the MTU of its bridge and taps' },
+      { name: 'autostart', kind: 'flag', description: 'start it at every boot' },
+    ],
+    plan(model, a) {
+      const mtu = arg.num(a, 'mtu');
+      return {
+        plan: planNetworkCreate(model, {
+          name: arg.str(a, 'name'),
+          forward: arg.str(a, 'forward') as ForwardMode,
+          dev: arg.opt(a, 'dev'),
+          bridgeName: arg.opt(a, 'bridgeName'),
+          address: arg.opt(a, 'address'),
+          dhcpRanges: arg.list(a, 'dhcpRange'),
+          dhcpHosts: hostsOf(arg.list(a, 'dhcpHost')),
+          ipv6: arg.opt(a, 'ipv6'),
+          domain: arg.opt(a, 'domain'),
+          ...(mtu !== undefined && mtu !== 0 ? { mtu } : {}),
+          autostart: arg.bool(a, 'autostart'),
+        }),
+      };
+    },
+    commands: [
+      { id: 'virtnet.network.create', title: 'Create Network...', icon: 'add', ask: ['name', 'forward', 'dev', 'address', 'dhcpRange'], targets: ['host'] },
+    ],
+  },
+  {
+    id: 'network.start',
+    area: 'network',
+    cli: 'start',
+    summary: 'Start a libvirt network',
+    args: [{ name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' }],
+    plan: (model, a) => ({ plan: planNetworkStart(model, arg.str(a, 'network')) }),
+    commands: [{ id: 'virtnet.network.start', title: 'Start Network', icon: 'debug-start', ask: ['network'], targets: ['network'] }],
+  },
+  {
+    id: 'network.stop',
+    area: 'network',
+    cli: 'stop',
+    summary: 'Stop a libvirt network (--force when running VMs use it)',
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      { name: 'force', kind: 'force', description: 'stop it although running VMs use it' },
+    ],
+    insist: (model, a) => networkInUse(model, arg.str(a, 'network')),
+    plan: (model, a) => ({ plan: planNetworkStop(model, arg.str(a, 'network'), arg.bool(a, 'force')) }),
+    commands: [{ id: 'virtnet.network.stop', title: 'Stop Network', icon: 'debug-stop', ask: ['network', 'force'], targets: ['network'] }],
+  },
+  {
+    id: 'network.autostart',
+    area: 'network',
+    cli: 'autostart',
+    summary: 'Start a libvirt network at boot, or not',
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      { name: 'on', kind: 'onOff', positional: true, description: 'autostart on or off' },
+    ],
+    plan: (model, a) => ({ plan: planNetworkAutostart(model, arg.str(a, 'network'), arg.bool(a, 'on')) }),
+    commands: [
+      { id: 'virtnet.network.autostartOn', title: 'Autostart Network', icon: 'sync', preset: { on: true }, ask: ['network'], targets: ['network'] },
+      {
+        id: 'virtnet.network.autostartOff',
+        title: 'Do Not Autostart Network',
+        icon: 'sync-ignored',
+        preset: { on: false },
+        ask: ['network'],
+        targets: ['network'],
+      },
+    ],
+  },
+  {
+    id: 'network.delete',
+    area: 'network',
+    cli: 'delete',
+    summary: 'Stop and undefine a libvirt network (--force when running VMs use it)',
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      { name: 'force', kind: 'force', description: 'delete it although running VMs use it' },
+    ],
+    insist: (model, a) => networkInUse(model, arg.str(a, 'network')),
+    plan: (model, a) => ({ plan: planNetworkDelete(model, arg.str(a, 'network'), arg.bool(a, 'force')) }),
+    commands: [{ id: 'virtnet.network.delete', title: 'Delete Network', icon: 'trash', ask: ['network', 'force'], targets: ['network'] }],
+  },
+  {
+    id: 'network.dhcpHostAdd',
+    area: 'network',
+    cli: 'dhcp-host-add',
+    summary: 'Give a MAC a fixed address on a network (live and in its definition)',
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      { name: 'host', kind: 'dhcpHost', positional: true, placeholder: '<mac,ip[,name]>', description: 'the static host' },
+    ],
+    plan: (model, a) => ({ plan: planDhcpHostAdd(model, arg.str(a, 'network'), hostsOf([arg.str(a, 'host')])[0]!) }),
+    commands: [
+      { id: 'virtnet.network.addStaticHost', title: 'Add Static DHCP Host...', icon: 'add', ask: ['network', 'host'], targets: ['network'] },
+      { id: 'virtnet.network.makeLeaseStatic', title: 'Make Lease Static', icon: 'pin', ask: ['network', 'host'], targets: ['dhcpHost'] },
+    ],
+  },
+  {
+    id: 'network.dhcpHostRemove',
+    area: 'network',
+    cli: 'dhcp-host-remove',
+    summary: 'Take a static DHCP host off a network (live and in its definition)',
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      { name: 'mac', kind: 'staticHost', positional: true, placeholder: '<mac>', description: "the static host's MAC" },
+    ],
+    plan: (model, a) => ({ plan: planDhcpHostRemove(model, arg.str(a, 'network'), arg.str(a, 'mac')) }),
+    commands: [{ id: 'virtnet.network.removeStaticHost', title: 'Remove Static DHCP Host...', icon: 'remove', ask: ['network', 'mac'], targets: ['network'] }],
+  },
   {
     id: 'network.edit',
     area: 'network',

@@ -55,7 +55,19 @@ export type ArgKind =
   /** A NIC model the host's QEMU offers. */
   | 'nicModel'
   /** up or down. */
-  | 'linkState';
+  | 'linkState'
+  /** A name for a new libvirt network. */
+  | 'newNetworkName'
+  /** nat, route, open, isolated, bridge, private, vepa, passthrough. */
+  | 'forwardMode'
+  /** The device a network forwards through: an uplink, a host bridge or a host NIC, by mode. */
+  | 'networkDev'
+  /** `START-END`. */
+  | 'dhcpRange'
+  /** `MAC,IP[,NAME]`: a static DHCP host to add (a lease node supplies its own). */
+  | 'dhcpHost'
+  /** The MAC of one of the network's static DHCP hosts. */
+  | 'staticHost';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;

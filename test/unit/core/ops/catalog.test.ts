@@ -47,6 +47,17 @@ const defaultXml = seed.networks.find((n) => n.name === 'default')!.inactiveXml!
 const c7Xml = seed.domains.find((d) => d.name === 'c7')!.inactiveXml!;
 const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.indexOf('</interface>') + '</interface>'.length);
 const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
+const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...args];
+const c7Lease = seed.networks[0]!.leases.find((l) => l.mac === '52:54:00:c7:00:01')!.ip;
+/** The seed host with a static host on default, in its definition as libvirt would print it. */
+const withStaticHost: HostModel = {
+  ...seed,
+  networks: seed.networks.map((n) => ({
+    ...n,
+    ips: n.ips.map((ip, i) => (i === 0 ? { ...ip, dhcpHosts: [{ mac: '52:54:00:aa:00:02', id: null, name: null, ip: '192.168.122.20', lease: null }] } : ip)),
+    inactiveXml: n.inactiveXml!.replace('</dhcp>', "  <host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>\n    </dhcp>"),
+  })),
+};
 
 interface Case {
   model: HostModel;
@@ -167,6 +178,151 @@ const CASES: Record<string, Case[]> = {
       undo: [withXml(defaultXml, 'net-define', '--file')],
     },
   ],
+  'network.create': [
+    {
+      model: seed,
+      args: {
+        name: 'lab',
+        forward: 'nat',
+        address: '192.168.50.1/24',
+        dhcpRange: ['192.168.50.100-192.168.50.200'],
+        dhcpHost: ['52:54:00:aa:00:01,192.168.50.10,vm1'],
+        autostart: true,
+      },
+      argv: [
+        withXml(
+          [
+            '<network>',
+            '  <name>lab</name>',
+            "  <forward mode='nat'/>",
+            "  <bridge name='virbr1' stp='on' delay='0'/>",
+            "  <ip address='192.168.50.1' prefix='24'>",
+            '    <dhcp>',
+            "      <range start='192.168.50.100' end='192.168.50.200'/>",
+            "      <host mac='52:54:00:aa:00:01' name='vm1' ip='192.168.50.10'/>",
+            '    </dhcp>',
+            '  </ip>',
+            '</network>',
+            '',
+          ].join('\n'),
+          'net-define',
+          '--file',
+        ),
+        virsh('net-start', '--network', 'lab'),
+        virsh('net-autostart', '--network', 'lab'),
+      ],
+      undo: [virsh('net-undefine', '--network', 'lab'), virsh('net-destroy', '--network', 'lab'), virsh('net-autostart', '--network', 'lab', '--disable')],
+    },
+  ],
+  'network.start': [
+    {
+      model: { ...seed, links: seed.links.filter((l) => l.name !== 'virbr0'), networks: seed.networks.map((n) => ({ ...n, active: false })) },
+      args: { network: 'default' },
+      argv: [virsh('net-start', '--network', 'default')],
+      undo: [virsh('net-destroy', '--network', 'default')],
+    },
+  ],
+  'network.stop': [
+    {
+      model: seed,
+      args: { network: 'default', force: true },
+      argv: [virsh('net-destroy', '--network', 'default')],
+      undo: [virsh('net-start', '--network', 'default')],
+    },
+  ],
+  'network.autostart': [
+    {
+      model: seed,
+      args: { network: 'default', on: false },
+      argv: [virsh('net-autostart', '--network', 'default', '--disable')],
+      undo: [virsh('net-autostart', '--network', 'default')],
+    },
+  ],
+  'network.delete': [
+    {
+      model: seed,
+      args: { network: 'default', force: true },
+      argv: [
+        virsh('net-autostart', '--network', 'default', '--disable'),
+        virsh('net-destroy', '--network', 'default'),
+        virsh('net-undefine', '--network', 'default'),
+      ],
+      undo: [virsh('net-autostart', '--network', 'default'), virsh('net-start', '--network', 'default'), withXml(defaultXml, 'net-define', '--file')],
+    },
+  ],
+  'network.dhcpHostAdd': [
+    {
+      // "Make Lease Static" on c7's lease.
+      model: seed,
+      args: { network: 'default', host: `52:54:00:c7:00:01,${c7Lease},c7` },
+      argv: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'add-last',
+          '--section',
+          'ip-dhcp-host',
+          '--xml',
+          `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`,
+          '--live',
+          '--config',
+        ),
+      ],
+      undo: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'delete',
+          '--section',
+          'ip-dhcp-host',
+          '--xml',
+          `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`,
+          '--live',
+          '--config',
+        ),
+      ],
+    },
+  ],
+  'network.dhcpHostRemove': [
+    {
+      model: withStaticHost,
+      args: { network: 'default', mac: '52:54:00:aa:00:02' },
+      argv: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'delete',
+          '--section',
+          'ip-dhcp-host',
+          '--xml',
+          "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+      undo: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'add-last',
+          '--section',
+          'ip-dhcp-host',
+          '--xml',
+          "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+    },
+  ],
   'nic.set': [
     {
       // c7 runs: the definition gets the new model and link, the running guest its link.
@@ -246,6 +402,34 @@ test('bad input is refused by every planner with the reason, nothing planned', (
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'virtio' }, /already has the model virtio/);
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'ne2000x' }, /offers no NIC model "ne2000x"/);
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', link: 'up' }, /already up/);
+  refuse('network.create', seed, { name: 'n;x', forward: 'nat', address: '192.168.50.1/24' }, /may only contain letters/);
+  refuse('network.create', seed, { name: 'default', forward: 'nat', address: '192.168.50.1/24' }, /already has a libvirt network named "default"/);
+  refuse('network.create', seed, { name: 'n2', forward: 'nat', address: '192.168.122.7/24' }, /overlaps 192\.168\.122\.1\/24 of .*network is already in use/);
+  refuse(
+    'network.create',
+    seed,
+    { name: 'n2', forward: 'nat', address: '192.168.50.1/24', dhcpRange: ['192.168.51.2-192.168.51.9'] },
+    /not inside 192\.168\.50\.1\/24/,
+  );
+  refuse(
+    'network.create',
+    seed,
+    { name: 'n2', forward: 'nat', address: '192.168.50.1/24', dhcpRange: ['192.168.50.1-192.168.50.9'] },
+    /holds the host's own address/,
+  );
+  refuse(
+    'network.create',
+    seed,
+    { name: 'n2', forward: 'nat', address: '192.168.50.1/24', dhcpHost: ['52:54:00:00:00:01,192.168.50.5', '52:54:00:00:00:01,192.168.50.6'] },
+    /two static hosts share the MAC/,
+  );
+  refuse('network.create', seed, { name: 'n2', forward: 'nat', address: '192.168.50.1/24', bridgeName: 'br9' }, /an interface named br9 already exists/);
+  refuse('network.create', seed, { name: 'n2', forward: 'bridge' }, /needs the host bridge/);
+  refuse('network.create', bare, { name: 'n2', forward: 'private', dev: 'enp3s1' }, /carries this SSH session/);
+  refuse('network.stop', seed, { network: 'default' }, /carries the running VMs c7 .*--force/);
+  refuse('network.dhcpHostAdd', seed, { network: 'default', host: '52:54:00:aa:00:09,10.9.9.9' }, /not inside 192\.168\.122\.1\/24/);
+  refuse('network.dhcpHostAdd', withStaticHost, { network: 'default', host: '52:54:00:aa:00:09,192.168.122.20' }, /already gives 192\.168\.122\.20/);
+  refuse('network.dhcpHostRemove', seed, { network: 'default', mac: '52:54:00:aa:00:09' }, /no static host for/);
 });
 
 test('uplink: a gateway off the new subnet is refused up front, named, with nothing planned', () => {

@@ -1,0 +1,261 @@
+/**
+ * Creating a libvirt network: VirtNet writes its XML (every value escaped, in libvirt's own
+ * element order so it reads back as written), and the plan defines, starts and sets it to
+ * autostart; each step's undo takes it back (autostart off, destroy, undefine). Everything a
+ * user commonly gets wrong is refused before anything runs, with the reason: a subnet already
+ * used on the host or by another network (libvirt's "network is already in use by interface"),
+ * a range outside the subnet or holding the host's own address, static hosts outside it or
+ * repeated, a bridge name in use, a macvtap source that carries the session.
+ */
+import type { HostModel } from '../../model/types';
+import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkMac, checkMtu, checkNewName, inSubnet } from '../../validate';
+import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
+import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
+import { escapeAttr } from './xmlEdit';
+
+export const FORWARD_MODES = ['nat', 'route', 'open', 'isolated', 'bridge', 'private', 'vepa', 'passthrough'] as const;
+export type ForwardMode = (typeof FORWARD_MODES)[number];
+/** Modes in which libvirt runs a bridge (and dnsmasq) of its own. */
+const OWN_BRIDGE: readonly ForwardMode[] = ['nat', 'route', 'open', 'isolated'];
+const MACVTAP: readonly ForwardMode[] = ['private', 'vepa', 'passthrough'];
+
+export interface DhcpHostSpec {
+  mac: string;
+  ip: string;
+  name?: string;
+}
+
+export interface NetworkCreateIntent {
+  name: string;
+  forward: ForwardMode;
+  /** The uplink (nat, route), the host bridge (bridge) or the host NIC (macvtap modes). */
+  dev?: string;
+  /** libvirt's bridge (own-bridge modes); the first free virbrN when not given. */
+  bridgeName?: string;
+  /** `192.168.50.1/24`: the host's address on the network. */
+  address?: string;
+  /** `START-END` inside the subnet. */
+  dhcpRanges?: string[];
+  dhcpHosts?: DhcpHostSpec[];
+  /** `fd00:50::1/64`. */
+  ipv6?: string;
+  domain?: string;
+  mtu?: number;
+  autostart?: boolean;
+}
+
+/** `mac,ip[,name]` as the CLI takes a static host. */
+export function parseDhcpHost(text: string): DhcpHostSpec | string {
+  const [mac, ip, name, ...rest] = text.split(',');
+  if (!mac || !ip || rest.length) return `"${text}" is not MAC,IP[,NAME]`;
+  return { mac: mac.toLowerCase(), ip, ...(name ? { name } : {}) };
+}
+
+function v4Bits(ip: string): number {
+  return ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+}
+
+/** Two subnets overlap when either one holds the other's address (with its own prefix). */
+export function subnetsOverlap(a: string, b: string): boolean {
+  const [aa] = a.split('/');
+  const [ba] = b.split('/');
+  return !!aa && !!ba && (inSubnet(aa, b) || inSubnet(ba, a));
+}
+
+/** The first `virbrN` no interface and no libvirt network uses. */
+export function freeBridgeName(model: HostModel): string {
+  const used = new Set([...model.links.map((l) => l.name), ...model.networks.map((n) => n.bridge).filter((b): b is string => b !== null)]);
+  for (let i = 0; ; i++) if (!used.has(`virbr${i}`)) return `virbr${i}`;
+}
+
+/** Every subnet the host or its networks hold, with who holds it (for the overlap message). */
+function subnetsInUse(model: HostModel): { cidr: string; by: string }[] {
+  const out: { cidr: string; by: string }[] = [];
+  for (const l of model.links) for (const a of l.addresses) out.push({ cidr: a, by: `interface ${l.name}` });
+  for (const r of model.routes) if (r.dst !== 'default' && r.dst.includes('/')) out.push({ cidr: r.dst, by: `a route via ${r.dev ?? r.gateway ?? '?'}` });
+  for (const n of model.networks) for (const ip of n.ips) out.push({ cidr: `${ip.address}/${ip.prefix}`, by: `libvirt network ${n.name}` });
+  return out;
+}
+
+const a = (v: string) => escapeAttr(v);
+
+/** The network's XML, in the order libvirt prints it. */
+export function networkXml(i: NetworkCreateIntent, bridgeName: string | null): string {
+  const lines = ['<network>', `  <name>${a(i.name)}</name>`];
+  if (i.forward === 'isolated') {
+    // No <forward> at all: libvirt's isolated network.
+  } else if (MACVTAP.includes(i.forward) || (i.forward === 'bridge' && i.dev && !bridgeName)) {
+    lines.push(`  <forward mode='${i.forward}'>`, `    <interface dev='${a(i.dev ?? '')}'/>`, '  </forward>');
+  } else {
+    lines.push(`  <forward mode='${i.forward}'${i.dev && i.forward !== 'bridge' ? ` dev='${a(i.dev)}'` : ''}/>`);
+  }
+  if (bridgeName) lines.push(OWN_BRIDGE.includes(i.forward) ? `  <bridge name='${a(bridgeName)}' stp='on' delay='0'/>` : `  <bridge name='${a(bridgeName)}'/>`);
+  if (i.mtu !== undefined) lines.push(`  <mtu size='${i.mtu}'/>`);
+  if (i.domain) lines.push(`  <domain name='${a(i.domain)}'/>`);
+  if (i.address) {
+    const [addr, prefix] = i.address.split('/');
+    const body = (i.dhcpRanges ?? []).map((r) => r.split('-'));
+    lines.push(`  <ip address='${a(addr!)}' prefix='${prefix}'>`);
+    if (body.length || i.dhcpHosts?.length) {
+      lines.push('    <dhcp>');
+      for (const [s, e] of body) lines.push(`      <range start='${a(s!)}' end='${a(e!)}'/>`);
+      for (const h of i.dhcpHosts ?? []) lines.push(`      <host mac='${a(h.mac)}'${h.name ? ` name='${a(h.name)}'` : ''} ip='${a(h.ip)}'/>`);
+      lines.push('    </dhcp>');
+    }
+    lines.push('  </ip>');
+  }
+  if (i.ipv6) {
+    const [addr, prefix] = i.ipv6.split('/');
+    lines.push(`  <ip family='ipv6' address='${a(addr!)}' prefix='${prefix}'/>`);
+  }
+  lines.push('</network>');
+  return `${lines.join('\n')}\n`;
+}
+
+export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Plan {
+  const problems: string[] = [];
+  const nameBad = checkNewName(i.name, 'network name', false);
+  if (nameBad) problems.push(nameBad);
+  if (model.networks.some((n) => n.name === i.name)) problems.push(`${model.info.hostname} already has a libvirt network named "${i.name}"`);
+  if (!FORWARD_MODES.includes(i.forward)) problems.push(`"${String(i.forward)}" is not a forward mode (${FORWARD_MODES.join(', ')})`);
+  const own = OWN_BRIDGE.includes(i.forward);
+  const link = (n: string) => model.links.find((l) => l.name === n);
+
+  // The device: an uplink for nat/route, a host bridge for bridge, a host NIC for macvtap.
+  if (i.dev !== undefined) {
+    const bad = checkIfName(i.dev);
+    if (bad) problems.push(bad);
+    else if (!link(i.dev)) problems.push(`${model.info.hostname} has no interface "${i.dev}"`);
+  }
+  if (i.forward === 'open' && i.dev) problems.push('an open network takes no device: libvirt adds no rules for it and forbids dev');
+  if (i.forward === 'bridge' && !i.dev) problems.push('a bridge network needs the host bridge it uses (--dev br0)');
+  if (i.forward === 'bridge' && i.dev && !model.bridges.some((b) => b.name === i.dev)) problems.push(`${i.dev} is not a Linux bridge`);
+  if (MACVTAP.includes(i.forward) && !i.dev) problems.push(`a ${i.forward} (macvtap) network needs the host NIC it sits on (--dev eno1)`);
+  if (MACVTAP.includes(i.forward) && i.dev && model.connection?.dev === i.dev) {
+    problems.push(
+      `${i.dev} carries this SSH session: guests on macvtap cannot reach the host through it, and the host cannot reach them (choose another NIC, or a bridge network)`,
+    );
+  }
+  if (i.forward === 'route' && !i.dev) problems.push('a routed network needs its uplink (--dev eth1); the LAN router also needs a route back to the subnet');
+
+  let bridgeName: string | null = null;
+  if (own) {
+    bridgeName = i.bridgeName ?? freeBridgeName(model);
+    const bad = checkNewName(bridgeName, 'bridge name');
+    if (bad) problems.push(bad);
+    else if (link(bridgeName)) problems.push(`an interface named ${bridgeName} already exists`);
+    else if (model.networks.some((n) => n.bridge === bridgeName))
+      problems.push(`libvirt network ${model.networks.find((n) => n.bridge === bridgeName)!.name} already uses the bridge ${bridgeName}`);
+  } else {
+    if (i.bridgeName) problems.push(`a ${i.forward} network has no bridge of its own: leave the bridge name out`);
+    if (i.address || i.ipv6 || i.dhcpRanges?.length || i.dhcpHosts?.length || i.domain || i.mtu !== undefined)
+      problems.push(
+        `a ${i.forward} network has no addresses, DHCP, DNS domain or MTU of libvirt's: the ${i.forward === 'bridge' ? 'bridge' : 'NIC'} carries those`,
+      );
+    if (i.forward === 'bridge') bridgeName = i.dev ?? null;
+  }
+  if ((i.forward === 'nat' || i.forward === 'route') && !i.address) problems.push(`a ${i.forward} network needs an IPv4 address (--address 192.168.50.1/24)`);
+
+  // Addresses: valid, not in use anywhere on the host.
+  const inUse = subnetsInUse(model);
+  for (const cidr of [i.address, i.ipv6].filter((c): c is string => c !== undefined)) {
+    const bad = checkCidr(cidr);
+    if (bad) {
+      problems.push(bad);
+      continue;
+    }
+    const six = cidr.includes(':');
+    if (cidr === i.address && six) problems.push(`--address takes IPv4 (${cidr} is IPv6: use --ipv6)`);
+    if (cidr === i.ipv6 && !six) problems.push(`--ipv6 takes IPv6 (${cidr} is IPv4: use --address)`);
+    const clash = inUse.find((u) => u.cidr.includes(':') === six && subnetsOverlap(cidr, u.cidr));
+    if (clash) problems.push(`${cidr} overlaps ${clash.cidr} of ${clash.by}: libvirt would refuse to start it ("network is already in use")`);
+  }
+  const subnet = i.address && !checkCidr(i.address) ? i.address : undefined;
+  const hostIp = subnet?.split('/')[0];
+  for (const r of i.dhcpRanges ?? []) {
+    const [s, e, extra] = r.split('-');
+    if (!s || !e || extra !== undefined || checkIp(s) || checkIp(e)) {
+      problems.push(`"${r}" is not a range START-END`);
+      continue;
+    }
+    if (!subnet) {
+      problems.push(`the range ${r} needs --address (its subnet)`);
+      continue;
+    }
+    if (!inSubnet(s, subnet) || !inSubnet(e, subnet)) problems.push(`the range ${r} is not inside ${subnet}`);
+    else if (v4Bits(s) > v4Bits(e)) problems.push(`the range ${r} ends before it starts`);
+    else if (hostIp && v4Bits(s) <= v4Bits(hostIp) && v4Bits(hostIp) <= v4Bits(e)) problems.push(`the range ${r} holds the host's own address ${hostIp}`);
+  }
+  const seen = { mac: new Set<string>(), ip: new Set<string>(), name: new Set<string>() };
+  for (const h of i.dhcpHosts ?? []) {
+    const macBad = checkMac(h.mac);
+    if (macBad) problems.push(macBad);
+    const ipBad = checkIp(h.ip);
+    if (ipBad) problems.push(ipBad);
+    else if (!subnet) problems.push(`the static host ${h.ip} needs --address (its subnet)`);
+    else if (!inSubnet(h.ip, subnet)) problems.push(`the static host ${h.ip} is not inside ${subnet}`);
+    else if (h.ip === hostIp) problems.push(`the static host ${h.ip} is the host's own address`);
+    if (h.name !== undefined) {
+      const nb = checkNewName(h.name, 'host name', false);
+      if (nb) problems.push(nb);
+    }
+    for (const [k, v] of [
+      ['mac', h.mac],
+      ['ip', h.ip],
+      ['name', h.name],
+    ] as const) {
+      if (v === undefined) continue;
+      if (seen[k].has(v)) problems.push(`two static hosts share the ${k === 'ip' ? 'IP' : k === 'mac' ? 'MAC' : 'name'} ${v}`);
+      seen[k].add(v);
+    }
+  }
+  if (i.domain !== undefined) {
+    const bad = checkDnsDomain(i.domain);
+    if (bad) problems.push(bad);
+  }
+  if (i.mtu !== undefined) {
+    const bad = checkMtu(i.mtu);
+    if (bad) problems.push(bad);
+  }
+  if (problems.length) throw new PlanInputError(problems);
+
+  const uri = model.libvirtUri;
+  const xml = networkXml(i, bridgeName);
+  const steps: Step[] = [
+    step(
+      virshWithXmlArgv(uri, xml, 'net-define', '--file'),
+      `define ${i.name} from VirtNet's XML (shown exactly with --verbose)`,
+      virshArgv(uri, 'net-undefine', '--network', i.name),
+      {
+        kind: 'libvirt',
+        display: fitDisplay(`virsh net-define ${i.name} (${i.forward}${bridgeName ? ` on ${bridgeName}` : ''}${i.address ? ` ${i.address}` : ''})`),
+      },
+    ),
+    step(
+      virshArgv(uri, 'net-start', '--network', i.name),
+      `start ${i.name}${own ? ` (libvirt makes ${bridgeName}${i.address ? ' and its dnsmasq' : ''})` : ''}`,
+      virshArgv(uri, 'net-destroy', '--network', i.name),
+      {
+        kind: 'libvirt',
+      },
+    ),
+  ];
+  if (i.autostart) {
+    steps.push(
+      step(
+        virshArgv(uri, 'net-autostart', '--network', i.name),
+        `start ${i.name} at every boot`,
+        virshArgv(uri, 'net-autostart', '--network', i.name, '--disable'),
+        { kind: 'libvirt' },
+      ),
+    );
+  }
+  const warnings: string[] = [];
+  if (i.forward === 'route') warnings.push(`a routed network needs a route back on the LAN's router: ${i.address} via this host's address on ${i.dev}`);
+  if (MACVTAP.includes(i.forward)) warnings.push(`guests on a macvtap network cannot talk to this host through ${i.dev} (a hairpinning switch aside)`);
+  return plan(`Create network ${i.name}`, steps, {
+    warnings,
+    before: [...(own && bridgeName ? [{ fact: 'absent' as const, name: bridgeName }] : [])],
+    after: own && bridgeName ? [{ fact: 'link', name: bridgeName, bridge: true, ...(i.address ? { has: [i.address] } : {}) }] : [],
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * A libvirt network's life: start, stop, autostart on or off, delete; and its static DHCP hosts,
+ * changed live and in the definition at once with `virsh net-update` (libvirt rewrites dnsmasq's
+ * host file and signals it; a guest keeps an existing lease until it renews).
+ * Stopping or deleting a network that running VMs use needs the user to insist.
+ */
+import type { HostModel, Network } from '../../model/types';
+import { checkIp, checkMac, checkNewName, inSubnet } from '../../validate';
+import { PlanInputError, plan, step, type Plan } from '../plan';
+import type { DhcpHostSpec } from './networkCreate';
+import { networkUsers } from './networkEdit';
+import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
+import { escapeAttr } from './xmlEdit';
+
+function find(model: HostModel, name: string): Network {
+  const net = model.networks.find((n) => n.name === name);
+  if (!net) throw new PlanInputError([`${model.info.hostname} has no libvirt network named "${name}"`]);
+  return net;
+}
+
+/** Why stopping `net` needs insisting: the running VMs on it. */
+export function networkInUse(model: HostModel, name: string): string[] {
+  const net = model.networks.find((n) => n.name === name);
+  if (!net || !net.active) return [];
+  const users = networkUsers(model, net);
+  return users.length ? [`the running VMs ${users.join(', ')} (their NICs lose the network until it starts again)`] : [];
+}
+
+export function planNetworkStart(model: HostModel, name: string): Plan {
+  const net = find(model, name);
+  if (net.active) throw new PlanInputError([`network ${name} is already running`]);
+  const uri = model.libvirtUri;
+  return plan(
+    `Start network ${name}`,
+    [step(virshArgv(uri, 'net-start', '--network', name), `start ${name}`, virshArgv(uri, 'net-destroy', '--network', name), { kind: 'libvirt' })],
+    {
+      after: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'link', name: net.bridge, bridge: true }] : [],
+      before: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
+    },
+  );
+}
+
+export function planNetworkStop(model: HostModel, name: string, force: boolean): Plan {
+  const net = find(model, name);
+  if (!net.active) throw new PlanInputError([`network ${name} is not running`]);
+  const users = networkInUse(model, name);
+  if (users.length && !force) throw new PlanInputError([`network ${name} carries ${users.join(' and ')}: insist with --force`]);
+  if (!net.persistent)
+    throw new PlanInputError([`network ${name} is transient: stopping it deletes it, and nothing could start it again (make it persistent first)`]);
+  const uri = model.libvirtUri;
+  const warnings = users.length
+    ? [`${users.join(', ')}: after the network starts again libvirt leaves their taps off its bridge until libvirtd restarts (a known libvirt behaviour)`]
+    : [];
+  return plan(
+    `Stop network ${name}`,
+    [step(virshArgv(uri, 'net-destroy', '--network', name), `stop ${name}`, virshArgv(uri, 'net-start', '--network', name), { kind: 'libvirt' })],
+    {
+      warnings,
+      after: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
+    },
+  );
+}
+
+export function planNetworkAutostart(model: HostModel, name: string, on: boolean): Plan {
+  const net = find(model, name);
+  if (net.autostart === on) throw new PlanInputError([`network ${name} already ${on ? 'starts' : 'does not start'} at boot`]);
+  if (!net.persistent) throw new PlanInputError([`network ${name} is transient: it has no definition to start at boot`]);
+  const uri = model.libvirtUri;
+  const set = (v: boolean) => virshArgv(uri, 'net-autostart', '--network', name, ...(v ? [] : ['--disable']));
+  return plan(
+    `${on ? 'Autostart' : 'No autostart for'} network ${name}`,
+    [step(set(on), on ? `start ${name} at every boot` : `leave ${name} stopped at boot`, set(!on), { kind: 'libvirt' })],
+    {
+      after: [{ fact: 'netAutostart', name, uri, on }],
+    },
+  );
+}
+
+export function planNetworkDelete(model: HostModel, name: string, force: boolean): Plan {
+  const net = find(model, name);
+  const users = networkInUse(model, name);
+  if (users.length && !force) throw new PlanInputError([`network ${name} carries ${users.join(' and ')}: insist with --force`]);
+  if (!net.persistent && !net.active) throw new PlanInputError([`network ${name} is neither defined nor running`]);
+  const uri = model.libvirtUri;
+  const def = net.inactiveXml;
+  const steps = [];
+  if (net.autostart)
+    steps.push(
+      step(
+        virshArgv(uri, 'net-autostart', '--network', name, '--disable'),
+        `${name} no longer starts at boot`,
+        virshArgv(uri, 'net-autostart', '--network', name),
+        { kind: 'libvirt' },
+      ),
+    );
+  if (net.active)
+    steps.push(
+      step(virshArgv(uri, 'net-destroy', '--network', name), `stop ${name}`, net.persistent ? virshArgv(uri, 'net-start', '--network', name) : null, {
+        kind: 'libvirt',
+      }),
+    );
+  if (net.persistent) {
+    // The undo defines it again from its own definition, as it was, byte for byte.
+    steps.push(
+      step(virshArgv(uri, 'net-undefine', '--network', name), `forget ${name}'s definition`, def ? virshWithXmlArgv(uri, def, 'net-define', '--file') : null, {
+        kind: 'libvirt',
+        display: fitDisplay(`virsh net-undefine ${name}`),
+      }),
+    );
+  }
+  return plan(`Delete network ${name}`, steps, {
+    warnings: users.length ? [`${users.join(', ')} lose their network`] : [],
+    before: def ? [{ fact: 'definition', kind: 'network', name, uri, xml: def }] : [],
+    after: net.bridge && net.active && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
+  });
+}
+
+function hostXml(h: DhcpHostSpec): string {
+  return `<host mac='${escapeAttr(h.mac)}'${h.name ? ` name='${escapeAttr(h.name)}'` : ''} ip='${escapeAttr(h.ip)}'/>`;
+}
+
+/** `net-update` live (when running) and in the definition. */
+function updateArgv(model: HostModel, net: Network, command: 'add-last' | 'delete', xml: string): string[] {
+  return virshArgv(
+    model.libvirtUri,
+    'net-update',
+    '--network',
+    net.name,
+    '--command',
+    command,
+    '--section',
+    'ip-dhcp-host',
+    '--xml',
+    xml,
+    ...(net.active ? ['--live'] : []),
+    ...(net.persistent ? ['--config'] : []),
+  );
+}
+
+export function planDhcpHostAdd(model: HostModel, name: string, h: DhcpHostSpec): Plan {
+  const net = find(model, name);
+  const problems: string[] = [];
+  const mac = h.mac.toLowerCase();
+  const macBad = checkMac(mac);
+  if (macBad) problems.push(macBad);
+  const ipBad = checkIp(h.ip);
+  if (ipBad) problems.push(ipBad);
+  if (h.name !== undefined) {
+    const nb = checkNewName(h.name, 'host name', false);
+    if (nb) problems.push(nb);
+  }
+  const v4 = net.ips.find((ip) => ip.family === 'ipv4' && (ip.dhcpRanges.length > 0 || ip.dhcpHosts.length > 0)) ?? net.ips.find((ip) => ip.family === 'ipv4');
+  if (!v4) problems.push(`network ${name} has no IPv4 address: it serves no DHCP`);
+  else if (!ipBad && !inSubnet(h.ip, `${v4.address}/${v4.prefix}`)) problems.push(`${h.ip} is not inside ${v4.address}/${v4.prefix}`);
+  else if (h.ip === v4?.address) problems.push(`${h.ip} is the host's own address on ${name}`);
+  for (const e of v4?.dhcpHosts ?? []) {
+    if (e.mac === mac) problems.push(`${name} already has a static host for ${mac} (${e.ip})`);
+    if (e.ip === h.ip) problems.push(`${name} already gives ${h.ip} to ${e.mac ?? e.name ?? 'another host'}`);
+    if (h.name && e.name === h.name) problems.push(`${name} already has a static host named ${h.name}`);
+  }
+  if (problems.length) throw new PlanInputError(problems);
+  const entry = { mac, ip: h.ip, ...(h.name ? { name: h.name } : {}) };
+  const lease = net.leases.find((l) => l.mac === mac);
+  const text = `<host mac='${mac}'`;
+  return plan(
+    `Static DHCP host ${h.ip} for ${mac} on ${name}`,
+    [
+      step(
+        updateArgv(model, net, 'add-last', hostXml(entry)),
+        `dnsmasq gives ${h.ip} to ${mac}${h.name ? ` (${h.name})` : ''}`,
+        updateArgv(model, net, 'delete', hostXml(entry)),
+        {
+          kind: 'libvirt',
+          display: fitDisplay(`virsh net-update ${name} add ip-dhcp-host ${mac} ${h.ip}${net.active ? ' --live' : ''}${net.persistent ? ' --config' : ''}`),
+        },
+      ),
+    ],
+    {
+      warnings: lease && lease.ip !== h.ip ? [`${mac} holds the lease ${lease.ip} now: the guest gets ${h.ip} when it renews (or is restarted)`] : [],
+      before: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: false }] : [],
+      after: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: true }] : [],
+    },
+  );
+}
+
+export function planDhcpHostRemove(model: HostModel, name: string, mac: string): Plan {
+  const net = find(model, name);
+  const m = mac.toLowerCase();
+  const entry = net.ips.flatMap((ip) => ip.dhcpHosts).find((h) => h.mac === m);
+  if (!entry) throw new PlanInputError([`network ${name} has no static host for ${m}`]);
+  const spec = { mac: m, ip: entry.ip, ...(entry.name ? { name: entry.name } : {}) };
+  return plan(
+    `Remove the static DHCP host ${entry.ip} (${m}) from ${name}`,
+    [
+      step(
+        updateArgv(model, net, 'delete', hostXml(spec)),
+        `dnsmasq no longer reserves ${entry.ip} for ${m}`,
+        updateArgv(model, net, 'add-last', hostXml(spec)),
+        {
+          kind: 'libvirt',
+          display: fitDisplay(`virsh net-update ${name} delete ip-dhcp-host ${m} ${entry.ip}`),
+        },
+      ),
+    ],
+    {
+      before: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text: `<host mac='${m}'`, present: true }] : [],
+      after: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text: `<host mac='${m}'`, present: false }] : [],
+    },
+  );
+}
