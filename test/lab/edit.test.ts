@@ -216,3 +216,26 @@ test('a saved edit whose definition changed meanwhile is refused, and nothing ch
   assert.match(r.stderr, /the definition of network rich changed since it was read/);
   assert.equal(await sh('virsh net-dumpxml --inactive rich'), changed, 'nothing changed');
 });
+
+test("stopping default under a running guest needs --force; starting it again puts the guest's tap back on virbr0", opts, async () => {
+  const refused = await cli('network', 'stop', 'default');
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /carries the running VMs c7/);
+  const tap = (await sh('virsh domiflist c7 | awk \'$3 == "default" { print $1 }\'')).trim();
+  assert.match(tap, /^vnet\d+$/);
+  const stop = await cli('network', 'stop', 'default', '--force');
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.doesNotMatch(await sh(`ip -o link show dev ${tap}`), /master/, 'libvirt leaves the tap without a bridge');
+  const start = await cli('network', 'start', 'default');
+  assert.equal(start.code, 0, `${start.stdout}\n${start.stderr}`);
+  assert.match(start.stdout + start.stderr, new RegExp(`re-attaches ${tap} \\(c7\\)`));
+  assert.doesNotMatch(start.stderr, /not as planned|reads back differently/);
+  assert.match(await sh(`ip -o link show dev ${tap}`), /master virbr0/);
+  // And the guest answers the host on it again (its address is the one it leased before).
+  const ip = /(192\.168\.122\.\d+)/.exec(await sh('virsh net-dhcp-leases default'))?.[1];
+  assert.ok(ip, 'c7 has a lease');
+  // virbr0 runs STP: a port that joins listens and learns for twice the forward delay (the
+  // kernel's minimum is 2 s) before it forwards.
+  const ping = await host.exec(['sh', '-c', `for i in $(seq 20); do busybox ping -c 1 -W 1 ${ip} >/dev/null && exit 0; sleep 1; done; exit 1`]);
+  assert.equal(ping.code, 0, `the host reaches c7 at ${ip} again`);
+});

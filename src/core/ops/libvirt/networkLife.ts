@@ -26,18 +26,46 @@ export function networkInUse(model: HostModel, name: string): string[] {
   return users.length ? [`the running VMs ${users.join(', ')} (their NICs lose the network until it starts again)`] : [];
 }
 
+/** The taps of running VMs' NICs on `net` that exist on the host and sit on no bridge. */
+export function orphanTaps(model: HostModel, net: Network): { tap: string; vm: string }[] {
+  const out: { tap: string; vm: string }[] = [];
+  for (const d of model.domains) {
+    if (d.state !== 'running' && d.state !== 'paused') continue;
+    for (const i of d.interfaces) {
+      if (i.type !== 'network' || i.source !== net.name || !i.target) continue;
+      const link = model.links.find((l) => l.name === i.target);
+      if (link && link.master === null) out.push({ tap: i.target, vm: d.name });
+    }
+  }
+  return out;
+}
+
 export function planNetworkStart(model: HostModel, name: string): Plan {
   const net = find(model, name);
   if (net.active) throw new PlanInputError([`network ${name} is already running`]);
   const uri = model.libvirtUri;
-  return plan(
-    `Start network ${name}`,
-    [step(virshArgv(uri, 'net-start', '--network', name), `start ${name}`, virshArgv(uri, 'net-destroy', '--network', name), { kind: 'libvirt' })],
-    {
-      after: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'link', name: net.bridge, bridge: true }] : [],
-      before: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
-    },
-  );
+  const own = net.bridge !== null && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode);
+  const steps = [step(virshArgv(uri, 'net-start', '--network', name), `start ${name}`, virshArgv(uri, 'net-destroy', '--network', name), { kind: 'libvirt' })];
+  // libvirt leaves running guests' taps off the bridge it makes anew (until libvirtd restarts):
+  // they go back on it here, so the guests reach the network again at once.
+  const orphans = own ? orphanTaps(model, net) : [];
+  for (const o of orphans) {
+    steps.push(
+      step(['ip', 'link', 'set', 'dev', o.tap, 'master', net.bridge!], `${o.vm}'s tap ${o.tap} back on ${net.bridge}`, [
+        'ip',
+        'link',
+        'set',
+        'dev',
+        o.tap,
+        'nomaster',
+      ]),
+    );
+  }
+  return plan(`Start network ${name}`, steps, {
+    warnings: orphans.length ? [`re-attaches ${orphans.map((o) => `${o.tap} (${o.vm})`).join(', ')}, which libvirt leaves off the new bridge`] : [],
+    after: own ? [{ fact: 'link', name: net.bridge!, bridge: true }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: net.bridge }))] : [],
+    before: own ? [{ fact: 'absent', name: net.bridge! }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: null }))] : [],
+  });
 }
 
 export function planNetworkStop(model: HostModel, name: string, force: boolean): Plan {
@@ -49,7 +77,7 @@ export function planNetworkStop(model: HostModel, name: string, force: boolean):
     throw new PlanInputError([`network ${name} is transient: stopping it deletes it, and nothing could start it again (make it persistent first)`]);
   const uri = model.libvirtUri;
   const warnings = users.length
-    ? [`${users.join(', ')}: after the network starts again libvirt leaves their taps off its bridge until libvirtd restarts (a known libvirt behaviour)`]
+    ? [`${users.join(', ')}: libvirt leaves their taps off the bridge when the network starts again; VirtNet's Start Network puts them back`]
     : [];
   return plan(
     `Stop network ${name}`,

@@ -221,6 +221,17 @@ const CASES: Record<string, Case[]> = {
       argv: [virsh('net-start', '--network', 'default')],
       undo: [virsh('net-destroy', '--network', 'default')],
     },
+    {
+      // After a stop, c7's tap stays without a master: the start puts it back on virbr0.
+      model: {
+        ...seed,
+        links: seed.links.filter((l) => l.name !== 'virbr0').map((l) => (l.name === 'vnet1' ? { ...l, master: null } : l)),
+        networks: seed.networks.map((n) => ({ ...n, active: false })),
+      },
+      args: { network: 'default' },
+      argv: [virsh('net-start', '--network', 'default'), ['ip', 'link', 'set', 'dev', 'vnet1', 'master', 'virbr0']],
+      undo: [virsh('net-destroy', '--network', 'default'), ['ip', 'link', 'set', 'dev', 'vnet1', 'nomaster']],
+    },
   ],
   'network.stop': [
     {
