@@ -34,6 +34,8 @@ export interface LabHost {
 export interface LabUpOptions {
   /** false: no virtlogd/libvirtd (fault tests). Default true. */
   libvirt?: boolean;
+  /** The network driver's firewall backend (`firewall_backend` in network.conf); default libvirt's choice. */
+  firewall?: 'iptables' | 'nftables';
 }
 
 const LAB_DIR = path.resolve(__dirname_compat(), '.');
@@ -79,7 +81,7 @@ async function mustRun(what: string, argv: string[], env?: NodeJS.ProcessEnv): P
 }
 
 export async function labUp(name: string, index: number, opts: LabUpOptions = {}): Promise<LabHost> {
-  const env = opts.libvirt === false ? { LAB_NO_LIBVIRT: '1' } : { LAB_NO_LIBVIRT: '0' };
+  const env = { LAB_NO_LIBVIRT: opts.libvirt === false ? '1' : '0', LAB_FIREWALL: opts.firewall ?? '' };
   await mustRun(`lab host ${name} up`, ['bash', LABHOST, 'up', name, String(index)], env);
   return {
     name,

@@ -242,6 +242,13 @@ cmd_up() {
   # libvirt would recreate the covered /dev/kvm in each guest's private /dev and fail on the
   # bind mount; the lab runs guests without that per-domain namespace.
   printf '\n# virtnet lab\nnamespaces = []\n' >>"$S/etc/qemu.conf"
+  # The firewall backend of this host's network driver (libvirt 10+; unset: libvirt's choice,
+  # iptables first): LAB_FIREWALL=iptables|nftables, so tests can run on both.
+  case ${LAB_FIREWALL:-} in
+    '') ;;
+    iptables | nftables) printf '\n# virtnet lab\nfirewall_backend = "%s"\n' "$LAB_FIREWALL" >>"$S/etc/network.conf" ;;
+    *) die "LAB_FIREWALL must be iptables or nftables, not $LAB_FIREWALL" ;;
+  esac
   mkdir -p "$S/lib"/{boot,images,dnsmasq,qemu,network} "$S/log/qemu" "$S/cache/qemu/capabilities"
   # These mount points must exist in the shared tree before they can be covered.
   mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt /run/sshd /run/virtnet
