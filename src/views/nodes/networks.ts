@@ -53,8 +53,12 @@ export class NetworkNode extends HostChildNode {
 
   treeItem(): vscode.TreeItem {
     const n = this.network;
+    // A running network whose own bridge is gone (deleted by hand) carries no traffic: say so.
+    const ownBridge = ['nat', 'route', 'open', 'isolated'].includes(n.forwardMode);
+    const bridgeMissing = n.active && ownBridge && n.bridge !== null && !this.model.links.some((l) => l.name === n.bridge);
     const facts = [
       n.active ? undefined : 'inactive',
+      bridgeMissing ? `bridge ${n.bridge} missing` : undefined,
       n.forwardMode,
       n.bridge ?? n.forwardDev ?? undefined,
       subnets(n)[0],

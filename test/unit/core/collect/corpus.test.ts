@@ -1,5 +1,5 @@
 /**
- * The libvirt corpus as a real libvirt 9.0 host held it (test/fixtures/corpus/, captured by
+ * The libvirt corpus as real libvirt hosts held it (test/fixtures/corpus/, captured by
  * capture-corpus.ts): the model built from the collector's output agrees field by field with the
  * independent reader (test/lab/corpus/facts.py) over the same host's dumps, keeps each object's
  * XML and definition, and the classful prefix reads as the host itself applied it; on both
