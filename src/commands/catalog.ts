@@ -63,6 +63,7 @@ export async function runOpCommand(ctx: CommandContext, op: Operation, command: 
   for (const name of command.ask) {
     if (decided.has(name)) continue;
     const spec = op.args.find((a) => a.name === name)!;
+    if (spec.relevant && !spec.relevant(args)) continue;
     args[name] = await askArg(model, op, spec, args, plainTitle(command));
   }
   const target1 = args[op.args[0]!.name];

@@ -2,10 +2,11 @@
 /**
  * The libvirt edits from the tree, in a real VS Code against the seeded lab host: a NIC node's
  * Set Link Down / Set Link Up (the node supplies the VM and the MAC), a lease's Make Lease Static
- * (and Remove Static DHCP Host), a network node's Set MTU, each through the real flow (modal
- * answered by the WindowStub seam); the tree and its tooltips show the new facts; the host's own
- * virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
- * default's MTU are changed, and all are put back.
+ * (and Remove Static DHCP Host), a network node's Set MTU, Create Network from a command (an
+ * isolated one: the device is not asked for) and Delete Network on its node, each through the
+ * real flow (modal answered by the WindowStub seam); the tree and its tooltips show the new
+ * facts; the host's own virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
+ * default's MTU are changed, and all are put back; suiteiso is made and deleted.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -106,6 +107,25 @@ suite('libvirt edits from the tree: lab host', function () {
     r = await run('virtnet.network.removeStaticHost', H, 'default', '52:54:00:c7:00:01');
     assert.equal(r?.kind, 'applied', r?.message);
     assert.ok(!(await virsh('net-dumpxml', '--inactive', 'default')).includes('52:54:00:c7:00:01'));
+  });
+
+  test('Create Network (isolated: no device asked) shows in the tree; Delete Network on its node takes it away', async () => {
+    let r = await run('virtnet.network.create', H, {
+      name: 'suiteiso',
+      forward: 'isolated',
+      address: '192.168.77.1/24',
+      dhcpRange: ['192.168.77.10-192.168.77.20'],
+    });
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.match(await virsh('net-list', '--name'), /\bsuiteiso\b/);
+    const tree = new TreeWalker(a);
+    const nets = await tree.child((await tree.host(H)).node, `host:${H}/networks`);
+    const net = await tree.child(nets.node, `host:${H}/network/suiteiso`);
+    assert.match(description(net.item), /isolated/);
+    assert.match(description(net.item), /192\.168\.77\.1\/24/);
+    r = await run('virtnet.network.delete', net.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.doesNotMatch(await virsh('net-list', '--all', '--name'), /\bsuiteiso\b/);
   });
 
   test('Set MTU on the network node: the definition has it, the tooltip shows it, and it goes back', async () => {

@@ -11,7 +11,10 @@ import {
   planNetworkStart,
   planNetworkStop,
 } from '../libvirt/networkLife';
-import { arg, type Operation } from './types';
+import { arg, type Args, type Operation } from './types';
+
+/** Addresses, DHCP and the rest belong to networks with a bridge of libvirt's own. */
+const ownBridge = (a: Args) => ['nat', 'route', 'open', 'isolated'].includes(String(a.forward));
 
 function hostsOf(texts: string[]): DhcpHostSpec[] {
   const parsed = texts.map(parseDhcpHost);
@@ -29,10 +32,16 @@ export const NETWORK_OPS: readonly Operation[] = [
     args: [
       { name: 'name', kind: 'newNetworkName', positional: true, placeholder: '<name>', description: 'the new network' },
       { name: 'forward', kind: 'forwardMode', required: true, placeholder: FORWARD_MODES.join('|'), description: 'how its guests reach the outside' },
-      { name: 'dev', kind: 'networkDev', placeholder: '<ifname>', description: 'the uplink (nat, route), host bridge (bridge) or NIC (macvtap)' },
+      {
+        name: 'dev',
+        kind: 'networkDev',
+        placeholder: '<ifname>',
+        description: 'the uplink (nat, route), host bridge (bridge) or NIC (macvtap)',
+        relevant: (a) => a.forward !== 'isolated' && a.forward !== 'open',
+      },
       { name: 'bridgeName', kind: 'newBridgeName', placeholder: '<bridge>', description: "libvirt's bridge (default: the first free virbrN)" },
-      { name: 'address', kind: 'cidr', placeholder: '<cidr>', description: "the host's IPv4 address on it, e.g. 192.168.50.1/24" },
-      { name: 'dhcpRange', kind: 'dhcpRange', multiple: true, placeholder: '<start-end>', description: 'a DHCP range inside the subnet' },
+      { name: 'address', kind: 'cidr', placeholder: '<cidr>', description: "the host's IPv4 address on it, e.g. 192.168.50.1/24", relevant: ownBridge },
+      { name: 'dhcpRange', kind: 'dhcpRange', multiple: true, placeholder: '<start-end>', description: 'a DHCP range inside the subnet', relevant: ownBridge },
       { name: 'dhcpHost', kind: 'dhcpHost', multiple: true, placeholder: '<mac,ip[,name]>', description: 'a static DHCP host' },
       { name: 'ipv6', kind: 'cidr', placeholder: '<cidr>', description: "the host's IPv6 address on it" },
       { name: 'domain', kind: 'dnsDomain', placeholder: '<domain>', description: 'the DNS domain its dnsmasq serves' },

@@ -85,6 +85,8 @@ export interface ArgSpec {
   /** The CLI's placeholder in usage, e.g. `<bridge>`. */
   placeholder?: string;
   description: string;
+  /** Whether asking for it makes sense given the arguments so far (VS Code skips it otherwise). */
+  relevant?: (args: Args) => boolean;
 }
 
 export type ArgValue = string | string[] | boolean | number;
