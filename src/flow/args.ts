@@ -269,7 +269,9 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
       return v === '' ? undefined : v;
     }
     case 'dhcpRange': {
-      const address = typeof args.address === 'string' ? args.address : '';
+      const net = model.networks.find((n) => n.name === args.network);
+      const v4 = net?.ips.find((ip) => ip.family === 'ipv4');
+      const address = typeof args.address === 'string' ? args.address : v4 ? `${v4.address}/${v4.prefix}` : '';
       if (!address) return spec.multiple ? [] : undefined;
       const base = address.split('/')[0]!.split('.').slice(0, 3).join('.');
       const v = await input(title, 'DHCP range START-END inside the subnet (empty: no DHCP)', `${base}.100-${base}.200`, (t) =>
@@ -290,6 +292,15 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         title,
         'Static host',
         `${String(args.network)} has no static hosts`,
+      );
+    }
+    case 'networkRange': {
+      const net = model.networks.find((n) => n.name === args.network);
+      return pick(
+        (net?.ips ?? []).flatMap((ip) => ip.dhcpRanges.map((r) => ({ label: `${r.start}-${r.end}`, value: `${r.start}-${r.end}` }))),
+        title,
+        'DHCP range',
+        `${String(args.network)} has no DHCP ranges`,
       );
     }
     case 'flag':

@@ -19,7 +19,7 @@ export type NodeFacts =
   | { node: 'group'; kind: GroupKind }
   | { node: 'bridge'; up: boolean; stp: boolean; addresses: boolean }
   | { node: 'port'; kind: PortKind; vm: boolean }
-  | { node: 'network'; active: boolean; defined: boolean; autostart: boolean; staticHosts: boolean }
+  | { node: 'network'; active: boolean; defined: boolean; autostart: boolean; staticHosts: boolean; ranges: boolean }
   | { node: 'network-nic'; model: NicClass; link: 'up' | 'down' }
   | { node: 'lease'; static: boolean }
   | { node: 'vm'; state: string }
@@ -48,7 +48,7 @@ export function tokenOf(f: NodeFacts): string {
       return `port:${f.kind}:${f.vm ? 'vm' : 'none'}`;
     case 'network':
       // `defined`: a persistent network (its definition can be edited); a transient one is not.
-      return `network:${f.active ? 'active' : 'inactive'}:${f.defined ? 'defined' : 'transient'}:autostart-${onOff(f.autostart)}:hosts-${yesNo(f.staticHosts)}`;
+      return `network:${f.active ? 'active' : 'inactive'}:${f.defined ? 'defined' : 'transient'}:autostart-${onOff(f.autostart)}:hosts-${yesNo(f.staticHosts)}:ranges-${yesNo(f.ranges)}`;
     case 'network-nic':
       return `network-nic:${f.model}:link-${f.link}`;
     case 'lease':
@@ -92,7 +92,9 @@ export function offers(f: NodeFacts): TargetKind[] {
       // A VM's tap is libvirt's: only a raw tap can be deleted as a tap.
       return ['port', ...(f.kind === 'tap' && !f.vm ? (['rawTap'] as const) : [])];
     case 'network':
-      return ['network', ...(f.staticHosts ? (['staticHost'] as const) : [])];
+      // Its static hosts and ranges are picked from it (the token's hosts-/ranges- parts say
+      // whether it has any, so Remove is only offered where there is something to remove).
+      return ['network'];
     case 'lease':
       return f.static ? [] : ['dhcpHost'];
     case 'network-nic':
@@ -120,7 +122,8 @@ export function allFacts(): NodeFacts[] {
   for (const kind of PORT_KINDS) for (const vm of BOOLS) out.push({ node: 'port', kind, vm });
   for (const active of BOOLS)
     for (const defined of BOOLS)
-      for (const autostart of BOOLS) for (const staticHosts of BOOLS) out.push({ node: 'network', active, defined, autostart, staticHosts });
+      for (const autostart of BOOLS)
+        for (const staticHosts of BOOLS) for (const ranges of BOOLS) out.push({ node: 'network', active, defined, autostart, staticHosts, ranges });
   for (const model of ['virtio', 'emulated', 'unknown'] as const)
     for (const link of ['up', 'down'] as const) out.push({ node: 'network-nic', model, link }, { node: 'vm-nic', model, link });
   out.push({ node: 'lease', static: false }, { node: 'lease', static: true }, { node: 'note' });

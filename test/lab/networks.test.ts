@@ -6,7 +6,7 @@
  *   - isolated, routed, open, bridge (on a host bridge) and macvtap networks each started by
  *     libvirt and read back with their mode;
  *   - a subnet that became busy between the define and the start: the start fails, the define is undone;
- *   - a static host added and removed live; stop, start, autostart off, delete.
+ *   - a static host and a DHCP range added and removed live; stop, start, autostart off, delete.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -128,7 +128,7 @@ test('a subnet taken between the define and the start: the start fails and the d
   assert.doesNotMatch(await sh('virsh net-list --all --name'), /\blate\b/, 'the definition was undone');
 });
 
-test('a static host live, then stop, start, autostart off and delete', opts, async () => {
+test('a static host and a DHCP range live, then stop, start, autostart off and delete', opts, async () => {
   let r = await cli('network', 'dhcp-host-add', 'lab', '52:54:00:50:00:0b,192.168.50.11,vm11');
   assert.equal(r.code, 0, r.stderr);
   assert.match(await sh('virsh net-dumpxml lab'), /<host mac='52:54:00:50:00:0b' name='vm11' ip='192.168.50.11'\/>/, 'live');
@@ -140,6 +140,15 @@ test('a static host live, then stop, start, autostart off and delete', opts, asy
   r = await cli('network', 'dhcp-host-remove', 'lab', '52:54:00:50:00:0b');
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(await sh('virsh net-dumpxml --inactive lab'), /52:54:00:50:00:0b/);
+
+  r = await cli('network', 'dhcp-range-add', 'lab', '192.168.50.210-192.168.50.220');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await sh('virsh net-dumpxml lab'), /<range start='192\.168\.50\.210' end='192\.168\.50\.220'\/>/, 'live');
+  assert.match(await sh('virsh net-dumpxml --inactive lab'), /<range start='192\.168\.50\.210' end='192\.168\.50\.220'\/>/, 'and defined');
+  assert.match(await sh('cat /var/lib/libvirt/dnsmasq/lab.conf'), /dhcp-range=192\.168\.50\.210,192\.168\.50\.220/, "in dnsmasq's configuration");
+  r = await cli('network', 'dhcp-range-remove', 'lab', '192.168.50.210-192.168.50.220');
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(await sh('virsh net-dumpxml --inactive lab'), /192\.168\.50\.210/);
 
   r = await cli('network', 'stop', 'lab');
   assert.equal(r.code, 0, r.stderr);

@@ -72,7 +72,7 @@ function asksForMore(command: OpCommand): boolean {
       !command.targets.includes(kind) &&
       !(kind === 'bridge' && command.targets.includes('port')) &&
       !(kind === 'domain' && command.targets.includes('nic')) &&
-      !(kind === 'network' && (command.targets.includes('dhcpHost') || command.targets.includes('staticHost')))
+      !(kind === 'network' && (['dhcpHost', 'staticHost', 'networkRange'] as const).some((t) => command.targets.includes(t)))
     );
   });
 }

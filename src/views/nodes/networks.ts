@@ -75,6 +75,7 @@ export class NetworkNode extends HostChildNode {
         defined: n.inactiveXml !== null,
         autostart: n.autostart,
         staticHosts: n.ips.some((ip) => ip.dhcpHosts.length > 0),
+        ranges: n.ips.some((ip) => ip.dhcpRanges.length > 0),
       }),
       collapsible: childCount > 0,
     });

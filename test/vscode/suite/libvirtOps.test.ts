@@ -99,7 +99,7 @@ suite('libvirt edits from the tree: lab host', function () {
     assert.ok((await virsh('net-dumpxml', '--inactive', 'default')).includes(host), 'in the definition');
     assert.ok((await virsh('net-dumpxml', 'default')).includes(host), 'and live');
     const net2 = await tree.child((await tree.child((await tree.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
-    assert.match(String(net2.item.contextValue), /:hosts-yes$/);
+    assert.match(String(net2.item.contextValue), /:hosts-yes:/);
     assert.ok(
       (await tree.children(net2.node)).some((k) => k.item.contextValue === 'lease:static'),
       'the lease now says it is static',

@@ -125,7 +125,7 @@ suite('tree: lab host', function () {
 
   test('network default has a DHCP lease of VM c7', async () => {
     const net = await tree.child((await group('networks')).node, `host:${H}/network/default`);
-    assert.equal(net.item.contextValue, 'network:active:defined:autostart-on:hosts-no');
+    assert.equal(net.item.contextValue, 'network:active:defined:autostart-on:hosts-no:ranges-yes');
     const kids = await tree.children(net.node);
     const lease = kids.find((k) => k.item.contextValue === 'lease:dynamic' && /VM c7/.test(description(k.item)));
     assert.ok(lease, kids.map((k) => `${label(k.item)} ${description(k.item)}`).join('; '));

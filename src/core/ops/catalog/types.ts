@@ -67,7 +67,9 @@ export type ArgKind =
   /** `MAC,IP[,NAME]`: a static DHCP host to add (a lease node supplies its own). */
   | 'dhcpHost'
   /** The MAC of one of the network's static DHCP hosts. */
-  | 'staticHost';
+  | 'staticHost'
+  /** One of the network's DHCP ranges, `START-END`. */
+  | 'networkRange';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;

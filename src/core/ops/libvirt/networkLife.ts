@@ -236,3 +236,82 @@ export function planDhcpHostRemove(model: HostModel, name: string, mac: string):
     },
   );
 }
+
+function v4(ip: string): number {
+  return ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+}
+
+/** `net-update` of a DHCP range, live (when running) and in the definition. */
+function rangeArgv(model: HostModel, net: Network, command: 'add-last' | 'delete', start: string, end: string): string[] {
+  return virshArgv(
+    model.libvirtUri,
+    'net-update',
+    '--network',
+    net.name,
+    '--command',
+    command,
+    '--section',
+    'ip-dhcp-range',
+    '--xml',
+    `<range start='${escapeAttr(start)}' end='${escapeAttr(end)}'/>`,
+    ...(net.active ? ['--live'] : []),
+    ...(net.persistent ? ['--config'] : []),
+  );
+}
+
+/** Adds a DHCP range to a network's IPv4 subnet (libvirt restarts its dnsmasq for it). */
+export function planDhcpRangeAdd(model: HostModel, name: string, range: string): Plan {
+  const net = find(model, name);
+  const [start, end, extra] = range.split('-');
+  if (!start || !end || extra !== undefined || checkIp(start) || checkIp(end) || start.includes(':'))
+    throw new PlanInputError([`"${range}" is not an IPv4 range START-END`]);
+  const ip = net.ips.find((x) => x.family === 'ipv4');
+  if (!ip) throw new PlanInputError([`network ${name} has no IPv4 address: it serves no DHCP`]);
+  const subnet = `${ip.address}/${ip.prefix}`;
+  const problems: string[] = [];
+  if (!inSubnet(start, subnet) || !inSubnet(end, subnet)) problems.push(`the range ${range} is not inside ${subnet}`);
+  else if (v4(start) > v4(end)) problems.push(`the range ${range} ends before it starts`);
+  else if (v4(start) <= v4(ip.address) && v4(ip.address) <= v4(end)) problems.push(`the range ${range} holds the host's own address ${ip.address}`);
+  for (const r of ip.dhcpRanges) {
+    if (v4(start) <= v4(r.end) && v4(r.start) <= v4(end)) problems.push(`the range ${range} overlaps ${name}'s range ${r.start}-${r.end}`);
+  }
+  if (problems.length) throw new PlanInputError(problems);
+  const text = `<range start='${start}' end='${end}'`;
+  return plan(
+    `DHCP range ${range} on ${name}`,
+    [
+      step(rangeArgv(model, net, 'add-last', start, end), `dnsmasq also leases ${range}`, rangeArgv(model, net, 'delete', start, end), {
+        kind: 'libvirt',
+        display: fitDisplay(`virsh net-update ${name} add ip-dhcp-range ${range}${net.active ? ' --live' : ''}${net.persistent ? ' --config' : ''}`),
+      }),
+    ],
+    {
+      warnings: net.active ? [`libvirt restarts ${name}'s dnsmasq for a new range; guests keep their leases`] : [],
+      before: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: false }] : [],
+      after: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: true }] : [],
+    },
+  );
+}
+
+/** Takes one of a network's DHCP ranges away (existing leases stay until they expire). */
+export function planDhcpRangeRemove(model: HostModel, name: string, range: string): Plan {
+  const net = find(model, name);
+  const [start, end] = range.split('-');
+  const r = net.ips.flatMap((x) => x.dhcpRanges).find((x) => x.start === start && x.end === end);
+  if (!r || !start || !end) throw new PlanInputError([`network ${name} has no DHCP range ${range}`]);
+  const text = `<range start='${start}' end='${end}'`;
+  return plan(
+    `Remove the DHCP range ${range} from ${name}`,
+    [
+      step(rangeArgv(model, net, 'delete', start, end), `dnsmasq no longer leases ${range}`, rangeArgv(model, net, 'add-last', start, end), {
+        kind: 'libvirt',
+        display: fitDisplay(`virsh net-update ${name} delete ip-dhcp-range ${range}`),
+      }),
+    ],
+    {
+      warnings: [`guests holding a lease in ${range} keep it until it expires or they renew`],
+      before: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: true }] : [],
+      after: net.persistent ? [{ fact: 'netXml', name, uri: model.libvirtUri, text, present: false }] : [],
+    },
+  );
+}

@@ -49,6 +49,15 @@ const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.ind
 const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
 const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...args];
 const c7Lease = seed.networks[0]!.leases.find((l) => l.mac === '52:54:00:c7:00:01')!.ip;
+/** The seed host with default's range narrowed to .2-.100 (in its definition too). */
+const narrowRange: HostModel = {
+  ...seed,
+  networks: seed.networks.map((n) => ({
+    ...n,
+    ips: n.ips.map((ip, i) => (i === 0 ? { ...ip, dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.100', lease: null }] } : ip)),
+    inactiveXml: n.inactiveXml!.replace("end='192.168.122.254'", "end='192.168.122.100'"),
+  })),
+};
 /** The seed host with a static host on default, in its definition as libvirt would print it. */
 const withStaticHost: HostModel = {
   ...seed,
@@ -334,6 +343,78 @@ const CASES: Record<string, Case[]> = {
       ],
     },
   ],
+  'network.dhcpRangeAdd': [
+    {
+      model: narrowRange,
+      args: { network: 'default', range: '192.168.122.200-192.168.122.220' },
+      argv: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'add-last',
+          '--section',
+          'ip-dhcp-range',
+          '--xml',
+          "<range start='192.168.122.200' end='192.168.122.220'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+      undo: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'delete',
+          '--section',
+          'ip-dhcp-range',
+          '--xml',
+          "<range start='192.168.122.200' end='192.168.122.220'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+    },
+  ],
+  'network.dhcpRangeRemove': [
+    {
+      model: seed,
+      args: { network: 'default', range: '192.168.122.2-192.168.122.254' },
+      argv: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'delete',
+          '--section',
+          'ip-dhcp-range',
+          '--xml',
+          "<range start='192.168.122.2' end='192.168.122.254'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+      undo: [
+        virsh(
+          'net-update',
+          '--network',
+          'default',
+          '--command',
+          'add-last',
+          '--section',
+          'ip-dhcp-range',
+          '--xml',
+          "<range start='192.168.122.2' end='192.168.122.254'/>",
+          '--live',
+          '--config',
+        ),
+      ],
+    },
+  ],
   'nic.set': [
     {
       // c7 runs: the definition gets the new model and link, the running guest its link.
@@ -440,6 +521,14 @@ test('bad input is refused by every planner with the reason, nothing planned', (
   refuse('network.stop', seed, { network: 'default' }, /carries the running VMs c7 .*--force/);
   refuse('network.dhcpHostAdd', seed, { network: 'default', host: '52:54:00:aa:00:09,10.9.9.9' }, /not inside 192\.168\.122\.1\/24/);
   refuse('network.dhcpHostAdd', withStaticHost, { network: 'default', host: '52:54:00:aa:00:09,192.168.122.20' }, /already gives 192\.168\.122\.20/);
+  refuse(
+    'network.dhcpRangeAdd',
+    seed,
+    { network: 'default', range: '192.168.122.200-192.168.122.220' },
+    /overlaps default's range 192\.168\.122\.2-192\.168\.122\.254/,
+  );
+  refuse('network.dhcpRangeAdd', narrowRange, { network: 'default', range: '10.0.0.1-10.0.0.9' }, /not inside 192\.168\.122\.1\/24/);
+  refuse('network.dhcpRangeRemove', seed, { network: 'default', range: '192.168.122.5-192.168.122.9' }, /has no DHCP range/);
   refuse('network.dhcpHostRemove', seed, { network: 'default', mac: '52:54:00:aa:00:09' }, /no static host for/);
 });
 
