@@ -4,6 +4,7 @@
  */
 import { addHost, removeHost } from './hostList';
 import { catalogCommandSpecs } from './catalog';
+import { copyFromNode } from './copy';
 import { copyInventory, showReadiness } from './inventory';
 import { openXml } from './openXml';
 import { refreshAll, refreshOne } from './refresh';
@@ -19,6 +20,8 @@ const HANDLERS: Record<string, CommandSpec['run']> = {
   'virtnet.copyInventory': (ctx, arg) => copyInventory(ctx, arg),
   'virtnet.showReadiness': (ctx, arg) => showReadiness(ctx, arg),
   'virtnet.openXml': (ctx, arg) => openXml(ctx, arg),
+  'virtnet.copyIp': (ctx, arg) => copyFromNode(ctx, arg, 'ip'),
+  'virtnet.copyMac': (ctx, arg) => copyFromNode(ctx, arg, 'mac'),
 };
 
 export function commandTable(): CommandSpec[] {

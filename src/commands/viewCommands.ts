@@ -19,4 +19,6 @@ export const VIEW_COMMANDS: readonly ViewCommand[] = [
   { id: 'virtnet.copyInventory', title: 'Copy Inventory as JSON' },
   { id: 'virtnet.showReadiness', title: 'Show Host Readiness' },
   { id: 'virtnet.openXml', title: 'Open libvirt XML' },
+  { id: 'virtnet.copyIp', title: 'Copy IP Address', nodeOnly: true },
+  { id: 'virtnet.copyMac', title: 'Copy MAC Address', nodeOnly: true },
 ];

@@ -140,3 +140,13 @@ test('menus, the palette and walkthroughs only name contributed commands', () =>
     }
   }
 });
+
+test('commands that need a tree node are hidden from the palette, and only those', () => {
+  const hidden = new Set((pkg.contributes.menus.commandPalette ?? []).filter((e) => e.when === 'false').map((e) => e.command));
+  assert.deepEqual(
+    [...hidden].sort(),
+    VIEW_COMMANDS.filter((c) => c.nodeOnly)
+      .map((c) => c.id)
+      .sort(),
+  );
+});

@@ -93,6 +93,10 @@ suite('libvirt edits from the tree: lab host', function () {
     const net = await tree.child(nets.node, `host:${H}/network/default`);
     const lease = (await tree.children(net.node)).find((k) => k.item.contextValue === 'lease:dynamic' && /VM c7/.test(description(k.item)));
     assert.ok(lease, 'c7 holds a lease on default');
+    await vscode.commands.executeCommand('virtnet.copyIp', lease.node);
+    assert.equal(await vscode.env.clipboard.readText(), label(lease.item), 'Copy IP Address copies the lease');
+    await vscode.commands.executeCommand('virtnet.copyMac', lease.node);
+    assert.equal(await vscode.env.clipboard.readText(), '52:54:00:c7:00:01');
     let r = await run('virtnet.network.makeLeaseStatic', lease.node);
     assert.equal(r?.kind, 'applied', r?.message);
     const host = `<host mac='52:54:00:c7:00:01' name='c7' ip='${label(lease.item)}'/>`;
