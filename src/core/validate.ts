@@ -118,6 +118,11 @@ function v4Bits(text: string): bigint {
   return text.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
 }
 
+/** An IPv4 address as a number, for ordering and ranges (valid input). */
+export function ipv4Number(text: string): number {
+  return Number(v4Bits(text));
+}
+
 /**
  * Whether `ip` lies in the subnet of `cidr` (`10.0.8.2/24` holds 10.0.8.1): the kernel takes a
  * gateway only when it is on-link, i.e. inside a subnet of the interface. Both must be valid and

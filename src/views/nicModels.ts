@@ -1,8 +1,8 @@
 /** What the tree says about a NIC model: virtio-net is paravirtual and fast; the rest emulate hardware. */
 
-export function isVirtioModel(model: string | null | undefined): boolean {
-  return !!model && /^virtio/.test(model);
-}
+import { isVirtioModel } from '../core/model/queries';
+
+export { isVirtioModel };
 
 /** `virtio` / `emulated` / `unknown`, used in contextValue tokens. */
 export function modelClass(model: string | null | undefined): 'virtio' | 'emulated' | 'unknown' {

@@ -124,11 +124,7 @@ after(
 );
 
 const cli = (...args: string[]) => onLab(host, '--yes')(...args);
-async function sh(script: string): Promise<string> {
-  const r = await host.exec(['sh', '-c', script]);
-  assert.equal(r.code, 0, `${script}: ${r.stderr}`);
-  return r.stdout;
-}
+const sh = (script: string) => host.sh(script);
 
 /** The lines only in `a` and only in `b` (a line diff that ignores where they stand). */
 function diff(a: string, b: string): { gone: string[]; added: string[] } {

@@ -32,12 +32,6 @@ after(
   { timeout: 120_000 },
 );
 
-async function sh(host: LabHost, script: string): Promise<string> {
-  const r = await host.exec(['sh', '-c', script]);
-  assert.equal(r.code, 0, `${script}: ${r.stderr}`);
-  return r.stdout;
-}
-
 function create(host: LabHost, ...extra: string[]) {
   return onLab(host, '--yes')('network', 'create', 'fwnat', '--forward', 'nat', '--address', '192.168.70.1/24', ...extra);
 }
@@ -52,17 +46,17 @@ test('iptables backend: the NAT network masquerades in libvirt’s LIBVIRT_PRT c
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /not as planned|reads back differently/);
   assert.equal((await inventory(ipt)).networks.find((n) => n.name === 'fwnat')?.active, true);
-  assert.match(await sh(ipt, 'iptables -t nat -S LIBVIRT_PRT'), /-s 192\.168\.70\.0\/24 ! -d 192\.168\.70\.0\/24 .*-j MASQUERADE/);
-  assert.doesNotMatch(await sh(ipt, 'nft list ruleset'), /libvirt_network/, 'nothing in libvirt’s nftables table');
+  assert.match(await ipt.sh('iptables -t nat -S LIBVIRT_PRT'), /-s 192\.168\.70\.0\/24 ! -d 192\.168\.70\.0\/24 .*-j MASQUERADE/);
+  assert.doesNotMatch(await ipt.sh('nft list ruleset'), /libvirt_network/, 'nothing in libvirt’s nftables table');
 });
 
 test('nftables backend: masquerading in libvirt’s own table, or, on a kernel without tc’s csum action, a failed start undone', opts, async () => {
   const r = await create(nft, '--dhcp-range', '192.168.70.10-192.168.70.99');
   if (r.code === 0) {
-    const table = await sh(nft, 'nft list table ip libvirt_network');
+    const table = await nft.sh('nft list table ip libvirt_network');
     assert.match(table, /192\.168\.70\.0\/24/);
     assert.match(table, /masquerade/);
-    assert.doesNotMatch(await sh(nft, 'iptables -t nat -S'), /192\.168\.70\.0\/24/, 'no iptables rules for it');
+    assert.doesNotMatch(await nft.sh('iptables -t nat -S'), /192\.168\.70\.0\/24/, 'no iptables rules for it');
     return;
   }
   // libvirt's nftables backend fills DHCP checksums with a tc action (act_csum) on every IPv4
@@ -71,7 +65,7 @@ test('nftables backend: masquerading in libvirt’s own table, or, on a kernel w
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stderr, /step 2 failed/);
   assert.match(r.stderr, /action csum.*Failed to load TC action module/s);
-  assert.doesNotMatch(await sh(nft, 'virsh net-list --all --name'), /\bfwnat\b/, 'the define was undone');
+  assert.doesNotMatch(await nft.sh('virsh net-list --all --name'), /\bfwnat\b/, 'the define was undone');
   assert.equal((await nft.exec(['ip', 'link', 'show', 'virbr1'])).code === 0, false, 'no bridge left');
   process.stdout.write('# nftables backend: this kernel has no act_csum, so libvirt cannot start IPv4 networks on it (seen and undone)\n');
 });

@@ -22,6 +22,8 @@ export interface LabHost {
   sshConfig: string;
   /** Runs argv inside the host's network + mount namespaces (the truth, without SSH). */
   exec(argv: string[]): Promise<ExecResult>;
+  /** Runs a shell script there and gives its stdout; throws with its stderr when it fails. */
+  sh(script: string): Promise<string>;
   /** Builds the guide's host: br9, vnet0, network default, c7 running with a lease, zxdb. */
   seed(): Promise<void>;
   /** Stops the host's libvirtd (by its pid; guests and dnsmasq keep running, as on a real host). */
@@ -90,6 +92,11 @@ export async function labUp(name: string, index: number, opts: LabUpOptions = {}
     dest: `vnl-${name}`,
     sshConfig: path.join(CACHE, 'lab', 'ssh_config'),
     exec: (argv) => run(['bash', LABHOST, 'exec', name, '--', ...argv]),
+    sh: async (script) => {
+      const r = await run(['bash', LABHOST, 'exec', name, '--', 'sh', '-c', script]);
+      if (r.code !== 0) throw new Error(`on ${name}: ${script}: exit ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
     seed: async () => {
       await mustRun(`seeding lab host ${name}`, ['bash', SEED, name]);
     },

@@ -44,11 +44,7 @@ after(
 );
 
 const cli = (...args: string[]) => onLab(host, '--yes')(...args);
-async function sh(script: string): Promise<string> {
-  const r = await host.exec(['sh', '-c', script]);
-  assert.equal(r.code, 0, `${script}: ${r.stderr}`);
-  return r.stdout;
-}
+const sh = (script: string) => host.sh(script);
 async function inventory(): Promise<HostModel> {
   const r = await onLab(host)('inventory', '--json');
   assert.equal(r.code, 0, r.stderr);

@@ -2,7 +2,7 @@
  * Questions asked of a host model in more than one place (pickers, forms, planners, persistence),
  * answered once here.
  */
-import type { HostModel, Link } from './types';
+import type { Domain, DomainInterface, HostModel, Link, Network } from './types';
 
 /** Interfaces that may become a bridge port: not a bridge, not loopback, not already a port. */
 export function freeInterfaces(model: HostModel): Link[] {
@@ -29,4 +29,36 @@ export function rawTaps(model: HostModel): Link[] {
   return model.links.filter(
     (l) => l.portKind === 'tap' && !vmOfTap(model, l.name) && !model.bridges.some((b) => b.ports.some((p) => p.name === l.name && p.domain)),
   );
+}
+
+/** Forward modes in which libvirt makes the network's bridge (and its dnsmasq) itself. */
+export const OWN_BRIDGE_MODES: readonly string[] = ['nat', 'route', 'open', 'isolated'];
+
+/** The bridge libvirt makes for `net`, or null (a host bridge, macvtap, hostdev pool). */
+export function ownBridgeOf(net: Network): string | null {
+  return net.bridge !== null && OWN_BRIDGE_MODES.includes(net.forwardMode) ? net.bridge : null;
+}
+
+/** Every VM NIC attached to a network: by network name, or by the network's bridge. */
+export function nicsOnNetwork(model: HostModel, net: Network): Array<{ domain: Domain; nic: DomainInterface }> {
+  const out: Array<{ domain: Domain; nic: DomainInterface }> = [];
+  for (const domain of model.domains) {
+    for (const nic of domain.interfaces) {
+      const byName = nic.type === 'network' && nic.source === net.name;
+      const byBridge = nic.type === 'bridge' && net.bridge !== null && nic.source === net.bridge;
+      if (byName || byBridge) out.push({ domain, nic });
+    }
+  }
+  return out;
+}
+
+/** The running (or paused) VMs with a NIC on `net`, by name, each once. */
+export function networkUsers(model: HostModel, net: Network): string[] {
+  const running = nicsOnNetwork(model, net).filter(({ domain }) => domain.state === 'running' || domain.state === 'paused');
+  return [...new Set(running.map(({ domain }) => domain.name))];
+}
+
+/** virtio-net (paravirtual) rather than an emulated NIC model. */
+export function isVirtioModel(model: string | null | undefined): boolean {
+  return !!model && /^virtio/.test(model);
 }

@@ -1,6 +1,7 @@
 /** libvirt networks: state, forward mode, bridge, subnet, DHCP; their leases and the VM NICs on them. */
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
+import { nicsOnNetwork, ownBridgeOf } from '../../core/model/queries';
 import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { networkRows, nicRows } from '../../core/model/libvirtText';
@@ -18,19 +19,6 @@ export function networksGroup(model: HostModel): GroupSpec {
     empty: model.info.tools.virsh === false ? 'No libvirt networks (virsh not installed)' : 'No libvirt networks',
     build: (group) => model.networks.map((n) => new NetworkNode(group, group.session, model, n)),
   };
-}
-
-/** Every VM NIC attached to a network: by network name, or by the network's bridge. */
-export function nicsOnNetwork(model: HostModel, net: Network): Array<{ domain: Domain; nic: DomainInterface }> {
-  const out: Array<{ domain: Domain; nic: DomainInterface }> = [];
-  for (const domain of model.domains) {
-    for (const nic of domain.interfaces) {
-      const byName = nic.type === 'network' && nic.source === net.name;
-      const byBridge = nic.type === 'bridge' && net.bridge !== null && nic.source === net.bridge;
-      if (byName || byBridge) out.push({ domain, nic });
-    }
-  }
-  return out;
 }
 
 function subnets(net: Network): string[] {
@@ -54,8 +42,8 @@ export class NetworkNode extends HostChildNode {
   treeItem(): vscode.TreeItem {
     const n = this.network;
     // A running network whose own bridge is gone (deleted by hand) carries no traffic: say so.
-    const ownBridge = ['nat', 'route', 'open', 'isolated'].includes(n.forwardMode);
-    const bridgeMissing = n.active && ownBridge && n.bridge !== null && !this.model.links.some((l) => l.name === n.bridge);
+    const own = ownBridgeOf(n);
+    const bridgeMissing = n.active && own !== null && !this.model.links.some((l) => l.name === own);
     const facts = [
       n.active ? undefined : 'inactive',
       bridgeMissing ? `bridge ${n.bridge} missing` : undefined,

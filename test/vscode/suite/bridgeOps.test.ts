@@ -15,7 +15,7 @@ import { collectInventory } from '../../../src/core/collect/collect';
 import { SshExecutor } from '../../../src/core/exec/ssh';
 import type { HostModel } from '../../../src/core/model/types';
 import { LAB_HOST, LAB_SSH_CONFIG, TreeWalker, api, setSetting } from './helpers';
-import { WindowStub, pick } from './window';
+import { runAnswered } from './window';
 
 const BR = 'brtest';
 const TAP = 'vnettest';
@@ -26,21 +26,12 @@ suite('bridge commands: lab host', function () {
   let a: VirtNetApi;
   let truth: SshExecutor;
   let controlDir: string;
-  let stub: WindowStub | undefined;
 
   /** The host as a separate connection reads it now. */
   const inventory = (): Promise<HostModel> => collectInventory(truth);
   const link = async (name: string) => (await inventory()).links.find((l) => l.name === name);
 
-  const run = async (answer: string | undefined, command: string, ...args: unknown[]) => {
-    stub = new WindowStub(answer === undefined ? () => undefined : pick(answer));
-    try {
-      return { outcome: (await vscode.commands.executeCommand(command, H, ...args)) as { kind: string; message: string } | undefined, stub };
-    } finally {
-      stub.restore();
-      stub = undefined;
-    }
-  };
+  const run = (answer: string | undefined, command: string, ...args: unknown[]) => runAnswered(answer, command, H, ...args);
 
   const cleanup = async () => {
     for (const name of [TAP, BR]) await truth.run(['ip', 'link', 'del', 'dev', name], { root: true, allowFailure: true });
@@ -59,8 +50,6 @@ suite('bridge commands: lab host', function () {
     await setSetting('hosts', [H]);
     await a.refreshAll();
   });
-
-  teardown(() => stub?.restore());
 
   suiteTeardown(async () => {
     if (!LAB_HOST) return;

@@ -64,3 +64,26 @@ export const pick =
   (button: string): Answer =>
   (s) =>
     s.modal && s.items.includes(button) ? button : undefined;
+
+/** What a change command returns: its outcome, as the flow reports it. */
+export interface Outcome {
+  kind: string;
+  message: string;
+}
+
+/**
+ * Runs a VirtNet command with every dialog answered by `answer` (undefined: dismissed), and
+ * gives its outcome with the stub that saw the dialogs. The stub is restored whatever happens.
+ */
+export async function runAnswered(
+  answer: string | undefined,
+  command: string,
+  ...args: unknown[]
+): Promise<{ outcome: Outcome | undefined; stub: WindowStub }> {
+  const stub = new WindowStub(answer === undefined ? () => undefined : pick(answer));
+  try {
+    return { outcome: (await vscode.commands.executeCommand(command, ...args)) as Outcome | undefined, stub };
+  } finally {
+    stub.restore();
+  }
+}

@@ -1,4 +1,5 @@
 /** The libvirt network operations of the catalog. */
+import { OWN_BRIDGE_MODES } from '../../model/queries';
 import { PlanInputError } from '../plan';
 import { FORWARD_MODES, parseDhcpHost, planNetworkCreate, type DhcpHostSpec, type ForwardMode } from '../libvirt/networkCreate';
 import { planNetworkEdit } from '../libvirt/networkEdit';
@@ -16,7 +17,7 @@ import {
 import { arg, type Args, type Operation } from './types';
 
 /** Addresses, DHCP and the rest belong to networks with a bridge of libvirt's own. */
-const ownBridge = (a: Args) => ['nat', 'route', 'open', 'isolated'].includes(String(a.forward));
+const ownBridge = (a: Args) => OWN_BRIDGE_MODES.includes(String(a.forward));
 
 function hostsOf(texts: string[]): DhcpHostSpec[] {
   const parsed = texts.map(parseDhcpHost);

@@ -7,8 +7,9 @@
  * a range outside the subnet or holding the host's own address, static hosts outside it or
  * repeated, a bridge name in use, a macvtap source that carries the session.
  */
-import type { HostModel } from '../../model/types';
-import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkMac, checkMtu, checkNewName, inSubnet } from '../../validate';
+import { OWN_BRIDGE_MODES } from '../../model/queries';
+import type { DhcpRange, HostModel } from '../../model/types';
+import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkIpv4, checkMac, checkMtu, checkNewName, inSubnet, ipv4Number } from '../../validate';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
 import { escapeAttr } from './xmlEdit';
@@ -16,7 +17,6 @@ import { escapeAttr } from './xmlEdit';
 export const FORWARD_MODES = ['nat', 'route', 'open', 'isolated', 'bridge', 'private', 'vepa', 'passthrough'] as const;
 export type ForwardMode = (typeof FORWARD_MODES)[number];
 /** Modes in which libvirt runs a bridge (and dnsmasq) of its own. */
-const OWN_BRIDGE: readonly ForwardMode[] = ['nat', 'route', 'open', 'isolated'];
 const MACVTAP: readonly ForwardMode[] = ['private', 'vepa', 'passthrough'];
 
 export interface DhcpHostSpec {
@@ -51,8 +51,19 @@ export function parseDhcpHost(text: string): DhcpHostSpec | string {
   return { mac: mac.toLowerCase(), ip, ...(name ? { name } : {}) };
 }
 
-function v4Bits(ip: string): number {
-  return ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+/**
+ * What is wrong with the DHCP range `START-END` in `subnet` (the host's address on the network
+ * and its prefix), with `taken` the network's other ranges: one checker for create and add.
+ */
+export function rangeProblems(range: string, subnet: string, taken: readonly DhcpRange[] = []): string[] {
+  const [s, e, extra] = range.split('-');
+  if (!s || !e || extra !== undefined || checkIpv4(s) || checkIpv4(e)) return [`"${range}" is not an IPv4 range START-END`];
+  const host = subnet.split('/')[0]!;
+  const n = ipv4Number;
+  if (!inSubnet(s, subnet) || !inSubnet(e, subnet)) return [`the range ${range} is not inside ${subnet}`];
+  if (n(s) > n(e)) return [`the range ${range} ends before it starts`];
+  if (n(s) <= n(host) && n(host) <= n(e)) return [`the range ${range} holds the host's own address ${host}`];
+  return taken.filter((r) => n(s) <= n(r.end) && n(r.start) <= n(e)).map((r) => `the range ${range} overlaps the range ${r.start}-${r.end}`);
 }
 
 /** Two subnets overlap when either one holds the other's address (with its own prefix). */
@@ -84,12 +95,13 @@ export function networkXml(i: NetworkCreateIntent, bridgeName: string | null): s
   const lines = ['<network>', `  <name>${a(i.name)}</name>`];
   if (i.forward === 'isolated') {
     // No <forward> at all: libvirt's isolated network.
-  } else if (MACVTAP.includes(i.forward) || (i.forward === 'bridge' && i.dev && !bridgeName)) {
+  } else if (MACVTAP.includes(i.forward)) {
     lines.push(`  <forward mode='${i.forward}'>`, `    <interface dev='${a(i.dev ?? '')}'/>`, '  </forward>');
   } else {
     lines.push(`  <forward mode='${i.forward}'${i.dev && i.forward !== 'bridge' ? ` dev='${a(i.dev)}'` : ''}/>`);
   }
-  if (bridgeName) lines.push(OWN_BRIDGE.includes(i.forward) ? `  <bridge name='${a(bridgeName)}' stp='on' delay='0'/>` : `  <bridge name='${a(bridgeName)}'/>`);
+  if (bridgeName)
+    lines.push(OWN_BRIDGE_MODES.includes(i.forward) ? `  <bridge name='${a(bridgeName)}' stp='on' delay='0'/>` : `  <bridge name='${a(bridgeName)}'/>`);
   if (i.mtu !== undefined) lines.push(`  <mtu size='${i.mtu}'/>`);
   if (i.domain) lines.push(`  <domain name='${a(i.domain)}'/>`);
   if (i.address) {
@@ -118,7 +130,7 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
   if (nameBad) problems.push(nameBad);
   if (model.networks.some((n) => n.name === i.name)) problems.push(`${model.info.hostname} already has a libvirt network named "${i.name}"`);
   if (!FORWARD_MODES.includes(i.forward)) problems.push(`"${String(i.forward)}" is not a forward mode (${FORWARD_MODES.join(', ')})`);
-  const own = OWN_BRIDGE.includes(i.forward);
+  const own = OWN_BRIDGE_MODES.includes(i.forward);
   const link = (n: string) => model.links.find((l) => l.name === n);
 
   // The device: an uplink for nat/route, a host bridge for bridge, a host NIC for macvtap.
@@ -172,19 +184,16 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
   }
   const subnet = i.address && !checkCidr(i.address) ? i.address : undefined;
   const hostIp = subnet?.split('/')[0];
+  const ranges: DhcpRange[] = [];
   for (const r of i.dhcpRanges ?? []) {
-    const [s, e, extra] = r.split('-');
-    if (!s || !e || extra !== undefined || checkIp(s) || checkIp(e)) {
-      problems.push(`"${r}" is not a range START-END`);
-      continue;
-    }
     if (!subnet) {
       problems.push(`the range ${r} needs --address (its subnet)`);
       continue;
     }
-    if (!inSubnet(s, subnet) || !inSubnet(e, subnet)) problems.push(`the range ${r} is not inside ${subnet}`);
-    else if (v4Bits(s) > v4Bits(e)) problems.push(`the range ${r} ends before it starts`);
-    else if (hostIp && v4Bits(s) <= v4Bits(hostIp) && v4Bits(hostIp) <= v4Bits(e)) problems.push(`the range ${r} holds the host's own address ${hostIp}`);
+    const bad = rangeProblems(r, subnet, ranges);
+    problems.push(...bad);
+    const [start, end] = r.split('-');
+    if (!bad.length) ranges.push({ start: start!, end: end!, lease: null });
   }
   const seen = { mac: new Set<string>(), ip: new Set<string>(), name: new Set<string>() };
   for (const h of i.dhcpHosts ?? []) {

@@ -4,14 +4,12 @@
  * everything VirtNet has no field for (metadata, dnsmasq options, portgroups...) stays exactly
  * as it was; the plan checks the definition is still that text before it redefines it.
  */
-import type { HostModel, Network } from '../../model/types';
+import { networkUsers, OWN_BRIDGE_MODES } from '../../model/queries';
+import type { HostModel } from '../../model/types';
 import { checkDnsDomain, checkMtu } from '../../validate';
 import { PlanInputError, plan, type Plan } from '../plan';
-import { netDefineStep } from './virsh';
+import { netDefineStep, networkNamed } from './virsh';
 import { child, escapeAttr, parseXmlTree, XmlEdit, type XmlElement } from './xmlEdit';
-
-/** The forward modes in which libvirt runs the network's bridge and dnsmasq itself. */
-const OWN_BRIDGE_MODES = ['nat', 'route', 'open', 'isolated'];
 
 export interface NetworkEditIntent {
   network: string;
@@ -44,19 +42,9 @@ function setSimple(xml: string, name: string, attr: string, value: string | null
   });
 }
 
-export function networkUsers(model: HostModel, net: Network): string[] {
-  return model.domains
-    .filter(
-      (d) =>
-        d.state === 'running' && d.interfaces.some((i) => (i.type === 'network' && i.source === net.name) || (net.bridge !== null && i.source === net.bridge)),
-    )
-    .map((d) => d.name);
-}
-
 export function planNetworkEdit(model: HostModel, intent: NetworkEditIntent): Plan {
   const problems: string[] = [];
-  const net = model.networks.find((n) => n.name === intent.network);
-  if (!net) throw new PlanInputError([`${model.info.hostname} has no libvirt network named "${intent.network}"`]);
+  const net = networkNamed(model, intent.network);
   if (net.inactiveXml === null) {
     problems.push(
       net.persistent

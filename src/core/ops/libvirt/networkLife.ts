@@ -1,22 +1,16 @@
 /**
- * A libvirt network's life: start, stop, autostart on or off, delete; and its static DHCP hosts,
- * changed live and in the definition at once with `virsh net-update` (libvirt rewrites dnsmasq's
- * host file and signals it; a guest keeps an existing lease until it renews).
+ * A libvirt network's life: start, stop, autostart on or off, delete; and its static DHCP hosts
+ * and ranges, changed live and in the definition at once with `virsh net-update` (libvirt rewrites
+ * dnsmasq's files and signals or restarts it; a guest keeps an existing lease until it renews).
  * Stopping or deleting a network that running VMs use needs the user to insist.
  */
+import { networkUsers, ownBridgeOf } from '../../model/queries';
 import type { HostModel, Network } from '../../model/types';
 import { checkIp, checkMac, checkNewName, inSubnet } from '../../validate';
 import { PlanInputError, plan, step, type Plan } from '../plan';
-import type { DhcpHostSpec } from './networkCreate';
-import { networkUsers } from './networkEdit';
-import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
+import { rangeProblems, type DhcpHostSpec } from './networkCreate';
+import { fitDisplay, netUpdateArgv, networkNamed as find, virshArgv, virshWithXmlArgv } from './virsh';
 import { escapeAttr } from './xmlEdit';
-
-function find(model: HostModel, name: string): Network {
-  const net = model.networks.find((n) => n.name === name);
-  if (!net) throw new PlanInputError([`${model.info.hostname} has no libvirt network named "${name}"`]);
-  return net;
-}
 
 /** Why stopping `net` needs insisting: the running VMs on it. */
 export function networkInUse(model: HostModel, name: string): string[] {
@@ -44,27 +38,20 @@ export function planNetworkStart(model: HostModel, name: string): Plan {
   const net = find(model, name);
   if (net.active) throw new PlanInputError([`network ${name} is already running`]);
   const uri = model.libvirtUri;
-  const own = net.bridge !== null && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode);
+  const own = ownBridgeOf(net);
   const steps = [step(virshArgv(uri, 'net-start', '--network', name), `start ${name}`, virshArgv(uri, 'net-destroy', '--network', name), { kind: 'libvirt' })];
   // libvirt leaves running guests' taps off the bridge it makes anew (until libvirtd restarts):
   // they go back on it here, so the guests reach the network again at once.
   const orphans = own ? orphanTaps(model, net) : [];
   for (const o of orphans) {
     steps.push(
-      step(['ip', 'link', 'set', 'dev', o.tap, 'master', net.bridge!], `${o.vm}'s tap ${o.tap} back on ${net.bridge}`, [
-        'ip',
-        'link',
-        'set',
-        'dev',
-        o.tap,
-        'nomaster',
-      ]),
+      step(['ip', 'link', 'set', 'dev', o.tap, 'master', own!], `${o.vm}'s tap ${o.tap} back on ${own}`, ['ip', 'link', 'set', 'dev', o.tap, 'nomaster']),
     );
   }
   return plan(`Start network ${name}`, steps, {
     warnings: orphans.length ? [`re-attaches ${orphans.map((o) => `${o.tap} (${o.vm})`).join(', ')}, which libvirt leaves off the new bridge`] : [],
-    after: own ? [{ fact: 'link', name: net.bridge!, bridge: true }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: net.bridge }))] : [],
-    before: own ? [{ fact: 'absent', name: net.bridge! }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: null }))] : [],
+    after: own ? [{ fact: 'link', name: own, bridge: true }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: own }))] : [],
+    before: own ? [{ fact: 'absent', name: own }, ...orphans.map((o) => ({ fact: 'link' as const, name: o.tap, master: null }))] : [],
   });
 }
 
@@ -84,7 +71,7 @@ export function planNetworkStop(model: HostModel, name: string, force: boolean):
     [step(virshArgv(uri, 'net-destroy', '--network', name), `stop ${name}`, virshArgv(uri, 'net-start', '--network', name), { kind: 'libvirt' })],
     {
       warnings,
-      after: net.bridge && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
+      after: ownBridgeOf(net) ? [{ fact: 'absent', name: ownBridgeOf(net)! }] : [],
     },
   );
 }
@@ -139,30 +126,16 @@ export function planNetworkDelete(model: HostModel, name: string, force: boolean
   return plan(`Delete network ${name}`, steps, {
     warnings: users.length ? [`${users.join(', ')} lose their network`] : [],
     before: def ? [{ fact: 'definition', kind: 'network', name, uri, xml: def }] : [],
-    after: net.bridge && net.active && ['nat', 'route', 'open', 'isolated'].includes(net.forwardMode) ? [{ fact: 'absent', name: net.bridge }] : [],
+    after: net.active && ownBridgeOf(net) ? [{ fact: 'absent', name: ownBridgeOf(net)! }] : [],
   });
+}
+
+function rangeXml(start: string, end: string): string {
+  return `<range start='${escapeAttr(start)}' end='${escapeAttr(end)}'/>`;
 }
 
 function hostXml(h: DhcpHostSpec): string {
   return `<host mac='${escapeAttr(h.mac)}'${h.name ? ` name='${escapeAttr(h.name)}'` : ''} ip='${escapeAttr(h.ip)}'/>`;
-}
-
-/** `net-update` live (when running) and in the definition. */
-function updateArgv(model: HostModel, net: Network, command: 'add-last' | 'delete', xml: string): string[] {
-  return virshArgv(
-    model.libvirtUri,
-    'net-update',
-    '--network',
-    net.name,
-    '--command',
-    command,
-    '--section',
-    'ip-dhcp-host',
-    '--xml',
-    xml,
-    ...(net.active ? ['--live'] : []),
-    ...(net.persistent ? ['--config'] : []),
-  );
 }
 
 export function planDhcpHostAdd(model: HostModel, name: string, h: DhcpHostSpec): Plan {
@@ -194,9 +167,9 @@ export function planDhcpHostAdd(model: HostModel, name: string, h: DhcpHostSpec)
     `Static DHCP host ${h.ip} for ${mac} on ${name}`,
     [
       step(
-        updateArgv(model, net, 'add-last', hostXml(entry)),
+        netUpdateArgv(model, net, 'add-last', 'ip-dhcp-host', hostXml(entry)),
         `dnsmasq gives ${h.ip} to ${mac}${h.name ? ` (${h.name})` : ''}`,
-        updateArgv(model, net, 'delete', hostXml(entry)),
+        netUpdateArgv(model, net, 'delete', 'ip-dhcp-host', hostXml(entry)),
         {
           kind: 'libvirt',
           display: fitDisplay(`virsh net-update ${name} add ip-dhcp-host ${mac} ${h.ip}${net.active ? ' --live' : ''}${net.persistent ? ' --config' : ''}`),
@@ -221,9 +194,9 @@ export function planDhcpHostRemove(model: HostModel, name: string, mac: string):
     `Remove the static DHCP host ${entry.ip} (${m}) from ${name}`,
     [
       step(
-        updateArgv(model, net, 'delete', hostXml(spec)),
+        netUpdateArgv(model, net, 'delete', 'ip-dhcp-host', hostXml(spec)),
         `dnsmasq no longer reserves ${entry.ip} for ${m}`,
-        updateArgv(model, net, 'add-last', hostXml(spec)),
+        netUpdateArgv(model, net, 'add-last', 'ip-dhcp-host', hostXml(spec)),
         {
           kind: 'libvirt',
           display: fitDisplay(`virsh net-update ${name} delete ip-dhcp-host ${m} ${entry.ip}`),
@@ -237,53 +210,27 @@ export function planDhcpHostRemove(model: HostModel, name: string, mac: string):
   );
 }
 
-function v4(ip: string): number {
-  return ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
-}
-
-/** `net-update` of a DHCP range, live (when running) and in the definition. */
-function rangeArgv(model: HostModel, net: Network, command: 'add-last' | 'delete', start: string, end: string): string[] {
-  return virshArgv(
-    model.libvirtUri,
-    'net-update',
-    '--network',
-    net.name,
-    '--command',
-    command,
-    '--section',
-    'ip-dhcp-range',
-    '--xml',
-    `<range start='${escapeAttr(start)}' end='${escapeAttr(end)}'/>`,
-    ...(net.active ? ['--live'] : []),
-    ...(net.persistent ? ['--config'] : []),
-  );
-}
-
 /** Adds a DHCP range to a network's IPv4 subnet (libvirt restarts its dnsmasq for it). */
 export function planDhcpRangeAdd(model: HostModel, name: string, range: string): Plan {
   const net = find(model, name);
-  const [start, end, extra] = range.split('-');
-  if (!start || !end || extra !== undefined || checkIp(start) || checkIp(end) || start.includes(':'))
-    throw new PlanInputError([`"${range}" is not an IPv4 range START-END`]);
   const ip = net.ips.find((x) => x.family === 'ipv4');
   if (!ip) throw new PlanInputError([`network ${name} has no IPv4 address: it serves no DHCP`]);
-  const subnet = `${ip.address}/${ip.prefix}`;
-  const problems: string[] = [];
-  if (!inSubnet(start, subnet) || !inSubnet(end, subnet)) problems.push(`the range ${range} is not inside ${subnet}`);
-  else if (v4(start) > v4(end)) problems.push(`the range ${range} ends before it starts`);
-  else if (v4(start) <= v4(ip.address) && v4(ip.address) <= v4(end)) problems.push(`the range ${range} holds the host's own address ${ip.address}`);
-  for (const r of ip.dhcpRanges) {
-    if (v4(start) <= v4(r.end) && v4(r.start) <= v4(end)) problems.push(`the range ${range} overlaps ${name}'s range ${r.start}-${r.end}`);
-  }
+  const problems = rangeProblems(range, `${ip.address}/${ip.prefix}`, ip.dhcpRanges);
   if (problems.length) throw new PlanInputError(problems);
+  const [start, end] = range.split('-') as [string, string];
   const text = `<range start='${start}' end='${end}'`;
   return plan(
     `DHCP range ${range} on ${name}`,
     [
-      step(rangeArgv(model, net, 'add-last', start, end), `dnsmasq also leases ${range}`, rangeArgv(model, net, 'delete', start, end), {
-        kind: 'libvirt',
-        display: fitDisplay(`virsh net-update ${name} add ip-dhcp-range ${range}${net.active ? ' --live' : ''}${net.persistent ? ' --config' : ''}`),
-      }),
+      step(
+        netUpdateArgv(model, net, 'add-last', 'ip-dhcp-range', rangeXml(start, end)),
+        `dnsmasq also leases ${range}`,
+        netUpdateArgv(model, net, 'delete', 'ip-dhcp-range', rangeXml(start, end)),
+        {
+          kind: 'libvirt',
+          display: fitDisplay(`virsh net-update ${name} add ip-dhcp-range ${range}${net.active ? ' --live' : ''}${net.persistent ? ' --config' : ''}`),
+        },
+      ),
     ],
     {
       warnings: net.active ? [`libvirt restarts ${name}'s dnsmasq for a new range; guests keep their leases`] : [],
@@ -303,10 +250,15 @@ export function planDhcpRangeRemove(model: HostModel, name: string, range: strin
   return plan(
     `Remove the DHCP range ${range} from ${name}`,
     [
-      step(rangeArgv(model, net, 'delete', start, end), `dnsmasq no longer leases ${range}`, rangeArgv(model, net, 'add-last', start, end), {
-        kind: 'libvirt',
-        display: fitDisplay(`virsh net-update ${name} delete ip-dhcp-range ${range}`),
-      }),
+      step(
+        netUpdateArgv(model, net, 'delete', 'ip-dhcp-range', rangeXml(start, end)),
+        `dnsmasq no longer leases ${range}`,
+        netUpdateArgv(model, net, 'add-last', 'ip-dhcp-range', rangeXml(start, end)),
+        {
+          kind: 'libvirt',
+          display: fitDisplay(`virsh net-update ${name} delete ip-dhcp-range ${range}`),
+        },
+      ),
     ],
     {
       warnings: [`guests holding a lease in ${range} keep it until it expires or they renew`],

@@ -5,6 +5,7 @@
  * `<link>` changed, given to `virsh update-device --config`; its undo gives back the exact element
  * it replaced. Everything else of the NIC (VLAN, virtual port, boot order, PCI slot) is untouched.
  */
+import { isVirtioModel as isVirtio } from '../../model/queries';
 import type { Domain, DomainInterface, HostModel } from '../../model/types';
 import { checkMac, checkNicModelName } from '../../validate';
 import type { Fact } from '../facts';
@@ -19,7 +20,6 @@ export interface NicSetIntent {
   link?: 'up' | 'down';
 }
 
-const isVirtio = (m: string | null | undefined) => !!m && /^virtio/.test(m);
 const running = (d: Domain) => d.state === 'running' || d.state === 'paused';
 
 /** The `<interface>` element with this MAC in a domain's XML, or undefined. */

@@ -48,6 +48,9 @@ const c7Xml = seed.domains.find((d) => d.name === 'c7')!.inactiveXml!;
 const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.indexOf('</interface>') + '</interface>'.length);
 const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
 const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...args];
+/** `net-update` of the running, persistent default network: live and in its definition. */
+const netUpdate = (command: string, section: string, xml: string) =>
+  virsh('net-update', '--network', 'default', '--command', command, '--section', section, '--xml', xml, '--live', '--config');
 const c7Lease = seed.networks[0]!.leases.find((l) => l.mac === '52:54:00:c7:00:01')!.ip;
 /** The seed host with default's range narrowed to .2-.100 (in its definition too). */
 const narrowRange: HostModel = {
@@ -275,144 +278,32 @@ const CASES: Record<string, Case[]> = {
       // "Make Lease Static" on c7's lease.
       model: seed,
       args: { network: 'default', host: `52:54:00:c7:00:01,${c7Lease},c7` },
-      argv: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'add-last',
-          '--section',
-          'ip-dhcp-host',
-          '--xml',
-          `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`,
-          '--live',
-          '--config',
-        ),
-      ],
-      undo: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'delete',
-          '--section',
-          'ip-dhcp-host',
-          '--xml',
-          `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`,
-          '--live',
-          '--config',
-        ),
-      ],
+      argv: [netUpdate('add-last', 'ip-dhcp-host', `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`)],
+      undo: [netUpdate('delete', 'ip-dhcp-host', `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`)],
     },
   ],
   'network.dhcpHostRemove': [
     {
       model: withStaticHost,
       args: { network: 'default', mac: '52:54:00:aa:00:02' },
-      argv: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'delete',
-          '--section',
-          'ip-dhcp-host',
-          '--xml',
-          "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>",
-          '--live',
-          '--config',
-        ),
-      ],
-      undo: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'add-last',
-          '--section',
-          'ip-dhcp-host',
-          '--xml',
-          "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>",
-          '--live',
-          '--config',
-        ),
-      ],
+      argv: [netUpdate('delete', 'ip-dhcp-host', "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>")],
+      undo: [netUpdate('add-last', 'ip-dhcp-host', "<host mac='52:54:00:aa:00:02' ip='192.168.122.20'/>")],
     },
   ],
   'network.dhcpRangeAdd': [
     {
       model: narrowRange,
       args: { network: 'default', range: '192.168.122.200-192.168.122.220' },
-      argv: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'add-last',
-          '--section',
-          'ip-dhcp-range',
-          '--xml',
-          "<range start='192.168.122.200' end='192.168.122.220'/>",
-          '--live',
-          '--config',
-        ),
-      ],
-      undo: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'delete',
-          '--section',
-          'ip-dhcp-range',
-          '--xml',
-          "<range start='192.168.122.200' end='192.168.122.220'/>",
-          '--live',
-          '--config',
-        ),
-      ],
+      argv: [netUpdate('add-last', 'ip-dhcp-range', "<range start='192.168.122.200' end='192.168.122.220'/>")],
+      undo: [netUpdate('delete', 'ip-dhcp-range', "<range start='192.168.122.200' end='192.168.122.220'/>")],
     },
   ],
   'network.dhcpRangeRemove': [
     {
       model: seed,
       args: { network: 'default', range: '192.168.122.2-192.168.122.254' },
-      argv: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'delete',
-          '--section',
-          'ip-dhcp-range',
-          '--xml',
-          "<range start='192.168.122.2' end='192.168.122.254'/>",
-          '--live',
-          '--config',
-        ),
-      ],
-      undo: [
-        virsh(
-          'net-update',
-          '--network',
-          'default',
-          '--command',
-          'add-last',
-          '--section',
-          'ip-dhcp-range',
-          '--xml',
-          "<range start='192.168.122.2' end='192.168.122.254'/>",
-          '--live',
-          '--config',
-        ),
-      ],
+      argv: [netUpdate('delete', 'ip-dhcp-range', "<range start='192.168.122.2' end='192.168.122.254'/>")],
+      undo: [netUpdate('add-last', 'ip-dhcp-range', "<range start='192.168.122.2' end='192.168.122.254'/>")],
     },
   ],
   'nic.set': [
@@ -525,7 +416,7 @@ test('bad input is refused by every planner with the reason, nothing planned', (
     'network.dhcpRangeAdd',
     seed,
     { network: 'default', range: '192.168.122.200-192.168.122.220' },
-    /overlaps default's range 192\.168\.122\.2-192\.168\.122\.254/,
+    /overlaps the range 192\.168\.122\.2-192\.168\.122\.254/,
   );
   refuse('network.dhcpRangeAdd', narrowRange, { network: 'default', range: '10.0.0.1-10.0.0.9' }, /not inside 192\.168\.122\.1\/24/);
   refuse('network.dhcpRangeRemove', seed, { network: 'default', range: '192.168.122.5-192.168.122.9' }, /has no DHCP range/);
