@@ -76,9 +76,18 @@ export function renderInventory(m: HostModel): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A document's lines, each behind `prefix`, without its final newline's empty line. */
+function quoted(text: string, prefix: string): string[] {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${prefix}${l}`);
+}
+
 /**
  * A plan for the terminal: each step's short form, and with `verbose` its exact command (quoted
- * as the host's shell receives it) and undo; the warnings; every file exactly as it is written.
+ * as the host's shell receives it) and undo; the warnings; every file and document exactly as
+ * it is written.
  */
 export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], removes: readonly string[] = [], verbose = false): string {
   const lines = [
@@ -87,6 +96,8 @@ export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], remov
   plan.steps.forEach((s, i) => {
     const mark = s.touchesConnection ? '  [connection path]' : '';
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.display}${mark}`);
+    // A document the step hands over (libvirt XML) is part of the preview, whole.
+    if (s.document) lines.push(`      ${s.document.label}:`, ...quoted(s.document.text, '      | '));
     if (verbose) {
       lines.push(`      why: ${s.why}`, `      $ ${shJoin(s.argv)}`);
       if (s.undo) lines.push(`      undo: ${shJoin(s.undo)}`);
@@ -95,13 +106,7 @@ export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], remov
   for (const w of plan.warnings) lines.push(`  warning: ${w}`);
   // The preview shows every file exactly as it will be written.
   for (const f of files) {
-    lines.push(
-      `  file ${f.path} (mode ${f.mode}):`,
-      ...f.contents
-        .replace(/\n$/, '')
-        .split('\n')
-        .map((l) => `    | ${l}`),
-    );
+    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...quoted(f.contents, '    | '));
   }
   for (const r of removes) lines.push(`  file ${r} is removed (backed up first)`);
   if (!verbose) lines.push('  (--verbose shows each exact command and its undo; --script the whole script)');

@@ -123,6 +123,11 @@ export function ipv4Number(text: string): number {
   return Number(v4Bits(text));
 }
 
+/** An address of either family as a number, for ordering and ranges (valid input). */
+export function ipOrder(text: string): bigint {
+  return text.includes(':') ? v6Bits(text) : v4Bits(text);
+}
+
 /**
  * Whether `ip` lies in the subnet of `cidr` (`10.0.8.2/24` holds 10.0.8.1): the kernel takes a
  * gateway only when it is on-link, i.e. inside a subnet of the interface. Both must be valid and

@@ -15,6 +15,7 @@ export function planView(change: Pick<Change, 'plan' | 'files' | 'removes'>): Pl
       undo: s.undo ? shJoin(s.undo) : null,
       kind: s.kind,
       touchesConnection: s.touchesConnection,
+      document: s.document ?? null,
     })),
     warnings: plan.warnings,
     touchesConnection: touchesConnection(plan),

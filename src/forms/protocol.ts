@@ -19,6 +19,8 @@ export interface StepView {
   undo: string | null;
   kind: string;
   touchesConnection: boolean;
+  /** A document the step hands over (libvirt XML, or a diff), shown whole. */
+  document: { label: string; text: string } | null;
 }
 
 export interface FileView {
@@ -110,7 +112,14 @@ function isPlanView(v: unknown): v is PlanView {
     Array.isArray(v.steps) &&
     v.steps.every(
       (s) =>
-        isObj(s) && isStr(s.why) && isStr(s.display) && isStr(s.command) && isStr(s.kind) && (s.undo === null || isStr(s.undo)) && isBool(s.touchesConnection),
+        isObj(s) &&
+        isStr(s.why) &&
+        isStr(s.display) &&
+        isStr(s.command) &&
+        isStr(s.kind) &&
+        (s.undo === null || isStr(s.undo)) &&
+        isBool(s.touchesConnection) &&
+        (s.document === null || (isObj(s.document) && isStr(s.document.label) && isStr(s.document.text))),
     )
   );
 }

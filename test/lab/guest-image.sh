@@ -87,6 +87,7 @@ cat >"$INIT/etc/udhcpc.sh" <<'EOF'
 # udhcpc calls this on lease events; configure the address so the guest is really on the net.
 case "$1" in
   deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+  nak) echo "virtnet-guest: $interface nak ${message:-}" >/dev/console ;;
   bound|renew)
     ip addr flush dev "$interface"
     ip addr add "$ip/${mask:-24}" dev "$interface"
@@ -117,6 +118,10 @@ for m in $(cat /etc/modules); do
 done
 ip link set lo up
 
+# A root shell loop on the serial console, for a host that writes commands to the domain's
+# serial device (/etc/channel.sh); started again should it ever end.
+(while :; do sh /etc/channel.sh </dev/ttyS0 >/dev/ttyS0 2>&1; sleep 1; done) &
+
 # Device probing can lag the module load a little; wait briefly for NICs to appear.
 i=0
 while [ $i -lt 50 ] && ! ls /sys/class/net | grep -q '^eth'; do sleep 0.1; i=$((i+1)); done
@@ -127,13 +132,26 @@ for dev in /sys/class/net/eth*; do
   ip link set "$n" up
   echo "virtnet-guest: $n $(cat "$dev/address") driver $(basename "$(readlink "$dev/device/driver")")" >/dev/console
   # -b: go to the background whether or not the first lease arrives, so every NIC gets asked.
-  udhcpc -i "$n" -b -S -s /etc/udhcpc.sh -x "hostname:$host" -t 20 -T 3 -A 5
+  # The pid file lets the host ask for a renew (kill -USR1) or a release (kill -USR2).
+  udhcpc -i "$n" -b -S -s /etc/udhcpc.sh -x "hostname:$host" -t 20 -T 3 -A 5 -p "/run/udhcpc.$n.pid"
 done
 
 echo "virtnet-guest: ready" >/dev/console
 while :; do sleep 3600; done
 EOF
-chmod 755 "$INIT/init" "$INIT/etc/udhcpc.sh"
+cat >"$INIT/etc/channel.sh" <<'EOF'
+#!/bin/sh
+# The command channel; stdin and stdout are the serial console. The host writes lines
+# "ID COMMAND"; each command's output comes back between two framing lines with that ID.
+stty -echo
+while read -r id cmd; do
+  echo "virtnet-guest: run $id"
+  eval "$cmd" </dev/null 2>&1
+  echo "virtnet-guest: run $id exit $?"
+done
+EOF
+
+chmod 755 "$INIT/init" "$INIT/etc/udhcpc.sh" "$INIT/etc/channel.sh"
 
 log "packing initramfs (${#want[@]} modules)"
 (cd "$INIT" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) >"$WORK/initrd.img"

@@ -83,6 +83,43 @@ test('a NAT network with a range, a static host and autostart: libvirt runs it a
   assert.match(await sh('cat /var/lib/libvirt/dnsmasq/lab.hostsfile'), /52:54:00:50:00:0a,192\.168\.50\.10,vm10/);
 });
 
+test('STP off with a delay, DHCPv6, DNS forwarders and port isolation: in the bridge and dnsmasq libvirt made', opts, async () => {
+  const r = await cli(
+    ...['network', 'create', 'six', '--forward', 'nat', '--bridge-name', 'virbr6', '--stp', 'off', '--delay', '3'],
+    ...['--address', '192.168.54.1/24', '--dhcp-range', '192.168.54.10-192.168.54.20'],
+    ...['--ipv6', 'fd00:54::1/64', '--ipv6-range', 'fd00:54::100-fd00:54::1ff'],
+    ...['--forwarder', '192.0.2.53', '--forwarder', '192.0.2.54', '--isolate-ports'],
+  );
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned|reads back differently/);
+  const net = (await inventory()).networks.find((n) => n.name === 'six')!;
+  assert.deepEqual([net.active, net.stp, net.stpDelay, net.portIsolated], [true, false, 3, true]);
+  assert.deepEqual(
+    net.dns?.forwarders.map((f) => f.addr),
+    ['192.0.2.53', '192.0.2.54'],
+  );
+  assert.deepEqual(
+    net.ips.map((ip) => [ip.family, ip.dhcpRanges.map((x) => `${x.start}-${x.end}`)]),
+    [
+      ['ipv4', ['192.168.54.10-192.168.54.20']],
+      ['ipv6', ['fd00:54::100-fd00:54::1ff']],
+    ],
+  );
+  // The kernel's bridge: STP off, forward delay in centiseconds; both addresses on it.
+  assert.equal((await sh('cat /sys/class/net/virbr6/bridge/stp_state /sys/class/net/virbr6/bridge/forward_delay')).split(/\s+/).slice(0, 2).join(' '), '0 300');
+  assert.match(await sh('ip -o addr show dev virbr6'), /fd00:54::1\/64/);
+  // dnsmasq's configuration, as libvirt wrote it for the running network.
+  const conf = await sh('cat /var/lib/libvirt/dnsmasq/six.conf');
+  for (const want of [
+    /^server=192\.0\.2\.53$/m,
+    /^server=192\.0\.2\.54$/m,
+    /^dhcp-range=fd00:54::100,fd00:54::1ff/m,
+    /^dhcp-range=192\.168\.54\.10,192\.168\.54\.20/m,
+  ])
+    assert.match(conf, want);
+  assert.equal((await cli('network', 'delete', 'six')).code, 0);
+});
+
 test('isolated, routed, open, bridge and macvtap networks: started by libvirt, read back with their mode', opts, async () => {
   const cases: Array<[string, string[], string]> = [
     ['iso', ['--forward', 'isolated', '--address', '192.168.51.1/24'], 'isolated'],

@@ -28,6 +28,11 @@ export interface Step {
   display: string;
   /** Changes the interface or route that carries the current connection to the host. */
   touchesConnection: boolean;
+  /**
+   * The document the step hands to the host (a libvirt XML definition, or its diff against the
+   * one it replaces), for previews to show whole; what runs is still the argv, which carries it.
+   */
+  document?: { label: string; text: string };
 }
 
 export interface Plan {
@@ -72,6 +77,7 @@ export interface StepFlags {
   touchesConnection?: boolean;
   /** Required when the argv is a script or longer than DISPLAY_MAX. */
   display?: string;
+  document?: { label: string; text: string };
 }
 
 export function step(argv: string[], why: string, undo: string[] | null, flags: StepFlags = {}): Step {
@@ -81,7 +87,15 @@ export function step(argv: string[], why: string, undo: string[] | null, flags: 
     // A planner bug, not user input: every long step names itself in a line.
     throw new Error(`step "${why}" needs a one-line display (its command is ${full.length} characters)`);
   }
-  return { argv, why, undo, kind: flags.kind ?? kindOf(argv), display, touchesConnection: flags.touchesConnection ?? false };
+  return {
+    argv,
+    why,
+    undo,
+    kind: flags.kind ?? kindOf(argv),
+    display,
+    touchesConnection: flags.touchesConnection ?? false,
+    ...(flags.document ? { document: flags.document } : {}),
+  };
 }
 
 /** A plan with nothing to check before or after and nothing to settle. */

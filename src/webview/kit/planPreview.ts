@@ -43,6 +43,7 @@ export function renderPreview(box: HTMLElement, state: PreviewState): void {
           { class: `${s.touchesConnection ? 'touches ' : ''}kind-${s.kind}` },
           h('div', { class: 'why' }, s.why, s.touchesConnection ? h('span', { class: 'badge' }, 'connection path') : ''),
           h('code', { class: 'cmd' }, exact ? `$ ${s.display}` : s.display),
+          s.document ? h('div', { class: 'document' }, h('div', { class: 'path' }, `${s.document.label}:`), h('pre', { class: 'doc' }, s.document.text)) : '',
           exact
             ? s.undo
               ? h('div', { class: 'undo' }, 'undo: ', h('code', {}, s.undo))

@@ -9,7 +9,7 @@
  */
 import { OWN_BRIDGE_MODES } from '../../model/queries';
 import type { DhcpRange, HostModel } from '../../model/types';
-import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkIpv4, checkMac, checkMtu, checkNewName, inSubnet, ipv4Number } from '../../validate';
+import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkIpv4, checkIpv6, checkMac, checkMtu, checkNewName, inSubnet, ipOrder } from '../../validate';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
 import { escapeAttr } from './xmlEdit';
@@ -39,8 +39,18 @@ export interface NetworkCreateIntent {
   dhcpHosts?: DhcpHostSpec[];
   /** `fd00:50::1/64`. */
   ipv6?: string;
+  /** IPv6 `START-END` inside the IPv6 subnet (dnsmasq's DHCPv6). */
+  ipv6Ranges?: string[];
   domain?: string;
+  /** Upstream DNS servers dnsmasq forwards to (instead of the host's resolv.conf). */
+  forwarders?: string[];
   mtu?: number;
+  /** Spanning tree on libvirt's bridge; libvirt's default is on. */
+  stp?: boolean;
+  /** The bridge's forward delay in seconds; libvirt's default is 0. */
+  delay?: number;
+  /** Guests on the network cannot talk to each other, only to the host and beyond. */
+  isolatePorts?: boolean;
   autostart?: boolean;
 }
 
@@ -53,13 +63,16 @@ export function parseDhcpHost(text: string): DhcpHostSpec | string {
 
 /**
  * What is wrong with the DHCP range `START-END` in `subnet` (the host's address on the network
- * and its prefix), with `taken` the network's other ranges: one checker for create and add.
+ * and its prefix, IPv4 or IPv6), with `taken` the network's other ranges: one checker for create
+ * and add.
  */
 export function rangeProblems(range: string, subnet: string, taken: readonly DhcpRange[] = []): string[] {
+  const six = subnet.includes(':');
   const [s, e, extra] = range.split('-');
-  if (!s || !e || extra !== undefined || checkIpv4(s) || checkIpv4(e)) return [`"${range}" is not an IPv4 range START-END`];
+  const bad = (ip: string) => (six ? checkIpv6(ip) : checkIpv4(ip));
+  if (!s || !e || extra !== undefined || bad(s) || bad(e)) return [`"${range}" is not an ${six ? 'IPv6' : 'IPv4'} range START-END`];
   const host = subnet.split('/')[0]!;
-  const n = ipv4Number;
+  const n = ipOrder;
   if (!inSubnet(s, subnet) || !inSubnet(e, subnet)) return [`the range ${range} is not inside ${subnet}`];
   if (n(s) > n(e)) return [`the range ${range} ends before it starts`];
   if (n(s) <= n(host) && n(host) <= n(e)) return [`the range ${range} holds the host's own address ${host}`];
@@ -101,9 +114,15 @@ export function networkXml(i: NetworkCreateIntent, bridgeName: string | null): s
     lines.push(`  <forward mode='${i.forward}'${i.dev && i.forward !== 'bridge' ? ` dev='${a(i.dev)}'` : ''}/>`);
   }
   if (bridgeName)
-    lines.push(OWN_BRIDGE_MODES.includes(i.forward) ? `  <bridge name='${a(bridgeName)}' stp='on' delay='0'/>` : `  <bridge name='${a(bridgeName)}'/>`);
+    lines.push(
+      OWN_BRIDGE_MODES.includes(i.forward)
+        ? `  <bridge name='${a(bridgeName)}' stp='${i.stp === false ? 'off' : 'on'}' delay='${i.delay ?? 0}'/>`
+        : `  <bridge name='${a(bridgeName)}'/>`,
+    );
   if (i.mtu !== undefined) lines.push(`  <mtu size='${i.mtu}'/>`);
   if (i.domain) lines.push(`  <domain name='${a(i.domain)}'/>`);
+  if (i.forwarders?.length) lines.push('  <dns>', ...i.forwarders.map((f) => `    <forwarder addr='${a(f)}'/>`), '  </dns>');
+  if (i.isolatePorts) lines.push("  <port isolated='yes'/>");
   if (i.address) {
     const [addr, prefix] = i.address.split('/');
     const body = (i.dhcpRanges ?? []).map((r) => r.split('-'));
@@ -118,7 +137,13 @@ export function networkXml(i: NetworkCreateIntent, bridgeName: string | null): s
   }
   if (i.ipv6) {
     const [addr, prefix] = i.ipv6.split('/');
-    lines.push(`  <ip family='ipv6' address='${a(addr!)}' prefix='${prefix}'/>`);
+    const ranges = (i.ipv6Ranges ?? []).map((r) => r.split('-'));
+    if (!ranges.length) lines.push(`  <ip family='ipv6' address='${a(addr!)}' prefix='${prefix}'/>`);
+    else {
+      lines.push(`  <ip family='ipv6' address='${a(addr!)}' prefix='${prefix}'>`, '    <dhcp>');
+      for (const [s, e] of ranges) lines.push(`      <range start='${a(s!)}' end='${a(e!)}'/>`);
+      lines.push('    </dhcp>', '  </ip>');
+    }
   }
   lines.push('</network>');
   return `${lines.join('\n')}\n`;
@@ -160,9 +185,21 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
       problems.push(`libvirt network ${model.networks.find((n) => n.bridge === bridgeName)!.name} already uses the bridge ${bridgeName}`);
   } else {
     if (i.bridgeName) problems.push(`a ${i.forward} network has no bridge of its own: leave the bridge name out`);
-    if (i.address || i.ipv6 || i.dhcpRanges?.length || i.dhcpHosts?.length || i.domain || i.mtu !== undefined)
+    if (
+      i.address ||
+      i.ipv6 ||
+      i.dhcpRanges?.length ||
+      i.ipv6Ranges?.length ||
+      i.dhcpHosts?.length ||
+      i.domain ||
+      i.forwarders?.length ||
+      i.mtu !== undefined ||
+      i.stp !== undefined ||
+      i.delay !== undefined ||
+      i.isolatePorts
+    )
       problems.push(
-        `a ${i.forward} network has no addresses, DHCP, DNS domain or MTU of libvirt's: the ${i.forward === 'bridge' ? 'bridge' : 'NIC'} carries those`,
+        `a ${i.forward} network has no addresses, DHCP, DNS, MTU, STP or port isolation of libvirt's: the ${i.forward === 'bridge' ? 'bridge' : 'NIC'} carries those`,
       );
     if (i.forward === 'bridge') bridgeName = i.dev ?? null;
   }
@@ -195,6 +232,18 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
     const [start, end] = r.split('-');
     if (!bad.length) ranges.push({ start: start!, end: end!, lease: null });
   }
+  const subnet6 = i.ipv6 && !checkCidr(i.ipv6) && i.ipv6.includes(':') ? i.ipv6 : undefined;
+  const ranges6: DhcpRange[] = [];
+  for (const r of i.ipv6Ranges ?? []) {
+    if (!subnet6) {
+      problems.push(`the IPv6 range ${r} needs --ipv6 (its subnet)`);
+      continue;
+    }
+    const bad = rangeProblems(r, subnet6, ranges6);
+    problems.push(...bad);
+    const [start, end] = r.split('-');
+    if (!bad.length) ranges6.push({ start: start!, end: end!, lease: null });
+  }
   const seen = { mac: new Set<string>(), ip: new Set<string>(), name: new Set<string>() };
   for (const h of i.dhcpHosts ?? []) {
     const macBad = checkMac(h.mac);
@@ -222,10 +271,17 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
     const bad = checkDnsDomain(i.domain);
     if (bad) problems.push(bad);
   }
+  for (const f of i.forwarders ?? []) {
+    const bad = checkIp(f);
+    if (bad) problems.push(`DNS forwarder: ${bad}`);
+  }
   if (i.mtu !== undefined) {
     const bad = checkMtu(i.mtu);
     if (bad) problems.push(bad);
   }
+  // The kernel holds an STP bridge's delay to 30 s at most; libvirt's 0 (its default) forwards at once.
+  if (i.delay !== undefined && (!Number.isInteger(i.delay) || i.delay < 0 || i.delay > 30))
+    problems.push(`a forward delay is a whole number of seconds from 0 to 30 (${i.delay})`);
   if (problems.length) throw new PlanInputError(problems);
 
   const uri = model.libvirtUri;
@@ -233,11 +289,12 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
   const steps: Step[] = [
     step(
       virshWithXmlArgv(uri, xml, 'net-define', '--file'),
-      `define ${i.name} from VirtNet's XML (shown exactly with --verbose)`,
+      `define ${i.name} from VirtNet's XML (shown in full)`,
       virshArgv(uri, 'net-undefine', '--network', i.name),
       {
         kind: 'libvirt',
         display: fitDisplay(`virsh net-define ${i.name} (${i.forward}${bridgeName ? ` on ${bridgeName}` : ''}${i.address ? ` ${i.address}` : ''})`),
+        document: { label: 'The definition, exactly as VirtNet writes it', text: xml },
       },
     ),
     step(
