@@ -146,7 +146,8 @@ cat >"$INIT/etc/channel.sh" <<'EOF'
 stty -echo
 while read -r id cmd; do
   echo "virtnet-guest: run $id"
-  eval "$cmd" </dev/null 2>&1
+  # A subshell, so that an `exit` in a command ends that command only.
+  (eval "$cmd") </dev/null 2>&1
   echo "virtnet-guest: run $id exit $?"
 done
 EOF
