@@ -32,6 +32,13 @@ const builds = [
     format: 'iife',
     target: 'chrome120',
   },
+  {
+    entryPoints: ['src/webview/forms/network.ts'],
+    outfile: 'dist/webview/networkForm.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+  },
 ];
 
 async function main() {

@@ -11,6 +11,7 @@ import { registerFormOpener } from './flow/forms';
 import { adoptInFlight } from './flow/inFlight';
 import { afterRead } from './flow/notices';
 import { openBridgeForm, registerFormRestore } from './forms/bridge/form';
+import { openNetworkForm, registerNetworkFormRestore } from './forms/network/form';
 import { HostRegistry } from './hosts/registry';
 import type { HostSession } from './hosts/session';
 import { SECTION, readSettings } from './hosts/settings';
@@ -56,9 +57,10 @@ export function activate(context: vscode.ExtensionContext): VirtNetApi {
     },
   };
   registerFormOpener('bridge', openBridgeForm);
+  registerFormOpener('network', (c, session) => openNetworkForm(c, session));
   // Plans an earlier window (before a reload) left running: ask their hosts how they ended.
   void adoptInFlight(ctx, registry);
-  context.subscriptions.push(...registerCommandTable(ctx, commandTable()), registerFormRestore(ctx));
+  context.subscriptions.push(...registerCommandTable(ctx, commandTable()), registerFormRestore(ctx), registerNetworkFormRestore(ctx));
   // After each read: the outcome of any plan nobody saw end (a reload, a dropped connection).
   context.subscriptions.push(registry.onDidChangeHost((session) => session.state.kind === 'ready' && afterRead(ctx, session)));
 

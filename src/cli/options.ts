@@ -3,6 +3,7 @@
  * usage line and the parsing of its values by argument kind. A subcommand accepts its own options
  * only and refuses any other by name.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AREAS, CATALOG, type ArgKind, type ArgSpec, type Args, type ArgValue, type Operation } from '../core/ops/catalog/index';
 import { UsageError } from './common';
@@ -37,7 +38,7 @@ function valueHint(a: ArgSpec): string {
   return a.placeholder ?? `<${a.name}>`;
 }
 
-const isSwitch = (k: ArgKind) => k === 'flag' || k === 'force';
+const isSwitch = (k: ArgKind) => k === 'flag' || k === 'force' || k === 'restart';
 
 /** `bridge create <name> [--stp on|off] [--forward-delay <seconds>] [--port <ifname>]...` */
 export function usageLine(op: Operation): string {
@@ -85,6 +86,13 @@ function valueOf(op: Operation, a: ArgSpec, raw: string): ArgValue {
       if (raw === 'default') return 0;
       if (!/^\d+$/.test(raw)) throw new UsageError(`--${optionName(a.name)} takes a whole number or "default", not "${raw}"`);
       return Number(raw);
+    case 'definition':
+      // The option names a file here; the operation gets its text (`-`: standard input).
+      try {
+        return readFileSync(raw === '-' ? 0 : raw, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--${optionName(a.name)}: cannot read ${raw === '-' ? 'standard input' : raw}: ${(e as Error).message}`);
+      }
     case 'linkState':
       if (raw !== 'up' && raw !== 'down') throw new UsageError(`--${optionName(a.name)} takes "up" or "down", not "${raw}": virtnet ${usageLine(op)}`);
       return raw;

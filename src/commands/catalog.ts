@@ -24,12 +24,6 @@ export async function runOpCommand(ctx: CommandContext, op: Operation, command: 
   const session = await resolveHost(ctx, target, `${plainTitle(command)}: on which host?`, (s) => s.state.kind !== 'error' || s.model !== undefined);
   const node = target instanceof VirtNetNode ? target : undefined;
   const supplied = node?.argValues() ?? {};
-  if (command.form) {
-    const preset: Record<string, string> = {};
-    if (supplied.uplinkNic) preset.nic = supplied.uplinkNic;
-    else if (typeof rest[0] === 'string') preset.nic = rest[0];
-    return formOpener(command.form.id)(ctx, session, command.form.mode, preset);
-  }
   const model = await currentModel(ctx, session);
   const args: Record<string, ArgValue | undefined> = { ...(command.preset ?? {}) };
   // Arguments settled by someone: the preset, the node, the caller. Only the others are asked.
@@ -53,6 +47,12 @@ export async function runOpCommand(ctx: CommandContext, op: Operation, command: 
     rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) && !(rest[0] instanceof VirtNetNode)
       ? (rest[0] as Record<string, unknown>)
       : undefined;
+  if (command.form && !named) {
+    const preset: Record<string, string> = {};
+    if (supplied.uplinkNic) preset.nic = supplied.uplinkNic;
+    else if (typeof rest[0] === 'string') preset.nic = rest[0];
+    return formOpener(command.form.id)(ctx, session, command.form.mode, preset);
+  }
   if (named) {
     for (const spec of op.args) if (spec.name in named) set(spec.name, named[spec.name]);
   } else {

@@ -4,10 +4,10 @@
  * the host's current model. Input is checked live with the core's own validators.
  */
 import * as vscode from 'vscode';
-import { freeInterfaces, linkFacts, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
+import { bridgeFacts, freeInterfaces, linkFacts, networkUsers, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue, Operation } from '../core/ops/catalog/types';
-import type { ForwardMode } from '../core/ops/libvirt/networkCreate';
+import { FORWARD_MODE_HELP, networkDevCandidates, type ForwardMode } from '../core/ops/libvirt/networkCreate';
 import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../core/validate';
 import { Cancelled } from './context';
 
@@ -24,10 +24,6 @@ async function input(title: string, prompt: string, placeHolder: string, validat
   const v = await vscode.window.showInputBox({ title, prompt, placeHolder, validateInput: (t) => validate(t.trim()) ?? undefined });
   if (v === undefined) throw new Cancelled();
   return v.trim();
-}
-
-function bridgeFacts(b: HostModel['bridges'][number]): string {
-  return [b.up ? 'up' : 'down', b.stp ? 'STP on' : 'STP off', `${b.ports.length} ports`, ...b.addresses].join(' · ');
 }
 
 /** Asks for `spec` (the other arguments so far in `args`); `title` names the command. */
@@ -231,16 +227,7 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         (v) => checkNewName(v, 'network name', false) ?? (model.networks.some((n) => n.name === v) ? `a network named "${v}" already exists` : null),
       );
     case 'forwardMode': {
-      const modes: Array<[ForwardMode, string]> = [
-        ['nat', "NAT behind the host's uplink (libvirt's default network is one)"],
-        ['isolated', 'guests reach each other and the host only'],
-        ['route', 'routed to the LAN (its router needs a route back)'],
-        ['open', 'routed, and libvirt adds no firewall rules'],
-        ['bridge', 'guests on an existing host bridge, in the LAN'],
-        ['private', 'macvtap on a host NIC; guests isolated from each other'],
-        ['vepa', 'macvtap on a host NIC; the switch hairpins'],
-        ['passthrough', 'macvtap: one guest takes the NIC'],
-      ];
+      const modes = Object.entries(FORWARD_MODE_HELP);
       return pick(
         modes.map(([m, d]) => ({ label: m, description: d, value: m })),
         title,
@@ -251,14 +238,10 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     case 'networkDev': {
       const mode = typeof args.forward === 'string' ? args.forward : '';
       if (mode === 'isolated' || mode === 'open') return undefined;
-      const candidates =
-        mode === 'bridge'
-          ? model.bridges.map((b) => ({ name: b.name, facts: bridgeFacts(b) }))
-          : uplinkCandidates(model).map((l) => ({ name: l.name, facts: linkFacts(l) }));
       const none = '(any uplink)';
       const items = [
         ...(mode === 'nat' ? [{ label: none, description: 'NAT through whichever interface routes outward', value: '' }] : []),
-        ...candidates.map((c) => ({ label: c.name, description: c.facts, value: c.name })),
+        ...networkDevCandidates(model, mode as ForwardMode).map((c) => ({ label: c.name, description: c.detail, value: c.name })),
       ];
       const v = await pick(
         items,
@@ -305,6 +288,38 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     }
     case 'flag':
       return undefined;
+    case 'definition': {
+      // The host's own definition in an editor; the user edits it there and says when.
+      const net = model.networks.find((n) => n.name === args.network);
+      if (!net?.inactiveXml) return undefined; // the planner says why there is none
+      const doc = await vscode.workspace.openTextDocument({ language: 'xml', content: net.inactiveXml });
+      await vscode.window.showTextDocument(doc, { preview: false });
+      const apply = 'Apply Edited Definition';
+      const choice = await vscode.window.showInformationMessage(
+        `${title}: edit the definition of ${net.name} on ${host} in the editor, then choose "${apply}". The plan, with the diff, shows before anything runs.`,
+        apply,
+      );
+      if (choice !== apply) throw new Cancelled();
+      return doc.getText();
+    }
+    case 'restart': {
+      const net = model.networks.find((n) => n.name === args.network);
+      if (!net?.active) return undefined;
+      const users = networkUsers(model, net);
+      return pick(
+        [
+          {
+            label: 'Restart it now',
+            description: users.length ? `${users.join(', ')} lose their link for a moment` : 'no running VM uses it',
+            value: true,
+          },
+          { label: 'Later', description: 'libvirt keeps running the old definition until the network restarts', value: false },
+        ],
+        title,
+        `${net.name} is running: apply the new definition now?`,
+        '',
+      );
+    }
     case 'force': {
       const reasons = op.insist?.(model, args) ?? [];
       if (reasons.length === 0) return undefined;
@@ -332,6 +347,7 @@ export function coerceArg(model: HostModel, spec: ArgSpec, v: unknown, args: Arg
     return model.links.find((l) => l.name === bridge)?.addresses ?? [];
   }
   if (spec.kind === 'force') return v === true || v === 'force';
+  if (spec.kind === 'restart') return v === true || v === 'restart';
   if (spec.kind === 'onOff' || spec.kind === 'flag') return v === true || v === 'on';
   if (spec.kind === 'seconds') return typeof v === 'number' ? v : Number(v);
   if (spec.kind === 'mtu') return typeof v === 'number' ? v : v === 'default' ? 0 : Number(v);

@@ -81,6 +81,7 @@ else
   }
   step "UI test of the tree" node --import tsx test/vscode/ui/tree.ui.ts
   step "UI test of the bridge form" node --import tsx test/vscode/ui/form.ui.ts
+  step "UI test of the Create Network form" node --import tsx test/vscode/ui/networkForm.ui.ts
   lab_down # the other checks need no lab host (the guard test brings up its own)
   step "UI test of the guard for this host under a remote window" node --import tsx test/vscode/ui/guard.ui.ts
   step "vsix check" bash test/vscode/vsix/check.sh

@@ -2,7 +2,7 @@
  * Questions asked of a host model in more than one place (pickers, forms, planners, persistence),
  * answered once here.
  */
-import type { Domain, DomainInterface, HostModel, Link, Network } from './types';
+import type { Bridge, Domain, DomainInterface, HostModel, Link, Network } from './types';
 
 /** Interfaces that may become a bridge port: not a bridge, not loopback, not already a port. */
 export function freeInterfaces(model: HostModel): Link[] {
@@ -15,6 +15,11 @@ export function uplinkCandidates(model: HostModel): Link[] {
 }
 
 /** Short facts of an interface for pickers: `physical · up · 10.0.0.2/24`. */
+/** A bridge's facts in one line, for pickers and forms. */
+export function bridgeFacts(b: Bridge): string {
+  return [b.up ? 'up' : 'down', b.stp ? 'STP on' : 'STP off', `${b.ports.length} ports`, ...b.addresses].join(' · ');
+}
+
 export function linkFacts(l: Link): string {
   return [l.portKind === 'other' ? (l.kind ?? 'interface') : l.portKind, l.up ? 'up' : 'down', ...l.addresses].join(' · ');
 }

@@ -12,13 +12,11 @@
  * Without VIRTNET_TEST_HOST it brings up and seeds its own lab host (vsc-form, index 41).
  * Prints one line per check and "N passed, N failed" last; exit 0 only when all passed.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { shJoin } from '../../../src/core/exec/quote';
-import type { Locator, Page } from 'playwright-core';
-import { REPO_ROOT, sleep } from '../server';
+import type { Page } from 'playwright-core';
+import { sleep } from '../server';
 import { Checks } from './checks';
-import { checker, OUT, ROWS, runCommand, visibleRows, waitRow, waitText, withLabWorkbench } from './workbench';
+import { checker, hostRun, OUT, ROWS, runCommand, visibleRows, waitRow, waitText, waitEnabled, withLabWorkbench } from './workbench';
 
 const BRIDGE = 'brui';
 const UPLINK_NIC = 'dmyup0';
@@ -27,14 +25,6 @@ const UPLINK_ADDR = '10.231.199.2/24';
 const DHCP_NIC = 'dmydh0';
 const DHCP_BRIDGE = 'brdh';
 const DHCP_ADDR = '10.231.198.2/24';
-
-/** Runs argv on the lab host over the test's own SSH (the truth, not the extension's view). */
-async function hostRun(dest: string, argv: string[]): Promise<string> {
-  const config = process.env.VIRTNET_TEST_SSH_CONFIG ?? path.join(REPO_ROOT, '.cache/lab/ssh_config');
-  const r = spawnSync('ssh', ['-F', config, dest, '--', shJoin(argv)], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} on ${dest} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 const checks = new Checks();
 
@@ -392,16 +382,6 @@ async function pickTheme(page: Page, theme: string): Promise<void> {
       throw new Error(`the theme picker does not offer "${theme}"`);
     });
   await page.keyboard.press('Enter');
-}
-
-async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const disabled = (await button.getAttribute('disabled')) !== null;
-    if (disabled !== enabled) return;
-    if (Date.now() > deadline) throw new Error(`Apply is still ${disabled ? 'disabled' : 'enabled'}`);
-    await sleep(200);
-  }
 }
 
 async function expandBridges(page: Page): Promise<void> {

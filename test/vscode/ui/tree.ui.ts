@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, sleep } from '../server';
 import { Checks } from './checks';
-import { checker, OUT, type Row, ROWS, VIEW, visibleRows, withLabWorkbench } from './workbench';
+import { checker, hoverText, OUT, type Row, ROWS, VIEW, visibleRows, withLabWorkbench } from './workbench';
 
 const README_SHOT = path.join(REPO_ROOT, 'media/screenshot-tree.png');
 const LEASE_IP = /^192\.168\.122\.\d{1,3}$/;
@@ -219,15 +219,6 @@ async function expand(page: Page, dest: string, labels: string[]): Promise<void>
 }
 
 /** Hovers `row` and returns the hover's text once it matches `want`. */
-async function hoverText(page: Page, row: Locator, want: RegExp): Promise<string> {
-  await row.locator('.label-name').hover();
-  const hover = page.locator('.workbench-hover-container, .monaco-hover').filter({ hasText: want }).first();
-  await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
-    throw new Error(`no tooltip matching ${want} appeared within 10 s of hovering`);
-  });
-  return (await hover.innerText()).replace(/\s+/g, ' ');
-}
-
 function collected(tooltip: string): string {
   const m = /collected:?\s*(.+?)(?: in \d+ ms| - |$)/.exec(tooltip);
   if (!m) throw new Error(`host tooltip has no "collected" line: ${JSON.stringify(tooltip)}`);

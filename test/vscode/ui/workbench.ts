@@ -3,10 +3,12 @@
  * their own), the VS Code server with VirtNet loaded and pointed at it, Chromium on the
  * workbench; everything stopped by pid afterwards, whatever happened.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { shJoin } from '../../../src/core/exec/quote';
 import { labUp, type LabHost } from '../../lab/lab';
 import { REPO_ROOT, ensureServerInstalled, launchBrowser, sleep, startServer, stopServer, workbenchUrl, type LaunchedBrowser, type VsServer } from '../server';
 import type { Checks } from './checks';
@@ -135,6 +137,35 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     throw new Error(`the command palette does not offer "${title}"`);
   });
   await row.click();
+}
+
+/** Hovers `row`'s label until a tooltip matching `want` shows; its text, spaces folded. */
+export async function hoverText(page: Page, row: Locator, want: RegExp): Promise<string> {
+  await row.locator('.label-name').hover();
+  const hover = page.locator('.workbench-hover-container, .monaco-hover').filter({ hasText: want }).first();
+  await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+    throw new Error(`no tooltip matching ${want} appeared within 10 s of hovering`);
+  });
+  return (await hover.innerText()).replace(/\s+/g, ' ');
+}
+
+/** Runs argv on the lab host over the test's own SSH (the truth, not the extension's view). */
+export async function hostRun(dest: string, argv: string[]): Promise<string> {
+  const config = process.env.VIRTNET_TEST_SSH_CONFIG ?? path.join(REPO_ROOT, '.cache/lab/ssh_config');
+  const r = spawnSync('ssh', ['-F', config, dest, '--', shJoin(argv)], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} on ${dest} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Waits until the form's `button` (Apply) is enabled, or disabled. */
+export async function waitEnabled(button: Locator, enabled: boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const disabled = (await button.getAttribute('disabled')) !== null;
+    if (disabled !== enabled) return;
+    if (Date.now() > deadline) throw new Error(`Apply is still ${disabled ? 'disabled' : 'enabled'}`);
+    await sleep(200);
+  }
 }
 
 /** Waits until the text of `loc` matches `want`. */

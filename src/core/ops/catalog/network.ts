@@ -3,6 +3,7 @@ import { OWN_BRIDGE_MODES } from '../../model/queries';
 import { PlanInputError } from '../plan';
 import { FORWARD_MODES, parseDhcpHost, planNetworkCreate, type DhcpHostSpec, type ForwardMode } from '../libvirt/networkCreate';
 import { planNetworkEdit } from '../libvirt/networkEdit';
+import { planNetworkRedefine } from '../libvirt/networkRedefine';
 import {
   networkInUse,
   planDhcpHostAdd,
@@ -81,7 +82,14 @@ export const NETWORK_OPS: readonly Operation[] = [
       };
     },
     commands: [
-      { id: 'virtnet.network.create', title: 'Create Network...', icon: 'add', ask: ['name', 'forward', 'dev', 'address', 'dhcpRange'], targets: ['host'] },
+      {
+        id: 'virtnet.network.create',
+        title: 'Create Network...',
+        icon: 'add',
+        ask: ['name', 'forward', 'dev', 'address', 'dhcpRange'],
+        targets: ['host'],
+        form: { id: 'network', mode: 'create' },
+      },
     ],
   },
   {
@@ -218,5 +226,24 @@ export const NETWORK_OPS: readonly Operation[] = [
       { id: 'virtnet.network.setMtu', title: 'Set MTU...', icon: 'symbol-ruler', ask: ['network', 'mtu'], targets: ['network'] },
       { id: 'virtnet.network.setDnsDomain', title: 'Set DNS Domain...', icon: 'symbol-namespace', ask: ['network', 'dnsDomain'], targets: ['network'] },
     ],
+  },
+  {
+    id: 'network.redefine',
+    area: 'network',
+    cli: 'redefine',
+    summary: "Replace a libvirt network's definition with an edited one (the preview shows the diff); --restart applies it now",
+    args: [
+      { name: 'network', kind: 'network', positional: true, placeholder: '<network>', description: 'the libvirt network' },
+      {
+        name: 'file',
+        kind: 'definition',
+        required: true,
+        placeholder: '<file>|-',
+        description: 'the new definition (XML), e.g. edited from virsh net-dumpxml --inactive',
+      },
+      { name: 'restart', kind: 'restart', description: 'restart the running network now (its VMs lose their link for a moment)' },
+    ],
+    plan: (model, a) => ({ plan: planNetworkRedefine(model, { network: arg.str(a, 'network'), xml: arg.str(a, 'file'), restart: arg.bool(a, 'restart') }) }),
+    commands: [{ id: 'virtnet.network.redefine', title: 'Edit Definition...', icon: 'edit', ask: ['network', 'file', 'restart'], targets: ['network'] }],
   },
 ];

@@ -69,7 +69,11 @@ export type ArgKind =
   /** The MAC of one of the network's static DHCP hosts. */
   | 'staticHost'
   /** One of the network's DHCP ranges, `START-END`. */
-  | 'networkRange';
+  | 'networkRange'
+  /** A whole libvirt definition (XML): the CLI reads it from a file, VS Code from an editor. */
+  | 'definition'
+  /** Restart a running network now so a new definition takes effect (--restart). */
+  | 'restart';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;
@@ -115,8 +119,11 @@ export interface OpCommand {
   ask: readonly string[];
   /** What a tree node must supply for this command to be offered on it (one of these). */
   targets: readonly TargetKind[];
-  /** Opens this form (with `formMode`) instead of asking argument by argument. */
-  form?: { id: 'bridge'; mode: string };
+  /**
+   * Opens this form (in `mode`) instead of asking argument by argument; a caller that passes the
+   * named arguments (a script, a test) runs the operation without it.
+   */
+  form?: { id: 'bridge' | 'network'; mode: string };
 }
 
 export interface Operation {

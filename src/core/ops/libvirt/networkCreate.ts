@@ -7,8 +7,8 @@
  * a range outside the subnet or holding the host's own address, static hosts outside it or
  * repeated, a bridge name in use, a macvtap source that carries the session.
  */
-import { OWN_BRIDGE_MODES } from '../../model/queries';
-import type { DhcpRange, HostModel } from '../../model/types';
+import { OWN_BRIDGE_MODES, bridgeFacts, linkFacts, ownBridgeOf, uplinkCandidates } from '../../model/queries';
+import type { DhcpRange, HostModel, Network } from '../../model/types';
 import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkIpv4, checkIpv6, checkMac, checkMtu, checkNewName, inSubnet, ipOrder } from '../../validate';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
@@ -16,7 +16,18 @@ import { escapeAttr } from './xmlEdit';
 
 export const FORWARD_MODES = ['nat', 'route', 'open', 'isolated', 'bridge', 'private', 'vepa', 'passthrough'] as const;
 export type ForwardMode = (typeof FORWARD_MODES)[number];
-/** Modes in which libvirt runs a bridge (and dnsmasq) of its own. */
+/** What each mode means for the guests, in a line (pickers, the form). */
+export const FORWARD_MODE_HELP: Readonly<Record<ForwardMode, string>> = {
+  nat: "NAT behind the host's uplink (libvirt's default network is one)",
+  isolated: 'guests reach each other and the host only',
+  route: 'routed to the LAN (its router needs a route back)',
+  open: 'routed, and libvirt adds no firewall rules',
+  bridge: 'guests on an existing host bridge, in the LAN',
+  private: 'macvtap on a host NIC; guests isolated from each other',
+  vepa: 'macvtap on a host NIC; the switch hairpins',
+  passthrough: 'macvtap: one guest takes the NIC',
+};
+/** Modes on macvtap over a host NIC. */
 const MACVTAP: readonly ForwardMode[] = ['private', 'vepa', 'passthrough'];
 
 export interface DhcpHostSpec {
@@ -86,18 +97,50 @@ export function subnetsOverlap(a: string, b: string): boolean {
   return !!aa && !!ba && (inSubnet(aa, b) || inSubnet(ba, a));
 }
 
+/**
+ * What a network of `mode` can forward through, with each one's facts: a host bridge (bridge),
+ * else a free interface that is not a tap (an uplink, or the NIC under macvtap).
+ */
+export function networkDevCandidates(model: HostModel, mode: ForwardMode): { name: string; detail: string }[] {
+  if (mode === 'isolated' || mode === 'open') return [];
+  if (mode === 'bridge') return model.bridges.filter((b) => !libvirtOwner(model, b.name)).map((b) => ({ name: b.name, detail: bridgeFacts(b) }));
+  return uplinkCandidates(model).map((l) => ({ name: l.name, detail: linkFacts(l) }));
+}
+
+/** The libvirt network whose own bridge `bridge` is, if any. */
+function libvirtOwner(model: HostModel, bridge: string): string | undefined {
+  return model.networks.find((n) => ownBridgeOf(n) === bridge)?.name;
+}
+
 /** The first `virbrN` no interface and no libvirt network uses. */
 export function freeBridgeName(model: HostModel): string {
   const used = new Set([...model.links.map((l) => l.name), ...model.networks.map((n) => n.bridge).filter((b): b is string => b !== null)]);
   for (let i = 0; ; i++) if (!used.has(`virbr${i}`)) return `virbr${i}`;
 }
 
-/** Every subnet the host or its networks hold, with who holds it (for the overlap message). */
-function subnetsInUse(model: HostModel): { cidr: string; by: string }[] {
+/** The first 192.168.N.1/24 (N from 100) that nothing on the host uses: a suggestion, not a rule. */
+export function freeSubnet(model: HostModel): string {
+  const inUse = subnetsInUse(model);
+  for (let n = 100; n < 255; n++) {
+    const cidr = `192.168.${n}.1/24`;
+    if (!inUse.some((u) => !u.cidr.includes(':') && subnetsOverlap(cidr, u.cidr))) return cidr;
+  }
+  return '192.168.100.1/24';
+}
+
+/**
+ * Every subnet the host or its networks hold, with who holds it (for the overlap message);
+ * `except` leaves out one network and its own bridge (the one being redefined).
+ */
+export function subnetsInUse(model: HostModel, except?: Network): { cidr: string; by: string }[] {
   const out: { cidr: string; by: string }[] = [];
-  for (const l of model.links) for (const a of l.addresses) out.push({ cidr: a, by: `interface ${l.name}` });
-  for (const r of model.routes) if (r.dst !== 'default' && r.dst.includes('/')) out.push({ cidr: r.dst, by: `a route via ${r.dev ?? r.gateway ?? '?'}` });
-  for (const n of model.networks) for (const ip of n.ips) out.push({ cidr: `${ip.address}/${ip.prefix}`, by: `libvirt network ${n.name}` });
+  const own = except ? ownBridgeOf(except) : null;
+  for (const l of model.links) if (l.name !== own) for (const a of l.addresses) out.push({ cidr: a, by: `interface ${l.name}` });
+  for (const r of model.routes)
+    if (r.dst !== 'default' && r.dst.includes('/') && (own === null || r.dev !== own))
+      out.push({ cidr: r.dst, by: `a route via ${r.dev ?? r.gateway ?? '?'}` });
+  for (const n of model.networks)
+    if (n.name !== except?.name) for (const ip of n.ips) out.push({ cidr: `${ip.address}/${ip.prefix}`, by: `libvirt network ${n.name}` });
   return out;
 }
 
@@ -167,6 +210,8 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
   if (i.forward === 'open' && i.dev) problems.push('an open network takes no device: libvirt adds no rules for it and forbids dev');
   if (i.forward === 'bridge' && !i.dev) problems.push('a bridge network needs the host bridge it uses (--dev br0)');
   if (i.forward === 'bridge' && i.dev && !model.bridges.some((b) => b.name === i.dev)) problems.push(`${i.dev} is not a Linux bridge`);
+  const owner = i.forward === 'bridge' && i.dev ? libvirtOwner(model, i.dev) : undefined;
+  if (owner) problems.push(`${i.dev} is the bridge libvirt made for network ${owner} (it goes when ${owner} stops): put the guests on ${owner} instead`);
   if (MACVTAP.includes(i.forward) && !i.dev) problems.push(`a ${i.forward} (macvtap) network needs the host NIC it sits on (--dev eno1)`);
   if (MACVTAP.includes(i.forward) && i.dev && model.connection?.dev === i.dev) {
     problems.push(

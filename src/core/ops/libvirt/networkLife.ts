@@ -20,18 +20,23 @@ export function networkInUse(model: HostModel, name: string): string[] {
   return users.length ? [`the running VMs ${users.join(', ')} (their NICs lose the network until it starts again)`] : [];
 }
 
-/** The taps of running VMs' NICs on `net` that exist on the host and sit on no bridge. */
-export function orphanTaps(model: HostModel, net: Network): { tap: string; vm: string }[] {
-  const out: { tap: string; vm: string }[] = [];
+/** The taps of running (or paused) VMs' NICs on `net` that exist on the host, with their masters. */
+export function vmTapsOn(model: HostModel, net: Network): { tap: string; vm: string; master: string | null }[] {
+  const out: { tap: string; vm: string; master: string | null }[] = [];
   for (const d of model.domains) {
     if (d.state !== 'running' && d.state !== 'paused') continue;
     for (const i of d.interfaces) {
       if (i.type !== 'network' || i.source !== net.name || !i.target) continue;
       const link = model.links.find((l) => l.name === i.target);
-      if (link && link.master === null) out.push({ tap: i.target, vm: d.name });
+      if (link) out.push({ tap: i.target, vm: d.name, master: link.master });
     }
   }
   return out;
+}
+
+/** Those taps that sit on no bridge (after a network restart libvirt leaves them so). */
+export function orphanTaps(model: HostModel, net: Network): { tap: string; vm: string }[] {
+  return vmTapsOn(model, net).filter((t) => t.master === null);
 }
 
 export function planNetworkStart(model: HostModel, name: string): Plan {

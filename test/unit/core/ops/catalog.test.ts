@@ -46,6 +46,8 @@ const roomy: HostModel = {
 const defaultXml = seed.networks.find((n) => n.name === 'default')!.inactiveXml!;
 const c7Xml = seed.domains.find((d) => d.name === 'c7')!.inactiveXml!;
 const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.indexOf('</interface>') + '</interface>'.length);
+/** default's definition on another subnet (its address and range). */
+const movedDefault = defaultXml.replaceAll('192.168.122.', '192.168.123.');
 const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
 const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...args];
 /** `net-update` of the running, persistent default network: live and in its definition. */
@@ -187,6 +189,31 @@ const CASES: Record<string, Case[]> = {
       model: seed,
       args: { network: 'default', dnsDomain: 'lab.test' },
       argv: [withXml(defaultXml.replace(/(<mac [^\n]*\/>\n)/, "$1  <domain name='lab.test'/>\n"), 'net-define', '--file')],
+      undo: [withXml(defaultXml, 'net-define', '--file')],
+    },
+  ],
+  'network.redefine': [
+    {
+      // default moved to 192.168.123.0/24 and restarted: c7's tap goes back on virbr0.
+      model: seed,
+      args: { network: 'default', file: movedDefault, restart: true },
+      argv: [
+        virsh('net-destroy', '--network', 'default'),
+        withXml(movedDefault, 'net-define', '--file'),
+        virsh('net-start', '--network', 'default'),
+        ['ip', 'link', 'set', 'dev', 'vnet1', 'master', 'virbr0'],
+      ],
+      undo: [
+        virsh('net-start', '--network', 'default'),
+        withXml(defaultXml, 'net-define', '--file'),
+        virsh('net-destroy', '--network', 'default'),
+        ['ip', 'link', 'set', 'dev', 'vnet1', 'nomaster'],
+      ],
+    },
+    {
+      model: seed,
+      args: { network: 'default', file: movedDefault },
+      argv: [withXml(movedDefault, 'net-define', '--file')],
       undo: [withXml(defaultXml, 'net-define', '--file')],
     },
   ],

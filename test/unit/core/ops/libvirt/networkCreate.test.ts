@@ -240,6 +240,11 @@ test("modes without a bridge of libvirt's refuse what only such a bridge has", (
     mac.some((p) => /needs the host NIC/.test(p)),
     mac.join('\n'),
   );
+  const virbr0 = refused(seed, { name: 'b4', forward: 'bridge', dev: 'virbr0' });
+  assert.ok(
+    virbr0.some((p) => /virbr0 is the bridge libvirt made for network default/.test(p)),
+    virbr0.join('\n'),
+  );
   const notBridge = refused(seed, { name: 'b3', forward: 'bridge', dev: 'vnet0' });
   assert.ok(
     notBridge.some((p) => /vnet0 is not a Linux bridge/.test(p)),
