@@ -13,7 +13,7 @@ import { runApplyFile } from './applyFile';
 import { reportClaimed, runChange } from './change';
 import { stderrLog, UsageError } from './common';
 import { runJournal } from './journal';
-import { changeOptionsUsage, changesUsage } from './options';
+import { changeOptionsUsage, changesUsage, operationHelp } from './options';
 import { askPasswordOnTty } from './password';
 import { renderInventory } from './render';
 
@@ -115,6 +115,10 @@ export async function main(argv: string[]): Promise<number> {
         const [word, ...args] = rest;
         const op = operationForCli(command, word ?? '');
         if (!op) throw new UsageError(`unknown command "${`${command} ${word ?? ''}`.trim()}"`);
+        if (args.includes('--help') || args.includes('-h')) {
+          process.stdout.write(operationHelp(op));
+          return 0;
+        }
         return await runChange(op, args);
       }
     }

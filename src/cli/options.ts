@@ -54,6 +54,15 @@ export function usageLine(op: Operation): string {
   return parts.join(' ');
 }
 
+/** `virtnet <area> <word> --help`: the usage line, the summary, each argument, the common options. */
+export function operationHelp(op: Operation): string {
+  const rows = op.args.map((a) => {
+    const name = a.positional ? valueHint(a) : `--${optionName(a.name)}${isSwitch(a.kind) ? '' : ` ${valueHint(a)}`}`;
+    return `  ${name.padEnd(24)} ${a.description}`;
+  });
+  return `virtnet ${usageLine(op)}\n\n${op.summary}.\n\n${rows.join('\n')}\n\nEvery change also takes:\n${changeOptionsUsage()}\n`;
+}
+
 export function changesUsage(): string {
   const lines: string[] = [];
   for (const area of AREAS) {

@@ -1,4 +1,5 @@
 /** The CLI's readable text: a host model as a tree, a plan as its steps. No colours, stable order. */
+import { prefixLines } from '../core/lines';
 import { shJoin } from '../core/exec/quote';
 import { hostdevRows, networkRows, nicRows } from '../core/model/libvirtText';
 import type { HostModel } from '../core/model/types';
@@ -76,14 +77,6 @@ export function renderInventory(m: HostModel): string {
   return `${out.join('\n')}\n`;
 }
 
-/** A document's lines, each behind `prefix`, without its final newline's empty line. */
-function quoted(text: string, prefix: string): string[] {
-  return text
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((l) => `${prefix}${l}`);
-}
-
 /**
  * A plan for the terminal: each step's short form, and with `verbose` its exact command (quoted
  * as the host's shell receives it) and undo; the warnings; every file and document exactly as
@@ -97,7 +90,7 @@ export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], remov
     const mark = s.touchesConnection ? '  [connection path]' : '';
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.display}${mark}`);
     // A document the step hands over (libvirt XML) is part of the preview, whole.
-    if (s.document) lines.push(`      ${s.document.label}:`, ...quoted(s.document.text, '      | '));
+    if (s.document) lines.push(`      ${s.document.label}:`, ...prefixLines(s.document.text, '      | '));
     if (verbose) {
       lines.push(`      why: ${s.why}`, `      $ ${shJoin(s.argv)}`);
       if (s.undo) lines.push(`      undo: ${shJoin(s.undo)}`);
@@ -106,7 +99,7 @@ export function renderPlan(plan: Plan, files: readonly PersistFile[] = [], remov
   for (const w of plan.warnings) lines.push(`  warning: ${w}`);
   // The preview shows every file exactly as it will be written.
   for (const f of files) {
-    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...quoted(f.contents, '    | '));
+    lines.push(`  file ${f.path} (mode ${f.mode}):`, ...prefixLines(f.contents, '    | '));
   }
   for (const r of removes) lines.push(`  file ${r} is removed (backed up first)`);
   if (!verbose) lines.push('  (--verbose shows each exact command and its undo; --script the whole script)');

@@ -4,6 +4,7 @@
  * walks away. Plans on the connection's path get the guard choice.
  */
 import * as vscode from 'vscode';
+import { prefixLines } from '../core/lines';
 import { shJoin } from '../core/exec/quote';
 import { planToScript, touchesConnection, type Plan } from '../core/ops/plan';
 import type { PersistFile } from '../core/ops/persist/index';
@@ -27,24 +28,19 @@ export interface PlanFiles {
 /**
  * The plan as the modal's detail text: numbered steps in their short form (`$ command` when the
  * short form is the exact command; the scripts behind the others are one click away, Show Exact
- * Commands or Copy as Script), every file it writes with its exact contents, every file it
- * removes, then the warnings.
+ * Commands or Copy as Script) with the documents they hand over, every file it writes with its
+ * exact contents, every file it removes, then the warnings.
  */
 export function planDetail(plan: Plan, saved: PlanFiles = {}): string {
   const lines: string[] = [];
   plan.steps.forEach((s, i) => {
     const exact = s.display === shJoin(s.argv);
     lines.push(`${i + 1}. ${s.why}${s.touchesConnection ? "  [on the connection's path]" : ''}`, exact ? `    $ ${s.display}` : `    ▹ ${s.display}`);
+    // The document the step hands over (a network's XML, a definition's diff), whole.
+    if (s.document) lines.push(`    ${s.document.label}:`, ...prefixLines(s.document.text, '      '));
   });
   for (const f of saved.files ?? []) {
-    lines.push(
-      '',
-      `▸ ${f.path} (mode ${f.mode}), written exactly as:`,
-      ...f.contents
-        .replace(/\n$/, '')
-        .split('\n')
-        .map((l) => `    ${l}`),
-    );
+    lines.push('', `▸ ${f.path} (mode ${f.mode}), written exactly as:`, ...prefixLines(f.contents, '    '));
   }
   for (const r of saved.removes ?? []) lines.push('', `▸ ${r} is removed (backed up first)`);
   if (plan.warnings.length) lines.push('');

@@ -235,3 +235,35 @@ test("stopping default under a running guest needs --force; starting it again pu
   const ping = await host.exec(['sh', '-c', `for i in $(seq 20); do busybox ping -c 1 -W 1 ${ip} >/dev/null && exit 0; sleep 1; done; exit 1`]);
   assert.equal(ping.code, 0, `the host reaches c7 at ${ip} again`);
 });
+
+test('redefine default with a DNS domain and --restart under a running guest: the diff previewed, the tap back on virbr0, then back again', opts, async () => {
+  const old = await sh('virsh net-dumpxml --inactive default');
+  const edited = old.replace(/(\n\s*<mac [^\n]*\/>\n)/, "$1  <domain name='redef.test'/>\n");
+  assert.notEqual(edited, old, 'the test inserted a line');
+  const file = join(dir, 'default-redef.xml');
+  writeFileSync(file, edited);
+  // A new name is a new network: refused, nothing runs.
+  const renamed = join(dir, 'renamed.xml');
+  writeFileSync(renamed, edited.replace('<name>default</name>', '<name>other</name>'));
+  const refused = await cli('network', 'redefine', 'default', '--file', renamed);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /named "other", not default: a new name is a new network/);
+
+  const dry = await onLab(host)('network', 'redefine', 'default', '--file', file, '--restart', '--dry-run');
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /\+ {3}<domain name='redef\.test'\/>/, 'the preview shows the added line as a diff');
+  assert.match(dry.stdout, /restarting default takes the links of c7 down/);
+  const tap = (await sh('virsh domiflist c7 | awk \'$3 == "default" { print $1 }\'')).trim();
+  const r = await cli('network', 'redefine', 'default', '--file', file, '--restart');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned|reads back differently/);
+  assert.equal(await sh('virsh net-dumpxml --inactive default'), edited, 'libvirt holds the new definition as written');
+  // Running on it now: dnsmasq serves the domain, and c7's tap is back on the new virbr0.
+  assert.match(await sh('cat /var/lib/libvirt/dnsmasq/default.conf'), /^domain=redef\.test$/m);
+  assert.match(await sh(`ip -o link show dev ${tap}`), /master virbr0/);
+  writeFileSync(file, old);
+  const back = await cli('network', 'redefine', 'default', '--file', file, '--restart');
+  assert.equal(back.code, 0, `${back.stdout}\n${back.stderr}`);
+  assert.equal(await sh('virsh net-dumpxml --inactive default'), old);
+  assert.match(await sh(`ip -o link show dev ${tap}`), /master virbr0/);
+});

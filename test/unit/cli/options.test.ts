@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOG, operationForCli } from '../../../src/core/ops/catalog/index';
 import { UsageError } from '../../../src/cli/common';
-import { changesUsage, parseChange, usageLine } from '../../../src/cli/options';
+import { changesUsage, operationHelp, parseChange, usageLine } from '../../../src/cli/options';
 
 const op = (area: string, word: string) => operationForCli(area, word)!;
 
@@ -43,4 +43,12 @@ test('an option of another subcommand is refused by name; bad values and counts 
   refused(op('bridge', 'create'), ['br10', '--forward-delay', 'soon'], /number of seconds/);
   refused(op('bridge', 'stp'), ['br9'], /usage: virtnet bridge stp <bridge> on\|off/);
   refused(op('bridge', 'uplink'), ['enp3s1', '--dhcp'], /--bridge is required/);
+});
+
+test('`virtnet <area> <word> --help` lists every argument of the operation with its description', () => {
+  for (const op of CATALOG) {
+    const help = operationHelp(op);
+    assert.ok(help.startsWith(`virtnet ${usageLine(op)}\n`), op.id);
+    for (const a of op.args) assert.ok(help.includes(a.description), `${op.id}: ${a.name}`);
+  }
 });

@@ -9,7 +9,7 @@
 import { parseNetworkXml } from '../../collect/parse-network';
 import { networkUsers, ownBridgeOf } from '../../model/queries';
 import type { HostModel } from '../../model/types';
-import { unifiedDiff } from '../../lineDiff';
+import { unifiedDiff } from '../../lines';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { subnetsInUse, subnetsOverlap } from './networkCreate';
 import { vmTapsOn } from './networkLife';

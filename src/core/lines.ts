@@ -1,4 +1,16 @@
 /**
+ * Text as lines, for previews: a document indented under its step, and a line diff of two texts.
+ */
+
+/** `text`'s lines, each behind `prefix`, without the empty line after a final newline. */
+export function prefixLines(text: string, prefix: string): string[] {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${prefix}${l}`);
+}
+
+/**
  * A line diff of two texts (a definition before and after an edit), unified, with `context`
  * lines around each change: what a preview shows so the user sees exactly what changes. The
  * longest common subsequence of lines is exact; definitions are a few hundred lines at most.
@@ -18,8 +30,8 @@ export function unifiedDiff(before: string, after: string, context = 2): string 
       ops.push({ op: ' ', line: a[i]! });
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ op: '+', line: b[j++]! });
-    else ops.push({ op: '-', line: a[i++]! });
+    } else if (i < a.length && (j === b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ op: '-', line: a[i++]! });
+    else ops.push({ op: '+', line: b[j++]! });
   }
   // Keep changed lines and `context` unchanged ones either side; mark what is left out.
   const keep = ops.map((o, k) => o.op !== ' ' || ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.op !== ' '));
