@@ -6,7 +6,8 @@
  * isolated one: the device is not asked for) and Delete Network on its node, each through the
  * real flow (modal answered by the WindowStub seam); the tree and its tooltips show the new
  * facts; the host's own virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
- * default's MTU are changed, and all are put back; suiteiso is made and deleted.
+ * default's MTU and DNS domain (Edit Definition..., in an editor) are changed, and all are put back;
+ * suiteiso is made and deleted.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import * as vscode from 'vscode';
 import type { VirtNetApi } from '../../../src/extension';
 import { SshExecutor } from '../../../src/core/exec/ssh';
 import { LAB_HOST, LAB_SSH_CONFIG, TreeWalker, api, description, label, setSetting } from './helpers';
-import { runAnswered } from './window';
+import { runAnswered, WindowStub } from './window';
 
 suite('libvirt edits from the tree: lab host', function () {
   this.timeout(120_000);
@@ -137,5 +138,51 @@ suite('libvirt edits from the tree: lab host', function () {
     r = await run('virtnet.network.setMtu', net.node, 'default');
     assert.equal(r?.kind, 'applied', r?.message);
     assert.doesNotMatch(await virsh('net-dumpxml', '--inactive', 'default'), /<mtu/);
+  });
+
+  test('Edit Definition... on the network node: its definition in an editor, edited there, the diff in the modal; "Later" leaves it pending', async () => {
+    const tree = new TreeWalker(a);
+    const net = await tree.child((await tree.child((await tree.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
+    const old = await virsh('net-dumpxml', '--inactive', 'default');
+    const added = "  <domain name='suite.test'/>";
+    // The seam answers the notification after editing the document it opened, as a user would;
+    // the restart question (default runs) is answered "Later".
+    const w = vscode.window as unknown as { showQuickPick: unknown };
+    const savedPick = w.showQuickPick;
+    w.showQuickPick = async (items: Thenable<vscode.QuickPickItem[]> | vscode.QuickPickItem[]) => (await items).find((i) => i.label === 'Later');
+    let seen = '';
+    const stub = new WindowStub((shown) => {
+      if (shown.items.includes('Apply Edited Definition')) {
+        const editor = vscode.window.visibleTextEditors.find((e) => e.document.isUntitled && e.document.getText().includes('<name>default</name>'));
+        seen = editor ? editor.document.getText() : `no editor (${vscode.window.visibleTextEditors.length} visible)`;
+        if (!editor || seen.trim() !== old.trim()) return undefined; // fails below, saying what it saw
+        const text = editor.document.getText();
+        const at = editor.document.positionAt(text.indexOf('\n', text.indexOf('<mac ')) + 1);
+        return editor.edit((b) => b.insert(at, `${added}\n`)).then(() => 'Apply Edited Definition') as unknown as string;
+      }
+      return shown.modal && shown.items.includes('Apply') ? 'Apply' : undefined;
+    });
+    let r;
+    try {
+      r = (await vscode.commands.executeCommand('virtnet.network.redefine', net.node)) as { kind: string; message: string } | undefined;
+    } finally {
+      stub.restore();
+      w.showQuickPick = savedPick;
+    }
+    assert.equal(
+      r?.kind,
+      'applied',
+      `${r?.message}; shown: ${JSON.stringify(stub.shown)}; the editor held: ${JSON.stringify(seen)}; the host: ${JSON.stringify(old)}`,
+    );
+    const modal = stub.modals()[0];
+    assert.ok(modal?.detail.includes(`+ ${added}`), `the modal shows the diff: ${modal?.detail}`);
+    assert.match(modal?.detail ?? '', /keeps running it as it was until it restarts/);
+    assert.ok((await virsh('net-dumpxml', '--inactive', 'default')).includes(added), 'in the definition');
+    const after = await tree.child((await tree.child((await tree.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
+    assert.match(description(after.item), /edited: restart to apply/);
+    // Back as it was, from a script's named arguments (no editor).
+    r = await run('virtnet.network.redefine', H, { network: 'default', file: old, restart: false });
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.equal(await virsh('net-dumpxml', '--inactive', 'default'), old);
   });
 });
