@@ -1,0 +1,127 @@
+/**
+ * The script that makes the host's firewall hold exactly the forwards of the state file, and the
+ * libvirt hooks that run it. It is the only writer of VirtNet's rules: a plan changes the state
+ * file and runs it; the hooks run it again whenever libvirt has rebuilt its own rules or brought
+ * a guest or network up. With no forwards left it takes every rule, chain and table of VirtNet's
+ * away, so the firewall is as it was before the first forward.
+ *
+ * Where the rules go, so libvirt's reject of new inbound connections cannot shadow them:
+ * - iptables: VirtNet's own chains, jumped to first (FORWARD position 1, ahead of libvirt's
+ *   LIBVIRT_FWX/FWI/FWO jumps; nat PREROUTING and OUTPUT for local destinations);
+ * - nftables: the DNAT in VirtNet's own table (`ip virtnet`), the accept inside libvirt's own
+ *   `ip libvirt_network` table, chain guest_input (an accept in another table cannot override
+ *   libvirt's reject there), first in that chain.
+ * The backend is the one libvirt uses now (its table or its chain exists). Hooks must not call
+ * libvirt (it would deadlock) and must not fail (a failing reconnect hook kills the guest): the
+ * script calls only iptables or nft, and the hooks always exit 0.
+ */
+import { FORWARDS_STATE } from './state';
+
+/** Where the plan installs the script (libvirt's state directory, beside the state file). */
+export const FORWARDS_SYNC = '/var/lib/libvirt/virtnet/forwards-sync';
+
+/** VirtNet's own hook files: beside the user's main hook scripts, never instead of them. */
+export const FORWARD_HOOKS = { qemu: '/etc/libvirt/hooks/qemu.d/virtnet-forwards', network: '/etc/libvirt/hooks/network.d/virtnet-forwards' } as const;
+
+/** The comment every rule carries, so the script finds its own and touches nothing else. */
+export const RULE_TAG = 'virtnet-forward';
+
+// A template: ${'{'} writes the shell's own "${", which a template would take for its own.
+export const SYNC_SCRIPT = String.raw`#!/bin/sh
+# Written by VirtNet: makes the firewall hold exactly the forwards in the state file.
+# Usage: forwards-sync [STATE]   (exit 0 always when run as a hook; errors go to stderr)
+state=$1
+[ -n "$state" ] || state=${FORWARDS_STATE}
+tag=${RULE_TAG}
+status=0
+fail() { echo "virtnet forwards: $*" >&2; status=1; }
+
+# The forwards as words: proto host-port guest-ip guest-port bridge host-address from-host vm mac.
+lines() { [ -f "$state" ] && grep -E '^(tcp|udp) ' "$state"; }
+
+backend=none
+if nft list table ip libvirt_network >/dev/null 2>&1; then backend=nftables
+elif iptables -w -S LIBVIRT_FWI >/dev/null 2>&1; then backend=iptables
+fi
+
+ipt() { iptables -w "$@"; }
+
+iptables_clear() {
+  while ipt -D FORWARD -j VIRTNET_FWD 2>/dev/null; do :; done
+  while ipt -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j VIRTNET_DNAT 2>/dev/null; do :; done
+  while ipt -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j VIRTNET_OUT 2>/dev/null; do :; done
+  for c in filter:VIRTNET_FWD nat:VIRTNET_DNAT nat:VIRTNET_OUT; do
+    ipt -t "$${'{'}c%%:*}" -F "$${'{'}c#*:}" 2>/dev/null && ipt -t "$${'{'}c%%:*}" -X "$${'{'}c#*:}"
+  done
+  return 0
+}
+
+iptables_apply() {
+  iptables_clear
+  [ -n "$(lines)" ] || return 0
+  ipt -N VIRTNET_FWD && ipt -t nat -N VIRTNET_DNAT && ipt -t nat -N VIRTNET_OUT || { fail "cannot make VirtNet's chains"; return; }
+  # A here-document, not a pipe: the loop runs in this shell, so fail() sets the status.
+  while read -r proto hp ip gp br addr fromhost vm mac; do
+    dst=; [ "$addr" = - ] || dst="-d $addr"
+    c="$tag:$vm:$mac"
+    ipt -t nat -A VIRTNET_DNAT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "DNAT $hp"
+    [ "$fromhost" = 1 ] && { ipt -t nat -A VIRTNET_OUT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "OUTPUT DNAT $hp"; }
+    ipt -A VIRTNET_FWD -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate NEW -m comment --comment "$c" -j ACCEPT || fail "accept $hp"
+  done <<EOF
+$(lines)
+EOF
+  # First, ahead of libvirt's own jumps (which it adds only where missing).
+  ipt -I FORWARD 1 -j VIRTNET_FWD && ipt -t nat -I PREROUTING 1 -m addrtype --dst-type LOCAL -j VIRTNET_DNAT &&
+    ipt -t nat -I OUTPUT 1 -m addrtype --dst-type LOCAL -j VIRTNET_OUT || fail "cannot jump to VirtNet's chains"
+}
+
+nft_clear() {
+  nft delete table ip virtnet 2>/dev/null
+  # Our accepts inside libvirt's table, by their comment.
+  nft -a list chain ip libvirt_network guest_input 2>/dev/null |
+    sed -n "s/.*comment \"$tag[^\"]*\".*# handle \([0-9][0-9]*\)$/\1/p" |
+    while read -r h; do nft delete rule ip libvirt_network guest_input handle "$h" || fail "cannot delete rule $h"; done
+  return 0
+}
+
+nft_apply() {
+  nft_clear
+  [ -n "$(lines)" ] || return 0
+  nft add table ip virtnet &&
+    nft add chain ip virtnet prerouting '{ type nat hook prerouting priority dstnat; policy accept; }' &&
+    nft add chain ip virtnet output '{ type nat hook output priority -100; policy accept; }' || { fail "cannot make table ip virtnet"; return; }
+  while read -r proto hp ip gp br addr fromhost vm mac; do
+    dst=; [ "$addr" = - ] || dst="ip daddr $addr"
+    c="\"$tag:$vm:$mac\""
+    nft add rule ip virtnet prerouting fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "DNAT $hp"
+    [ "$fromhost" = 1 ] && { nft add rule ip virtnet output fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "OUTPUT DNAT $hp"; }
+    nft insert rule ip libvirt_network guest_input oifname "$br" ip daddr "$ip" "$proto" dport "$gp" ct state new accept comment "$c" || fail "accept $hp"
+  done <<EOF
+$(lines)
+EOF
+}
+
+case $backend in
+  iptables) iptables_apply ;;
+  nftables) nft_apply ;;
+  # No libvirt network runs: nothing to attach to; the network hook runs this when one starts.
+  none) iptables_clear; nft delete table ip virtnet 2>/dev/null ;;
+esac
+exit $status
+`;
+
+/**
+ * A hook file: on the events after which libvirt's rules (or a guest's network) are new, run the
+ * sync script; never fail, never call libvirt. stdin (the XML) is not needed.
+ */
+export function hookScript(kind: keyof typeof FORWARD_HOOKS): string {
+  const events = kind === 'qemu' ? 'started|reconnect' : 'started|updated';
+  return [
+    '#!/bin/sh',
+    `# Written by VirtNet: re-applies its port forwards after libvirt ${kind === 'qemu' ? 'starts or reconnects a guest' : 'starts or updates a network'}.`,
+    '# Arguments: object operation sub-operation extra. It must not call libvirt, and must not fail.',
+    `case "$2" in ${events}) [ -x ${FORWARDS_SYNC} ] && ${FORWARDS_SYNC} </dev/null >/dev/null 2>&1 ;; esac`,
+    'exit 0',
+    '',
+  ].join('\n');
+}
