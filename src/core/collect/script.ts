@@ -12,6 +12,7 @@
  * Kept as a string (not a file) so the bundle, the CLI and the tests all carry the same text.
  * Written without `${...}` so the TypeScript template literal never interpolates.
  */
+import { FORWARDS_STATE } from '../ops/forward/state';
 import { JOURNAL_SCRIPT } from '../ops/journal';
 
 export const COLLECTOR_SCRIPT =
@@ -158,6 +159,12 @@ net_walk() {
 ` +
   JOURNAL_SCRIPT +
   String.raw`
+# VirtNet's port forwards (none until the first is added).
+forwards_read() {
+  [ -r ${FORWARDS_STATE} ] && cat ${FORWARDS_STATE}
+  return 0
+}
+
 qemu_nic_models() {
   local q= c
   for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -250,6 +257,9 @@ collect_all() {
   if have lspci; then sec lspci lspci -mm -D; fi
   sec qemu.nics qemu_nic_models
   sec journal journal_read
+  sec forwards.state forwards_read
+  if have ss; then sec ss.listen ss -Hltnu; fi
+  sec ports.ephemeral cat /proc/sys/net/ipv4/ip_local_port_range
   virsh_all
   T1=$(date +%s%N)
   printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"

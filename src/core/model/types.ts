@@ -163,6 +163,30 @@ export interface PlanRecord {
   claimed: boolean;
 }
 
+/** One forwarded host port: to a guest NIC's fixed address and port (VirtNet's state file). */
+export interface ForwardPort {
+  proto: 'tcp' | 'udp';
+  hostPort: number;
+  guestIp: string;
+  guestPort: number;
+  /** libvirt's bridge of the NIC's network (the forward's way in). */
+  bridge: string;
+  /** Only connections to this host address; null: any of the host's addresses. */
+  hostAddress: string | null;
+  /** Also from the host itself (a DNAT in nat OUTPUT). */
+  fromHost: boolean;
+  vm: string;
+  mac: string;
+}
+
+/** A socket listening on the host (`ss -Hltnu`). */
+export interface ListeningPort {
+  proto: 'tcp' | 'udp';
+  /** As ss prints it: `0.0.0.0`, `[::]`, `*`, `127.0.0.53%lo`. */
+  address: string;
+  port: number;
+}
+
 export interface HostModel {
   /** The destination as the user gave it (`local` for this machine). */
   host: string;
@@ -183,4 +207,10 @@ export interface HostModel {
   checks: Check[];
   /** The newest plans VirtNet ran on the host (its journals, newest first); empty when unreadable. */
   plans: PlanRecord[];
+  /** VirtNet's port forwards, as the host's state file holds them. */
+  forwards: ForwardPort[];
+  /** Sockets listening on the host; empty when ss is missing. */
+  listening: ListeningPort[];
+  /** net.ipv4.ip_local_port_range: ports the kernel hands out to outgoing connections. */
+  ephemeralPorts: { low: number; high: number } | null;
 }

@@ -13,7 +13,8 @@
  *   libvirt's reject there), first in that chain.
  * The backend is the one libvirt uses now (its table or its chain exists). Hooks must not call
  * libvirt (it would deadlock) and must not fail (a failing reconnect hook kills the guest): the
- * script calls only iptables or nft, and the hooks always exit 0.
+ * script calls only iptables, nft and ip (a forwarded guest's tap back on its bridge after a
+ * network restart), and the hooks always exit 0.
  */
 import { FORWARDS_STATE } from './state';
 
@@ -46,6 +47,16 @@ fi
 
 ipt() { iptables -w "$@"; }
 
+# libvirt leaves a running guest's tap off the bridge it makes anew when its network restarts; a
+# forward needs it on: find the tap by its MAC (libvirt gives it the guest's with fe: first).
+reattach() {
+  want=fe:$(echo "$2" | cut -d: -f2-)
+  for d in /sys/class/net/*; do
+    [ "$(cat "$d/address" 2>/dev/null)" = "$want" ] || continue
+    [ -e "$d/master" ] || ip link set dev "$(basename "$d")" master "$1" || fail "cannot put $(basename "$d") back on $1"
+  done
+}
+
 iptables_clear() {
   while ipt -D FORWARD -j VIRTNET_FWD 2>/dev/null; do :; done
   while ipt -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j VIRTNET_DNAT 2>/dev/null; do :; done
@@ -67,6 +78,7 @@ iptables_apply() {
     ipt -t nat -A VIRTNET_DNAT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "DNAT $hp"
     [ "$fromhost" = 1 ] && { ipt -t nat -A VIRTNET_OUT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "OUTPUT DNAT $hp"; }
     ipt -A VIRTNET_FWD -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate NEW -m comment --comment "$c" -j ACCEPT || fail "accept $hp"
+    reattach "$br" "$mac"
   done <<EOF
 $(lines)
 EOF
@@ -96,6 +108,7 @@ nft_apply() {
     nft add rule ip virtnet prerouting fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "DNAT $hp"
     [ "$fromhost" = 1 ] && { nft add rule ip virtnet output fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "OUTPUT DNAT $hp"; }
     nft insert rule ip libvirt_network guest_input oifname "$br" ip daddr "$ip" "$proto" dport "$gp" ct state new accept comment "$c" || fail "accept $hp"
+    reattach "$br" "$mac"
   done <<EOF
 $(lines)
 EOF

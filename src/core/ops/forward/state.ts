@@ -4,28 +4,14 @@
  * reconnect after a daemon restart). Plain words, so the hooks need only a POSIX shell; every
  * value is checked here before it is written, so the shell never meets anything but safe words.
  */
+import type { ForwardPort } from '../../model/types';
 import { checkIpv4, checkMac, checkNewName } from '../../validate';
 
 /** Where the host keeps the forwards: libvirt's own state directory (private per lab host too). */
 export const FORWARDS_STATE = '/var/lib/libvirt/virtnet/forwards';
 
-export type ForwardProto = 'tcp' | 'udp';
-
-/** One forwarded port: a host port to a guest NIC's fixed address and port. */
-export interface ForwardPort {
-  proto: ForwardProto;
-  hostPort: number;
-  guestIp: string;
-  guestPort: number;
-  /** libvirt's bridge of the NIC's network (the forward's way in). */
-  bridge: string;
-  /** Only connections to this host address; null: any of the host's addresses. */
-  hostAddress: string | null;
-  /** Also from the host itself (a DNAT in nat OUTPUT). */
-  fromHost: boolean;
-  vm: string;
-  mac: string;
-}
+export type ForwardProto = ForwardPort['proto'];
+export type { ForwardPort };
 
 /** The most ports one forward may span: each port is a rule (nftables has no shifted ranges). */
 export const MAX_RANGE = 64;
