@@ -26,10 +26,10 @@ before(
   async () => {
     if (skip) return;
     host = await labUp('nets', 29);
-    // A host bridge for the bridge-mode network and a spare NIC for macvtap (the session's NIC,
-    // enp3s1, is refused for macvtap).
+    // A host bridge for the bridge-mode network and spare NICs for the macvtap modes (the
+    // session's NIC, enp3s1, is refused for macvtap).
     await sh(
-      'ip link add br9 type bridge && ip link set br9 up && ip link add spare0 type veth peer name spare1 && ip link set spare0 up && ip link set spare1 up',
+      'ip link add br9 type bridge && ip link set br9 up && for p in 0 2 4; do ip link add spare$p type veth peer name spare$((p+1)) && ip link set spare$p up && ip link set spare$((p+1)) up || exit 1; done',
     );
   },
   { timeout: 180_000 },
@@ -120,13 +120,15 @@ test('STP off with a delay, DHCPv6, DNS forwarders and port isolation: in the br
   assert.equal((await cli('network', 'delete', 'six')).code, 0);
 });
 
-test('isolated, routed, open, bridge and macvtap networks: started by libvirt, read back with their mode', opts, async () => {
+test('isolated, routed, open, bridge and macvtap (private, vepa, passthrough) networks: started by libvirt, read back with their mode', opts, async () => {
   const cases: Array<[string, string[], string]> = [
     ['iso', ['--forward', 'isolated', '--address', '192.168.51.1/24'], 'isolated'],
     ['rtd', ['--forward', 'route', '--dev', 'enp3s1', '--address', '192.168.52.1/24'], 'route'],
     ['opn', ['--forward', 'open', '--address', '192.168.53.1/24'], 'open'],
     ['onbr', ['--forward', 'bridge', '--dev', 'br9'], 'bridge'],
     ['mvt', ['--forward', 'private', '--dev', 'spare0'], 'private'],
+    ['mvv', ['--forward', 'vepa', '--dev', 'spare2'], 'vepa'],
+    ['mvp', ['--forward', 'passthrough', '--dev', 'spare4'], 'passthrough'],
   ];
   for (const [name, args] of cases) {
     const r = await cli('network', 'create', name, ...args);
