@@ -35,6 +35,7 @@ function valueHint(a: ArgSpec): string {
   if (a.kind === 'onOff') return 'on|off';
   if (a.kind === 'seconds') return '<seconds>';
   if (a.kind === 'linkState') return 'up|down';
+  if (a.kind === 'proto') return 'tcp|udp';
   return a.placeholder ?? `<${a.name}>`;
 }
 
@@ -102,6 +103,9 @@ function valueOf(op: Operation, a: ArgSpec, raw: string): ArgValue {
       } catch (e) {
         throw new UsageError(`--${optionName(a.name)}: cannot read ${raw === '-' ? 'standard input' : raw}: ${(e as Error).message}`);
       }
+    case 'proto':
+      if (raw !== 'tcp' && raw !== 'udp') throw new UsageError(`--${optionName(a.name)} takes "tcp" or "udp", not "${raw}": virtnet ${usageLine(op)}`);
+      return raw;
     case 'linkState':
       if (raw !== 'up' && raw !== 'down') throw new UsageError(`--${optionName(a.name)} takes "up" or "down", not "${raw}": virtnet ${usageLine(op)}`);
       return raw;

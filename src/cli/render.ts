@@ -43,6 +43,8 @@ export function renderInventory(m: HostModel): string {
       put(3, `nic ${i.mac ?? '?'}  ${i.type} ${i.source ?? '?'}  ${model}${i.target ? `  tap ${i.target}` : ''}${i.ips.length ? `  ${i.ips.join(', ')}` : ''}`);
       const more = nicRows(i).filter(([, v]) => v !== undefined && v !== null && v !== '');
       if (more.length) put(4, more.map(([k, v]) => `${k} ${String(v)}`).join(', '));
+      for (const f of m.forwards.filter((x) => x.vm === d.name && x.mac === i.mac))
+        put(4, `forward ${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} -> ${f.guestIp}:${f.guestPort}${f.fromHost ? '  (from the host too)' : ''}`);
     }
     for (const h of d.hostdevs) {
       const more = hostdevRows(h).filter(([k, v]) => k !== 'mode' && v !== undefined && v !== null && v !== '');

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { bridgeFacts, freeInterfaces, linkFacts, networkUsers, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue, Operation } from '../core/ops/catalog/types';
+import { parsePortSpec } from '../core/ops/forward/state';
 import { FORWARD_MODE_HELP, networkDevCandidates, type ForwardMode } from '../core/ops/libvirt/networkCreate';
 import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../core/validate';
 import { Cancelled } from './context';
@@ -288,6 +289,38 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     }
     case 'flag':
       return undefined;
+    case 'portSpec': {
+      const v = await input(title, 'Host port (or FIRST-LAST) : guest port', '19922:22', (t) => {
+        const spec = parsePortSpec(t);
+        return typeof spec === 'string' ? spec : null;
+      });
+      return v;
+    }
+    case 'proto':
+      return pick(
+        [
+          { label: 'tcp', description: 'ssh, http...', value: 'tcp' },
+          { label: 'udp', description: 'dns, games, VPNs...', value: 'udp' },
+        ],
+        title,
+        'Protocol',
+        '',
+      );
+    case 'forwardedPort': {
+      const vm = typeof args.domain === 'string' ? args.domain : '';
+      return pick(
+        model.forwards
+          .filter((f) => f.vm === vm)
+          .map((f) => ({
+            label: `${f.proto} ${f.hostPort}`,
+            description: `→ ${f.guestIp}:${f.guestPort}${f.hostAddress ? ` (on ${f.hostAddress})` : ''}`,
+            value: `${f.hostPort}/${f.proto}`,
+          })),
+        title,
+        'Forwarded port',
+        `${vm} has no port forwards`,
+      );
+    }
     case 'definition': {
       // The host's own definition in an editor; the user edits it there and says when.
       const net = model.networks.find((n) => n.name === args.network);

@@ -22,8 +22,9 @@ export type NodeFacts =
   | { node: 'network'; active: boolean; defined: boolean; autostart: boolean; staticHosts: boolean; ranges: boolean }
   | { node: 'network-nic'; model: NicClass; link: 'up' | 'down' }
   | { node: 'lease'; static: boolean }
-  | { node: 'vm'; state: string }
-  | { node: 'vm-nic'; model: NicClass; link: 'up' | 'down' }
+  | { node: 'vm'; state: string; forwardable: boolean }
+  | { node: 'vm-nic'; model: NicClass; link: 'up' | 'down'; forwardable: boolean }
+  | { node: 'forward' }
   | { node: 'hostdev'; type: string }
   | { node: 'pci'; role: 'nic' | 'pf' | 'device'; netdev: NetdevUse }
   | { node: 'vf'; assigned: boolean }
@@ -55,9 +56,12 @@ export function tokenOf(f: NodeFacts): string {
       // A lease that is a static host already has nothing to make static.
       return f.static ? 'lease:static' : 'lease:dynamic';
     case 'vm':
-      return `vm:${f.state}`;
+      // fwd-yes: it has a NIC a port forward can go to (on a NAT or routed network).
+      return `vm:${f.state}:fwd-${yesNo(f.forwardable)}`;
     case 'vm-nic':
-      return `vm-nic:${f.model}:link-${f.link}`;
+      return `vm-nic:${f.model}:link-${f.link}:fwd-${yesNo(f.forwardable)}`;
+    case 'forward':
+      return 'forward';
     case 'hostdev':
       return `hostdev:${f.type}`;
     case 'pci':
@@ -100,6 +104,10 @@ export function offers(f: NodeFacts): TargetKind[] {
     case 'network-nic':
     case 'vm-nic':
       return ['nic'];
+    case 'vm':
+      return ['domain'];
+    case 'forward':
+      return ['forwardedPort'];
     case 'pci':
       // A bridge port or a device without a netdev (vfio, no driver) cannot become an uplink.
       return f.role !== 'device' && f.netdev === 'free' ? ['uplinkNic'] : [];
@@ -125,9 +133,13 @@ export function allFacts(): NodeFacts[] {
       for (const autostart of BOOLS)
         for (const staticHosts of BOOLS) for (const ranges of BOOLS) out.push({ node: 'network', active, defined, autostart, staticHosts, ranges });
   for (const model of ['virtio', 'emulated', 'unknown'] as const)
-    for (const link of ['up', 'down'] as const) out.push({ node: 'network-nic', model, link }, { node: 'vm-nic', model, link });
+    for (const link of ['up', 'down'] as const) {
+      out.push({ node: 'network-nic', model, link });
+      for (const forwardable of BOOLS) out.push({ node: 'vm-nic', model, link, forwardable });
+    }
   out.push({ node: 'lease', static: false }, { node: 'lease', static: true }, { node: 'note' });
-  for (const state of VM_STATES) out.push({ node: 'vm', state });
+  for (const state of VM_STATES) for (const forwardable of BOOLS) out.push({ node: 'vm', state, forwardable });
+  out.push({ node: 'forward' });
   for (const type of ['pci', 'usb', 'scsi', 'mdev']) out.push({ node: 'hostdev', type });
   for (const role of ['nic', 'pf', 'device'] as const) for (const netdev of ['free', 'bridged', 'none'] as const) out.push({ node: 'pci', role, netdev });
   for (const assigned of BOOLS) out.push({ node: 'vf', assigned });

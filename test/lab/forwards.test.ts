@@ -1,53 +1,39 @@
 /**
- * Lab tier: the port-forward sync script and its hooks (issue 10, first piece) against the real
- * iptables and libvirtd of a lab host, with real traffic. The script, its state and the hooks are
- * installed by hand here (no planner writes them yet); what is tested is what they do:
- *   - a connection from the root namespace to the lab host's port 19922 reaches the guest's port
- *     22 on a new NAT network, and from the lab host itself (--from-host);
+ * Lab tier: port forwards through the CLI (issue 10) against the real iptables and libvirtd of a
+ * lab host, with real traffic:
+ *   - refused with nothing changed: a port the host's sshd listens on, one in the ephemeral
+ *     range (without --force);
+ *   - `virtnet forward add fwdg 19922:22 --from-host` installs VirtNet's script and hooks and the
+ *     rules: a connection from the root namespace to the lab host's port 19922 reaches the guest's
+ *     port 22 on a new NAT network, and one from the lab host itself;
  *   - it still does after libvirtd restarts (libvirt rebuilds its rules; the reconnect hook runs),
  *     after the network is destroyed and started (libvirt's rules anew, the guest's tap off the
  *     bridge: the network hook re-applies and puts the tap back) and after the guest restarts;
- *   - with no forward left, `iptables-save` is what it was before the first (counters aside).
+ *   - `virtnet forward remove fwdg 19922`: `iptables-save` is what it was before the first
+ *     forward (counters aside), and VirtNet's script, hooks and state are gone.
  * The iptables backend only: on this machine's kernel libvirt's nftables backend cannot start an
  * IPv4 network (no tc csum action; test/lab/firewall.test.ts).
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { FORWARD_HOOKS, FORWARDS_SYNC, hookScript, SYNC_SCRIPT } from '../../src/core/ops/forward/script';
-import { FORWARDS_STATE, stateText, type ForwardPort } from '../../src/core/ops/forward/state';
+import { FORWARD_HOOKS, FORWARDS_SYNC } from '../../src/core/ops/forward/script';
+import { FORWARDS_STATE } from '../../src/core/ops/forward/state';
 import { onLab } from './cli';
 import { guestUp, type Guest } from './guest';
 import { labSkipReason, labUp, type LabHost } from './lab';
 
 const skip = labSkipReason();
 const opts = { skip: skip ?? false, timeout: 240_000 };
+const cli = (...args: string[]) => onLab(host, '--yes')(...args);
 const MAC = '52:54:00:48:00:0a';
 const GUEST_IP = '192.168.148.10';
 let host: LabHost;
 let guest: Guest | undefined;
 let pristine = '';
 
-const forward: ForwardPort = {
-  proto: 'tcp',
-  hostPort: 19922,
-  guestIp: GUEST_IP,
-  guestPort: 22,
-  bridge: 'virbr48',
-  hostAddress: null,
-  fromHost: true,
-  vm: 'fwdg',
-  mac: MAC,
-};
-
 /** The host's iptables rules, counters aside (the chain lines carry [packets:bytes]). */
 const rules = async () => (await host.sh('iptables-save -t filter; iptables-save -t nat')).replace(/\[\d+:\d+\]/g, '').replace(/^#.*\n/gm, '');
-
-/** A file on the lab host, written through its own shell (stdin), mode 755 or 644. */
-async function put(path: string, text: string, mode = '644'): Promise<void> {
-  const b64 = Buffer.from(text).toString('base64');
-  await host.sh(`mkdir -p "$(dirname ${path})" && echo ${b64} | base64 -d > ${path} && chmod ${mode} ${path}`);
-}
 
 /** Connects from this (the root) namespace to host:port and gives what the far end says. */
 function hello(address: string, port: number): Promise<string> {
@@ -91,12 +77,6 @@ before(
     );
     assert.equal(r.code, 0, r.stderr);
     pristine = await rules();
-    await put(FORWARDS_SYNC, SYNC_SCRIPT, '755');
-    await put(FORWARD_HOOKS.qemu, hookScript('qemu'), '755');
-    await put(FORWARD_HOOKS.network, hookScript('network'), '755');
-    // libvirt reads its hook folders when it starts.
-    await host.stopLibvirtd();
-    await host.startLibvirtd();
     await bootGuest();
   },
   { timeout: 300_000 },
@@ -110,17 +90,39 @@ after(
   { timeout: 120_000 },
 );
 
-test('the forward reaches the guest from outside and from the host itself, in chains jumped to ahead of libvirt', opts, async () => {
-  await put(FORWARDS_STATE, stateText([forward]));
-  const r = await host.exec([FORWARDS_SYNC]);
-  assert.equal(r.code, 0, r.stderr);
-  await reached('after the first sync');
+test('refused before anything runs: a port the host listens on, one in the ephemeral range without --force', opts, async () => {
+  const busy = await cli('forward', 'add', 'fwdg', '22:22');
+  assert.equal(busy.code, 2, busy.stderr);
+  assert.match(busy.stderr, /tcp port 22 is in use on vnl-fwd \(something listens on [^)]*:22\)/);
+  const eph = await cli('forward', 'add', 'fwdg', '40000:22');
+  assert.equal(eph.code, 2, eph.stderr);
+  assert.match(eph.stderr, /in the host's ephemeral range \d+-\d+/);
+  assert.equal(await rules(), pristine, 'nothing changed');
+  assert.equal((await host.exec(['test', '-e', FORWARDS_SYNC])).code, 1, 'nothing installed');
+});
+
+test('forward add: the guest is reached from outside and from the host itself, in chains jumped to ahead of libvirt', opts, async () => {
+  const r = await cli('forward', 'add', 'fwdg', '19922:22', '--from-host');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned/);
+  assert.match(r.stdout + r.stderr, /libvirt reads its hook folders when it starts/);
+  await reached('after forward add');
   assert.match((await host.sh('iptables -S FORWARD')).split('\n')[1] ?? '', /-A FORWARD -j VIRTNET_FWD/);
   const local = await host.exec(['sh', '-c', `busybox nc -w 5 ${host.address} 19922 </dev/null`]);
   assert.match(local.stdout, /virtnet-hello/, `from the host itself: ${local.stdout}${local.stderr}`);
+  const inv = await onLab(host)('inventory', '--json');
+  const model = JSON.parse(inv.stdout) as { forwards: { vm: string; hostPort: number; guestIp: string }[] };
+  assert.deepEqual(
+    model.forwards.map((f) => [f.vm, f.hostPort, f.guestIp]),
+    [['fwdg', 19922, GUEST_IP]],
+  );
+  const again = await cli('forward', 'add', 'fwdg', '19922:2222');
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, /forwarded already, to fwdg/);
 });
 
 test('after libvirtd restarts, after the network restarts (its tap put back), after the guest restarts', opts, async () => {
+  // The restart the plan asked for: libvirt reads its hook folders when it starts.
   await host.stopLibvirtd();
   await host.startLibvirtd();
   await reached('after a libvirtd restart');
@@ -135,10 +137,11 @@ test('after libvirtd restarts, after the network restarts (its tap put back), af
   await reached('after the guest was destroyed and started');
 });
 
-test('with no forward left the firewall is what it was before the first, and the port answers no more', opts, async () => {
-  await put(FORWARDS_STATE, stateText([]));
-  const r = await host.exec([FORWARDS_SYNC]);
-  assert.equal(r.code, 0, r.stderr);
+test("forward remove: the firewall is what it was before the first forward, VirtNet's files are gone, the port answers no more", opts, async () => {
+  const r = await cli('forward', 'remove', 'fwdg', '19922');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.equal(await rules(), pristine);
+  for (const f of [FORWARDS_SYNC, FORWARD_HOOKS.qemu, FORWARD_HOOKS.network, FORWARDS_STATE])
+    assert.equal((await host.exec(['test', '-e', f])).code, 1, `${f} is gone`);
   assert.doesNotMatch(await hello(host.address, 19922), /virtnet-hello/);
 });

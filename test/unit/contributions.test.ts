@@ -65,13 +65,13 @@ function asksForMore(command: OpCommand): boolean {
   const op = CATALOG.find((o) => o.commands.includes(command))!;
   return command.ask.some((name) => {
     const kind = op.args.find((a) => a.name === name)!.kind;
-    // A switch is not input; the node supplies its own kind (a port node its bridge, a NIC node its VM).
+    // A switch is not input; the node supplies its own kind (a port node its bridge, a NIC or forward node its VM).
     return (
       kind !== 'force' &&
       kind !== 'flag' &&
       !command.targets.includes(kind) &&
       !(kind === 'bridge' && command.targets.includes('port')) &&
-      !(kind === 'domain' && command.targets.includes('nic')) &&
+      !(kind === 'domain' && (['nic', 'forwardedPort'] as const).some((t) => command.targets.includes(t))) &&
       !(kind === 'network' && (['dhcpHost', 'staticHost', 'networkRange'] as const).some((t) => command.targets.includes(t)))
     );
   });

@@ -67,3 +67,14 @@ export function networkUsers(model: HostModel, net: Network): string[] {
 export function isVirtioModel(model: string | null | undefined): boolean {
   return !!model && /^virtio/.test(model);
 }
+
+/**
+ * The NICs of `domain` a port forward can go to: on a NAT or routed libvirt network with a bridge
+ * of libvirt's own (on a host bridge the guest is on the LAN already; user-mode NICs use passt).
+ */
+export function forwardableNics(model: HostModel, domain: Domain): { nic: DomainInterface; net: Network }[] {
+  return domain.interfaces.flatMap((nic) => {
+    const net = nic.type === 'network' ? model.networks.find((n) => n.name === nic.source) : undefined;
+    return net && nic.mac && (net.forwardMode === 'nat' || net.forwardMode === 'route') && ownBridgeOf(net) ? [{ nic, net }] : [];
+  });
+}

@@ -9,6 +9,7 @@
  */
 import { shJoin } from '../exec/quote';
 import type { HostModel } from '../model/types';
+import { FORWARDS_STATE, forwardLines } from './forward/state';
 
 export type Fact =
   /** The plan was made for this host (a saved plan must not run anywhere else). */
@@ -32,7 +33,9 @@ export type Fact =
   /** A libvirt network starts at boot, or not. */
   | { fact: 'netAutostart'; name: string; uri: string; on: boolean }
   /** A network's definition holds (or not) this exact text, e.g. `<host mac='52:54:00:aa:00:01'`. */
-  | { fact: 'netXml'; name: string; uri: string; text: string; present: boolean };
+  | { fact: 'netXml'; name: string; uri: string; text: string; present: boolean }
+  /** VirtNet's port-forward state file holds exactly these forward lines (none: no file, or none in it). */
+  | { fact: 'forwards'; lines: string };
 
 export const isV6 = (a: string) => a.includes(':');
 
@@ -56,6 +59,8 @@ export function describeFact(f: Fact): string {
       return `network ${f.name} ${f.on ? 'starts' : 'does not start'} at boot`;
     case 'netXml':
       return `the definition of network ${f.name} ${f.present ? 'has' : 'lacks'} ${f.text}`;
+    case 'forwards':
+      return `VirtNet's port forwards are ${f.lines === '' ? 'none' : f.lines.split('\n').length}, as read`;
     case 'link': {
       const parts = [
         f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
@@ -124,6 +129,10 @@ f_net_xml() {
   if virsh -q -c "$2" net-dumpxml --inactive --network "$1" 2>/dev/null | grep -qF -- "$3"; then h=present; else h=absent; fi
   [ "$h" = "$4" ] || say "the definition of network $1 $( [ "$h" = present ] && echo has || echo lacks) $3 (the plan expects it $4)"
 }
+f_forwards() {
+  x=$(grep -E '^(tcp|udp) ' ${FORWARDS_STATE} 2>/dev/null)
+  [ "$x" = "$1" ] || say "VirtNet's port forwards on the host changed since they were read"
+}
 f_route() {
   fam=-4; case "$2$3" in *:*) fam=-6 ;; esac
   if [ -n "$3" ]; then r=$(ip "$fam" route show exact "$2" via "$3" dev "$4" 2>/dev/null); else r=$(ip "$fam" route show exact "$2" dev "$4" 2>/dev/null); fi
@@ -146,6 +155,8 @@ function factLine(f: Fact): string[] {
       return ['f_net_autostart', f.name, f.uri, f.on ? 'yes' : 'no'];
     case 'netXml':
       return ['f_net_xml', f.name, f.uri, f.text, f.present ? 'present' : 'absent'];
+    case 'forwards':
+      return ['f_forwards', f.lines];
     case 'definition':
       // $(...) on the host drops trailing newlines; so does this side.
       return ['f_def', f.kind, f.uri, f.name, trimEnd(f.xml)];
@@ -203,6 +214,10 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
       const h = model.networks.find((x) => x.name === f.name)?.inactiveXml?.includes(f.text) ? 'present' : 'absent';
       const want = f.present ? 'present' : 'absent';
       if (h !== want) out.push(`the definition of network ${f.name} ${h === 'present' ? 'has' : 'lacks'} ${f.text} (the plan expects it ${want})`);
+      continue;
+    }
+    if (f.fact === 'forwards') {
+      if (forwardLines(model.forwards) !== f.lines) out.push("VirtNet's port forwards on the host changed since they were read");
       continue;
     }
     if (f.fact === 'nicLink') {

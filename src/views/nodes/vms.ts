@@ -1,7 +1,8 @@
 /** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
-import type { Domain, DomainHostdev, DomainInterface, HostModel } from '../../core/model/types';
+import { forwardableNics } from '../../core/model/queries';
+import type { Domain, DomainHostdev, DomainInterface, ForwardPort, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { hostdevRows, nicRows } from '../../core/model/libvirtText';
 import { modelClass, modelHint } from '../nicModels';
@@ -61,14 +62,30 @@ export class VmNode extends HostChildNode {
     return makeItem(this, d.name, {
       icon: icon('vm', stateColor(d.state)),
       description: facts.join(' · '),
-      contextValue: tokenOf({ node: 'vm', state: stateToken(d.state) }),
+      contextValue: tokenOf({ node: 'vm', state: stateToken(d.state), forwardable: forwardableNics(this.model, d).length > 0 }),
       collapsible: nics + d.hostdevs.length > 0,
     });
   }
 
+  override argValues() {
+    return { domain: this.domain.name };
+  }
+
   override children(): VirtNetNode[] {
+    const forwardable = new Set(forwardableNics(this.model, this.domain).map((f) => f.nic.mac));
     return [
-      ...this.domain.interfaces.map((nic, i) => new VmNicNode(this, this.session, this.domain, nic, i)),
+      ...this.domain.interfaces.map(
+        (nic, i) =>
+          new VmNicNode(
+            this,
+            this.session,
+            this.domain,
+            nic,
+            i,
+            forwardable.has(nic.mac),
+            this.model.forwards.filter((f) => f.vm === this.domain.name && f.mac === nic.mac),
+          ),
+      ),
       ...this.domain.hostdevs.map((h, i) => new HostdevNode(this, this.session, this.model, h, i)),
     ];
   }
@@ -94,8 +111,15 @@ export class VmNicNode extends HostChildNode {
     readonly domain: Domain,
     readonly nic: DomainInterface,
     index: number,
+    /** On a NAT or routed network: a port forward can go to it. */
+    private readonly forwardable: boolean,
+    private readonly forwards: readonly ForwardPort[],
   ) {
     super(parent, `${parent.id}/nic/${nic.mac ?? index}`, session);
+  }
+
+  override children(): VirtNetNode[] {
+    return this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f));
   }
 
   /** The model as the tree says it: emulated ones carry the virtio hint. */
@@ -127,7 +151,8 @@ export class VmNicNode extends HostChildNode {
       ]
         .filter(Boolean)
         .join(' · '),
-      contextValue: tokenOf({ node: 'vm-nic', model: cls, link: n.linkState === 'down' ? 'down' : 'up' }),
+      contextValue: tokenOf({ node: 'vm-nic', model: cls, link: n.linkState === 'down' ? 'down' : 'up', forwardable: this.forwardable }),
+      collapsible: this.forwards.length > 0,
     });
   }
 
@@ -151,6 +176,42 @@ export class VmNicNode extends HostChildNode {
       ],
       modelHint(n.model),
     );
+  }
+}
+
+/** A host port forwarded to this NIC (VirtNet's state file on the host). */
+export class ForwardNode extends HostChildNode {
+  constructor(
+    parent: VmNicNode,
+    session: HostSession,
+    private readonly vm: string,
+    readonly forward: ForwardPort,
+  ) {
+    super(parent, `${parent.id}/forward/${forward.proto}-${forward.hostPort}`, session);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const f = this.forward;
+    return makeItem(this, `${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} → ${f.guestPort}`, {
+      icon: icon('arrow-swap', colors.up),
+      description: [`to ${f.guestIp}:${f.guestPort}`, f.fromHost ? 'from the host too' : undefined].filter(Boolean).join(' · '),
+      contextValue: tokenOf({ node: 'forward' }),
+    });
+  }
+
+  override argValues() {
+    return { domain: this.vm, forwardedPort: `${this.forward.hostPort}/${this.forward.proto}` };
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const f = this.forward;
+    return factsTooltip(`Port forward to ${this.vm}`, [
+      ['host port', `${f.proto} ${f.hostPort}${f.hostAddress ? ` on ${f.hostAddress}` : ' on every address of the host'}`],
+      ['guest', `${f.guestIp}:${f.guestPort} (NIC ${f.mac}, a static DHCP host)`],
+      ['way in', f.bridge],
+      ['from the host itself', yesNo(f.fromHost)],
+      ['kept', "in VirtNet's state file, re-applied by its libvirt hooks after guest, network and libvirtd restarts"],
+    ]);
   }
 }
 

@@ -5,6 +5,7 @@
  * package.json block, its tests (docs/architecture.md).
  */
 import { BRIDGE_OPS } from './bridge';
+import { FORWARD_OPS } from './forward';
 import { NETWORK_OPS } from './network';
 import { NIC_OPS } from './nic';
 import { TAP_OPS } from './tap';
@@ -12,7 +13,7 @@ import type { OpCommand, Operation } from './types';
 
 export * from './types';
 
-export const CATALOG: readonly Operation[] = [...BRIDGE_OPS, ...TAP_OPS, ...NETWORK_OPS, ...NIC_OPS];
+export const CATALOG: readonly Operation[] = [...BRIDGE_OPS, ...TAP_OPS, ...NETWORK_OPS, ...NIC_OPS, ...FORWARD_OPS];
 
 /** The areas, in the order the CLI's usage lists them. */
 export const AREAS = [...new Set(CATALOG.map((o) => o.area))];

@@ -73,7 +73,13 @@ export type ArgKind =
   /** A whole libvirt definition (XML): the CLI reads it from a file, VS Code from an editor. */
   | 'definition'
   /** Restart a running network now so a new definition takes effect (--restart). */
-  | 'restart';
+  | 'restart'
+  /** `HOSTPORT[-END]:GUESTPORT`. */
+  | 'portSpec'
+  /** tcp or udp. */
+  | 'proto'
+  /** One of the VM's forwarded host ports, `PORT[-END][/udp]`. */
+  | 'forwardedPort';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;
@@ -129,7 +135,7 @@ export interface OpCommand {
 export interface Operation {
   /** `<area>.<name>`, e.g. `bridge.addPort`. */
   id: string;
-  area: 'bridge' | 'tap' | 'network' | 'nic';
+  area: 'bridge' | 'tap' | 'network' | 'nic' | 'forward';
   /** The CLI's word after the area: `virtnet bridge add-port`. */
   cli: string;
   /** One line for the CLI's usage. */

@@ -65,12 +65,16 @@ export function forwardPortProblems(f: ForwardPort): string[] {
 
 const HEADER = '# VirtNet port forwards: proto host-port guest-ip guest-port bridge host-address|- from-host vm mac\n';
 
+/** The forward lines alone, joined by newlines: what the `forwards` fact compares. */
+export function forwardLines(ports: readonly ForwardPort[]): string {
+  return ports
+    .map((f) => [f.proto, f.hostPort, f.guestIp, f.guestPort, f.bridge, f.hostAddress ?? '-', f.fromHost ? 1 : 0, f.vm, f.mac.toLowerCase()].join(' '))
+    .join('\n');
+}
+
 /** The state file's text; the hooks rebuild every rule from it. */
 export function stateText(ports: readonly ForwardPort[]): string {
-  const lines = ports.map((f) =>
-    [f.proto, f.hostPort, f.guestIp, f.guestPort, f.bridge, f.hostAddress ?? '-', f.fromHost ? 1 : 0, f.vm, f.mac.toLowerCase()].join(' '),
-  );
-  return HEADER + lines.map((l) => `${l}\n`).join('');
+  return HEADER + (ports.length ? `${forwardLines(ports)}\n` : '');
 }
 
 /** The forwards of a state file as written by stateText (lines that are not are skipped). */

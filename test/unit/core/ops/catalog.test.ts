@@ -13,6 +13,8 @@ import { CATALOG, operation } from '../../../../src/core/ops/catalog/index';
 import type { Args } from '../../../../src/core/ops/catalog/types';
 import { planChange } from '../../../../src/core/ops/change';
 import { factProblems } from '../../../../src/core/ops/facts';
+import { installArgv, stateArgv, uninstallArgv } from '../../../../src/core/ops/forward/plan';
+import { stateText } from '../../../../src/core/ops/forward/state';
 import { virshWithXmlArgv } from '../../../../src/core/ops/libvirt/virsh';
 import { DISPLAY_MAX, PlanInputError } from '../../../../src/core/ops/plan';
 
@@ -54,6 +56,19 @@ const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...
 const netUpdate = (command: string, section: string, xml: string) =>
   virsh('net-update', '--network', 'default', '--command', command, '--section', section, '--xml', xml, '--live', '--config');
 const c7Lease = seed.networks[0]!.leases.find((l) => l.mac === '52:54:00:c7:00:01')!.ip;
+const c7Forward = {
+  proto: 'tcp' as const,
+  hostPort: 19922,
+  guestIp: c7Lease,
+  guestPort: 22,
+  bridge: 'virbr0',
+  hostAddress: null,
+  fromHost: false,
+  vm: 'c7',
+  mac: '52:54:00:c7:00:01',
+};
+const c7Host = `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`;
+
 /** The seed host with default's range narrowed to .2-.100 (in its definition too). */
 const narrowRange: HostModel = {
   ...seed,
@@ -190,6 +205,23 @@ const CASES: Record<string, Case[]> = {
       args: { network: 'default', dnsDomain: 'lab.test' },
       argv: [withXml(defaultXml.replace(/(<mac [^\n]*\/>\n)/, "$1  <domain name='lab.test'/>\n"), 'net-define', '--file')],
       undo: [withXml(defaultXml, 'net-define', '--file')],
+    },
+  ],
+  'forward.add': [
+    {
+      // c7's lease becomes its static host, then the first forward installs the script and hooks.
+      model: seed,
+      args: { domain: 'c7', ports: '19922:22' },
+      argv: [installArgv(), netUpdate('add-last', 'ip-dhcp-host', c7Host), stateArgv(stateText([c7Forward]))],
+      undo: [uninstallArgv(), netUpdate('delete', 'ip-dhcp-host', c7Host), stateArgv(stateText([]))],
+    },
+  ],
+  'forward.remove': [
+    {
+      model: { ...seed, forwards: [c7Forward] },
+      args: { domain: 'c7', port: '19922' },
+      argv: [stateArgv(stateText([])), uninstallArgv()],
+      undo: [stateArgv(stateText([c7Forward])), installArgv()],
     },
   ],
   'network.redefine': [

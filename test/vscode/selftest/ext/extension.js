@@ -3,9 +3,7 @@
 const vscode = require('vscode');
 
 function activate(context) {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('selftest.hello', () => 'hello from selftest'),
-  );
+  context.subscriptions.push(vscode.commands.registerCommand('selftest.hello', () => 'hello from selftest'));
 }
 
 function deactivate() {}

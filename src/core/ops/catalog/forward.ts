@@ -1,0 +1,60 @@
+/** The port-forward operations of the catalog: a host port to a guest's port on a NAT or routed network. */
+import { planForwardAdd, planForwardRemove } from '../forward/plan';
+import { parsePortSpec, type ForwardProto } from '../forward/state';
+import { arg, type Args, type Operation } from './types';
+
+/** Why taking these host ports needs insisting: the kernel's ephemeral range (VS Code asks). */
+function ephemeral(model: Parameters<Operation['plan']>[0], a: Args): string[] {
+  const spec = parsePortSpec(arg.str(a, 'ports'));
+  const eph = model.ephemeralPorts;
+  if (typeof spec === 'string' || !eph || spec.hostPort > eph.high || spec.hostPortEnd < eph.low) return [];
+  return [`ports in the ephemeral range ${eph.low}-${eph.high}, which outgoing connections may take`];
+}
+
+export const FORWARD_OPS: readonly Operation[] = [
+  {
+    id: 'forward.add',
+    area: 'forward',
+    cli: 'add',
+    summary: "Forward a host port (or up to 64) to a guest's port on a NAT or routed libvirt network; it survives guest, network and libvirtd restarts",
+    args: [
+      { name: 'domain', kind: 'domain', positional: true, placeholder: '<vm>', description: 'the VM' },
+      { name: 'ports', kind: 'portSpec', positional: true, placeholder: '<hostport[-end]:guestport>', description: 'e.g. 19922:22' },
+      { name: 'proto', kind: 'proto', placeholder: 'tcp|udp', description: 'the protocol (default tcp)' },
+      { name: 'nic', kind: 'nic', placeholder: '<mac>', description: 'the guest NIC, when it has more than one on NAT or routed networks' },
+      { name: 'hostAddress', kind: 'ip', placeholder: '<ip>', description: "only connections to this address of the host's" },
+      { name: 'fromHost', kind: 'flag', description: 'also from the host itself (a DNAT in nat OUTPUT)' },
+      { name: 'force', kind: 'force', description: 'take a port in the ephemeral range anyway' },
+    ],
+    insist: ephemeral,
+    plan: (model, a) => ({
+      plan: planForwardAdd(model, {
+        vm: arg.str(a, 'domain'),
+        ports: arg.str(a, 'ports'),
+        proto: (arg.opt(a, 'proto') ?? 'tcp') as ForwardProto,
+        ...(arg.opt(a, 'nic') ? { mac: arg.str(a, 'nic') } : {}),
+        ...(arg.opt(a, 'hostAddress') ? { hostAddress: arg.str(a, 'hostAddress') } : {}),
+        fromHost: arg.bool(a, 'fromHost'),
+        force: arg.bool(a, 'force'),
+      }),
+    }),
+    commands: [
+      { id: 'virtnet.forward.add', title: 'Forward a Port...', icon: 'arrow-swap', ask: ['domain', 'ports', 'proto', 'force'], targets: ['domain', 'nic'] },
+    ],
+  },
+  {
+    id: 'forward.remove',
+    area: 'forward',
+    cli: 'remove',
+    summary: "Stop forwarding a host port (or range) to a VM; the last forward takes VirtNet's rules, script and hooks away",
+    args: [
+      { name: 'domain', kind: 'domain', positional: true, placeholder: '<vm>', description: 'the VM' },
+      { name: 'port', kind: 'forwardedPort', positional: true, placeholder: '<hostport[-end]>[/udp]', description: 'its forwarded host port(s)' },
+    ],
+    plan(model, a) {
+      const [ports, proto] = arg.str(a, 'port').split('/');
+      return { plan: planForwardRemove(model, arg.str(a, 'domain'), ports ?? '', (proto ?? 'tcp') as ForwardProto) };
+    },
+    commands: [{ id: 'virtnet.forward.remove', title: 'Remove Port Forward', icon: 'trash', ask: ['domain', 'port'], targets: ['forwardedPort'] }],
+  },
+];

@@ -1,0 +1,205 @@
+/**
+ * Planning port forwards: a host port (or a short range) to a port of a guest NIC on a NAT or
+ * routed libvirt network. The NIC's address must not move, so the plan pins it with a static
+ * DHCP host when it has none (its lease's address, or a free one). The first forward installs
+ * VirtNet's sync script and its libvirt hooks; every change rewrites the state file and runs the
+ * script, so the firewall holds exactly the forwards; the last one removed takes all of it away.
+ * Refused before anything runs: a host port something already listens on, one already forwarded,
+ * one in the kernel's ephemeral range (without --force), a NIC on no NAT or routed network.
+ */
+import { forwardableNics, ownBridgeOf } from '../../model/queries';
+import type { ForwardPort, HostModel, Network } from '../../model/types';
+import { checkIpv4, inSubnet, ipv4Number } from '../../validate';
+import { planDhcpHostAdd } from '../libvirt/networkLife';
+import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
+import { FORWARD_HOOKS, FORWARDS_SYNC, hookScript, SYNC_SCRIPT } from './script';
+import { FORWARDS_STATE, forwardLines, forwardPortProblems, parsePortSpec, stateText, type ForwardProto } from './state';
+
+export interface ForwardAddIntent {
+  vm: string;
+  /** `HOSTPORT[-END]:GUESTPORT`. */
+  ports: string;
+  proto: ForwardProto;
+  /** The guest NIC, by MAC; needed only when the VM has more than one on NAT or routed networks. */
+  mac?: string;
+  /** Only connections to this address of the host. */
+  hostAddress?: string;
+  fromHost: boolean;
+  /** Take a port in the ephemeral range anyway. */
+  force: boolean;
+}
+
+/** A wildcard ss address listens on every address of its family. */
+const isWildcard = (a: string) => a === '*' || a === '0.0.0.0' || a === '[::]' || a === '::';
+
+/** The address a guest NIC keeps: its static host, else its lease (pinned), else a free one. */
+function guestAddress(net: Network, mac: string): { ip: string; pin: 'no' | 'lease' | 'free' } | string {
+  const v4 = net.ips.find((ip) => ip.family === 'ipv4');
+  if (!v4) return `network ${net.name} has no IPv4 address: nothing to forward to`;
+  const fixed = v4.dhcpHosts.find((h) => h.mac === mac);
+  if (fixed) return { ip: fixed.ip, pin: 'no' };
+  const lease = net.leases.find((l) => l.mac === mac);
+  if (lease) return { ip: lease.ip, pin: 'lease' };
+  const n = ipv4Number;
+  const used = new Set([v4.address, ...v4.dhcpHosts.map((h) => h.ip), ...net.leases.map((l) => l.ip)]);
+  const inRange = (ip: string) => v4.dhcpRanges.some((r) => n(r.start) <= n(ip) && n(ip) <= n(r.end));
+  const base = n(v4.address) & (v4.prefix === 0 ? 0 : ~0 << (32 - v4.prefix));
+  for (let k = 2; k < Math.min(2 ** (32 - v4.prefix) - 1, 4096); k++) {
+    const v = (base + k) >>> 0;
+    const ip = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+    if (!used.has(ip) && !inRange(ip) && inSubnet(ip, `${v4.address}/${v4.prefix}`)) return { ip, pin: 'free' };
+  }
+  return `network ${net.name} has no free address outside its DHCP ranges for ${mac}`;
+}
+
+const WRITE_STATE = 'umask 022; mkdir -p "$(dirname "$2")" && printf %s "$1" > "$2.new" && mv "$2.new" "$2" && "$3"';
+/** The state file written as `text`, then the sync script run: the firewall holds exactly that. */
+export const stateArgv = (text: string) => ['sh', '-c', WRITE_STATE, 'virtnet-forwards', text, FORWARDS_STATE, FORWARDS_SYNC];
+
+/** The state file rewritten and the firewall made to match; undone by the old text and a sync. */
+function stateStep(model: HostModel, next: readonly ForwardPort[], why: string, display: string): Step {
+  return step(stateArgv(stateText(next)), why, stateArgv(stateText(model.forwards)), { kind: 'firewall', display });
+}
+
+const INSTALL = 'umask 022; set -e; while [ $# -gt 1 ]; do mkdir -p "$(dirname "$2")"; printf %s "$1" > "$2"; chmod 755 "$2"; shift 2; done';
+const FILES: [string, string][] = [
+  [SYNC_SCRIPT, FORWARDS_SYNC],
+  [hookScript('qemu'), FORWARD_HOOKS.qemu],
+  [hookScript('network'), FORWARD_HOOKS.network],
+];
+/** VirtNet's sync script and its two hooks written (mode 755); and taken away with the state. */
+export const installArgv = () => ['sh', '-c', INSTALL, 'virtnet-install', ...FILES.flat()];
+export const uninstallArgv = () => ['rm', '-f', ...FILES.map(([, p]) => p), FORWARDS_STATE];
+
+function installStep(first: boolean): Step {
+  return step(installArgv(), `VirtNet's forward script and its libvirt hooks (qemu.d, network.d) on the host`, first ? uninstallArgv() : null, {
+    kind: 'file',
+    display: `install ${FORWARDS_SYNC} and its hooks in /etc/libvirt/hooks/{qemu.d,network.d}`,
+    document: { label: `${FORWARDS_SYNC}, written exactly as`, text: SYNC_SCRIPT },
+  });
+}
+
+const HOOK_NOTE =
+  'libvirt reads its hook folders when it starts: until libvirtd (virtqemud and virtnetworkd on a modular host) restarts, a guest or network restart drops this forward (restart the daemon when convenient; running guests keep running)';
+
+export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
+  const problems: string[] = [];
+  const domain = model.domains.find((d) => d.name === i.vm);
+  if (!domain) throw new PlanInputError([`${model.info.hostname} has no VM named "${i.vm}"`]);
+  const spec = parsePortSpec(i.ports);
+  if (typeof spec === 'string') problems.push(spec);
+  if (i.proto !== 'tcp' && i.proto !== 'udp') problems.push(`"${String(i.proto)}" is not tcp or udp`);
+  const candidates = forwardableNics(model, domain);
+  const mac = i.mac?.toLowerCase();
+  let chosen = mac ? candidates.find((c) => c.nic.mac === mac) : candidates.length === 1 ? candidates[0] : undefined;
+  if (mac && !chosen) {
+    const nic = domain.interfaces.find((n) => n.mac === mac);
+    problems.push(
+      nic
+        ? `${i.vm}'s NIC ${mac} is on ${nic.type === 'network' ? `network ${nic.source} (forward mode ${model.networks.find((n) => n.name === nic.source)?.forwardMode ?? '?'})` : `a ${nic.type} source`}: forwards go to NICs on NAT or routed libvirt networks (on a bridge the guest is on the LAN already; user-mode NICs forward with passt)`
+        : `${i.vm} has no NIC ${mac}`,
+    );
+  } else if (!mac && candidates.length === 0) problems.push(`${i.vm} has no NIC on a NAT or routed libvirt network`);
+  else if (!mac && candidates.length > 1) {
+    problems.push(`${i.vm} has ${candidates.length} NICs on NAT or routed networks: say which with --nic (${candidates.map((c) => c.nic.mac).join(', ')})`);
+    chosen = undefined;
+  }
+  if (i.hostAddress !== undefined) {
+    const bad = checkIpv4(i.hostAddress);
+    if (bad) problems.push(`--host-address: ${bad}`);
+    else if (!model.links.some((l) => l.addresses.some((a) => a.split('/')[0] === i.hostAddress)))
+      problems.push(`${model.info.hostname} has no address ${i.hostAddress}`);
+  }
+  const addr = chosen ? guestAddress(chosen.net, chosen.nic.mac!) : undefined;
+  if (typeof addr === 'string') problems.push(addr);
+  if (typeof spec !== 'string') {
+    for (let p = spec.hostPort; p <= spec.hostPortEnd; p++) {
+      const listening = model.listening.find(
+        (l) => l.proto === i.proto && l.port === p && (i.hostAddress === undefined || isWildcard(l.address) || l.address === i.hostAddress),
+      );
+      if (listening) problems.push(`${i.proto} port ${p} is in use on ${model.info.hostname} (something listens on ${listening.address}:${p})`);
+      const taken = model.forwards.find(
+        (f) => f.proto === i.proto && f.hostPort === p && (f.hostAddress === null || i.hostAddress === undefined || f.hostAddress === i.hostAddress),
+      );
+      if (taken) problems.push(`${i.proto} port ${p} is forwarded already, to ${taken.vm} (${taken.guestIp}:${taken.guestPort})`);
+    }
+    const eph = model.ephemeralPorts;
+    if (eph && !i.force && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low)
+      problems.push(
+        `port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it): choose another, or --force`,
+      );
+  }
+  if (problems.length || !chosen || typeof addr !== 'object' || typeof spec === 'string') throw new PlanInputError(problems);
+
+  const bridge = ownBridgeOf(chosen.net)!;
+  const added: ForwardPort[] = [];
+  for (let p = spec.hostPort; p <= spec.hostPortEnd; p++) {
+    const f: ForwardPort = {
+      proto: i.proto,
+      hostPort: p,
+      guestIp: addr.ip,
+      guestPort: spec.guestPort + (p - spec.hostPort),
+      bridge,
+      hostAddress: i.hostAddress ?? null,
+      fromHost: i.fromHost,
+      vm: i.vm,
+      mac: chosen.nic.mac!,
+    };
+    const bad = forwardPortProblems(f);
+    if (bad.length) throw new PlanInputError(bad);
+    added.push(f);
+  }
+  const next = [...model.forwards, ...added];
+  const first = model.forwards.length === 0;
+  const range = spec.hostPortEnd !== spec.hostPort ? `${spec.hostPort}-${spec.hostPortEnd}` : `${spec.hostPort}`;
+  const target = `${addr.ip}:${spec.guestPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.guestPort + spec.hostPortEnd - spec.hostPort}` : ''}`;
+  const steps: Step[] = [];
+  const warnings: string[] = [];
+  if (addr.pin !== 'no') {
+    const pinned = planDhcpHostAdd(model, chosen.net.name, { mac: chosen.nic.mac!, ip: addr.ip, name: i.vm });
+    steps.push(...pinned.steps);
+    warnings.push(
+      addr.pin === 'lease'
+        ? `${i.vm}'s address ${addr.ip} (its lease) becomes a static DHCP host of ${chosen.net.name}, so it cannot move`
+        : `${i.vm} has no lease: ${addr.ip} becomes its static DHCP host on ${chosen.net.name}, which the guest takes when it renews or restarts`,
+    );
+  }
+  steps.unshift(installStep(first));
+  steps.push(stateStep(model, next, `the firewall forwards ${i.proto} ${range} to ${target} (${i.vm})`, `forward ${i.proto} ${range} → ${i.vm} ${target}`));
+  if (first) warnings.push(HOOK_NOTE);
+  if (i.fromHost) warnings.push(`--from-host: connections from ${model.info.hostname} itself to its own addresses on port ${range} go to ${i.vm} too`);
+  return plan(`Forward ${i.proto} ${range} to ${i.vm}`, steps, {
+    warnings,
+    before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],
+    after: [{ fact: 'forwards', lines: forwardLines(next) }],
+  });
+}
+
+/** Removes the forwards of `vm` on host ports `ports` (`HOSTPORT[-END]`); the last one takes VirtNet's files away. */
+export function planForwardRemove(model: HostModel, vm: string, ports: string, proto: ForwardProto): Plan {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(ports);
+  if (!m) throw new PlanInputError([`"${ports}" is not HOSTPORT or HOSTPORT-END`]);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  const gone = model.forwards.filter((f) => f.vm === vm && f.proto === proto && f.hostPort >= lo && f.hostPort <= hi);
+  if (!gone.length) {
+    const of = model.forwards.filter((f) => f.vm === vm);
+    throw new PlanInputError([
+      `${vm} has no ${proto} forward on port ${ports}${of.length ? ` (it has ${of.map((f) => `${f.proto} ${f.hostPort}`).join(', ')})` : ''}`,
+    ]);
+  }
+  const next = model.forwards.filter((f) => !gone.includes(f));
+  const steps = [stateStep(model, next, `the firewall stops forwarding ${proto} ${ports} to ${vm}`, `unforward ${proto} ${ports} (${vm})`)];
+  if (!next.length)
+    steps.push(
+      step(uninstallArgv(), "the last forward: VirtNet's script, hooks and state file go", installArgv(), {
+        kind: 'file',
+        display: `remove ${FORWARDS_SYNC}, its hooks and ${FORWARDS_STATE}`,
+      }),
+    );
+  return plan(`Stop forwarding ${proto} ${ports} to ${vm}`, steps, {
+    warnings: [`${vm}'s static DHCP host stays (its address does not move); Remove Static DHCP Host takes it away`],
+    before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],
+    after: [{ fact: 'forwards', lines: forwardLines(next) }],
+  });
+}
