@@ -44,12 +44,15 @@ function guestAddress(net: Network, mac: string): { ip: string; pin: 'no' | 'lea
   const used = new Set([v4.address, ...v4.dhcpHosts.map((h) => h.ip), ...net.leases.map((l) => l.ip)]);
   const inRange = (ip: string) => v4.dhcpRanges.some((r) => n(r.start) <= n(ip) && n(ip) <= n(r.end));
   const base = n(v4.address) & (v4.prefix === 0 ? 0 : ~0 << (32 - v4.prefix));
-  for (let k = 2; k < Math.min(2 ** (32 - v4.prefix) - 1, 4096); k++) {
-    const v = (base + k) >>> 0;
-    const ip = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-    if (!used.has(ip) && !inRange(ip) && inSubnet(ip, `${v4.address}/${v4.prefix}`)) return { ip, pin: 'free' };
-  }
-  return `network ${net.name} has no free address outside its DHCP ranges for ${mac}`;
+  const size = Math.min(2 ** (32 - v4.prefix) - 1, 4096);
+  // Outside the ranges first; else inside one (dnsmasq never leases a reserved address to another).
+  for (const outside of [true, false])
+    for (let k = 2; k < size; k++) {
+      const v = (base + k) >>> 0;
+      const ip = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+      if (!used.has(ip) && inRange(ip) !== outside && inSubnet(ip, `${v4.address}/${v4.prefix}`)) return { ip, pin: 'free' };
+    }
+  return `network ${net.name} has no free address for ${mac}`;
 }
 
 const WRITE_STATE = 'umask 022; mkdir -p "$(dirname "$2")" && printf %s "$1" > "$2.new" && mv "$2.new" "$2" && "$3"';
