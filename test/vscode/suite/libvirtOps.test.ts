@@ -7,7 +7,7 @@
  * real flow (modal answered by the WindowStub seam); the tree and its tooltips show the new
  * facts; the host's own virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
  * default's MTU and DNS domain (Edit Definition..., in an editor) are changed, and all are put back;
- * suiteiso is made and deleted.
+ * suiteiso is made and deleted; a port forward to c7 is added from its node and removed from its own.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,7 +62,7 @@ suite('libvirt edits from the tree: lab host', function () {
 
   test("Set Link Down on a stopped VM's NIC node: its definition says down, and the tree says so", async () => {
     const before = await zxdbNic();
-    assert.match(String(before.item.contextValue), /^vm-nic:emulated:link-up$/);
+    assert.match(String(before.item.contextValue), /^vm-nic:emulated:link-up:fwd-no$/);
     const mac = /([0-9a-f]{2}(:[0-9a-f]{2}){5})/.exec(description(before.item))![1]!;
     let r = await run('virtnet.nic.linkDown', before.node);
     assert.equal(r?.kind, 'applied', r?.message);
@@ -70,7 +70,7 @@ suite('libvirt edits from the tree: lab host', function () {
     const downOnIt = new RegExp(`<mac address='${mac}'/>(?:(?!</interface>)[\\s\\S])*<link state='down'/>`);
     assert.match(await virsh('dumpxml', '--inactive', 'zxdb'), downOnIt);
     const down = await zxdbNic();
-    assert.equal(down.item.contextValue, 'vm-nic:emulated:link-down');
+    assert.equal(down.item.contextValue, 'vm-nic:emulated:link-down:fwd-no');
     assert.match(description(down.item), /link down/);
     assert.match(tooltip(down), /link: `down`/);
     r = await run('virtnet.nic.linkUp', down.node);
@@ -184,5 +184,36 @@ suite('libvirt edits from the tree: lab host', function () {
     r = await run('virtnet.network.redefine', H, { network: 'default', file: old, restart: false });
     assert.equal(r?.kind, 'applied', r?.message);
     assert.equal(await virsh('net-dumpxml', '--inactive', 'default'), old);
+  });
+
+  test("Forward a Port... on c7 (on NAT): its NIC shows the forward; Remove Port Forward on it takes it and VirtNet's files away; zxdb (on br9) is not offered it", async () => {
+    const tree = new TreeWalker(a);
+    const vms = await tree.child((await tree.host(H)).node, `host:${H}/vms`);
+    const vm = await tree.child(vms.node, `host:${H}/vm/c7`);
+    assert.match(String(vm.item.contextValue), /^vm:running:fwd-yes$/);
+    assert.match(String((await tree.child(vms.node, `host:${H}/vm/zxdb`)).item.contextValue), /:fwd-no$/);
+    let r = await run('virtnet.forward.add', vm.node, { ports: '19922:22', proto: 'tcp' });
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.match(
+      await truth.run(['iptables', '-t', 'nat', '-S', 'VIRTNET_DNAT'], { root: true }).then((x) => x.stdout),
+      /--dport 19922 .*-j DNAT --to-destination 192\.168\.122\.\d+:22/,
+    );
+    const tree2 = new TreeWalker(a);
+    const vm2 = await tree2.child((await tree2.child((await tree2.host(H)).node, `host:${H}/vms`)).node, `host:${H}/vm/c7`);
+    const nic = (await tree2.children(vm2.node)).find((k) => /^vm-nic:.*:fwd-yes$/.test(String(k.item.contextValue)));
+    assert.ok(nic, "c7's NIC on default");
+    const fwd = (await tree2.children(nic.node)).find((k) => k.item.contextValue === 'forward');
+    assert.ok(fwd, 'the forward shows under the NIC');
+    assert.equal(label(fwd.item), 'tcp *:19922 → 22');
+    r = await run('virtnet.forward.remove', fwd.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    const left = await truth.run(['sh', '-c', 'ls /var/lib/libvirt/virtnet /etc/libvirt/hooks/qemu.d 2>/dev/null; iptables -S | grep -c VIRTNET || true'], {
+      root: true,
+    });
+    assert.doesNotMatch(left.stdout, /forwards|virtnet-forwards/);
+    assert.match(left.stdout.trim(), /^0$/m);
+    // c7's lease became its static host: put back as it was.
+    r = await run('virtnet.network.removeStaticHost', H, 'default', '52:54:00:c7:00:01');
+    assert.equal(r?.kind, 'applied', r?.message);
   });
 });

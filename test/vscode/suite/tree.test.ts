@@ -133,18 +133,18 @@ suite('tree: lab host', function () {
 
   test('VM c7 runs with a virtio NIC on default', async () => {
     const vm = await tree.child((await group('vms')).node, `host:${H}/vm/c7`);
-    assert.equal(vm.item.contextValue, 'vm:running');
+    assert.equal(vm.item.contextValue, 'vm:running:fwd-yes');
     const nics = (await tree.children(vm.node)).filter((k) => String(k.item.contextValue).startsWith('vm-nic:'));
     const nic = nics.find((n) => label(n.item) === 'network default');
     assert.ok(nic, nics.map((n) => label(n.item)).join(', '));
-    assert.equal(nic.item.contextValue, 'vm-nic:virtio:link-up');
+    assert.equal(nic.item.contextValue, 'vm-nic:virtio:link-up:fwd-yes');
   });
 
   test('VM zxdb has an emulated rtl8139 NIC on br9 with the virtio hint', async () => {
     const vm = await tree.child((await group('vms')).node, `host:${H}/vm/zxdb`);
     const nic = (await tree.children(vm.node)).find((n) => label(n.item) === 'bridge br9');
     assert.ok(nic);
-    assert.equal(nic.item.contextValue, 'vm-nic:emulated:link-up');
+    assert.equal(nic.item.contextValue, 'vm-nic:emulated:link-up:fwd-no');
     assert.match(description(nic.item), /rtl8139/);
     assert.match(description(nic.item), /virtio/);
     const tip = a.getTreeProvider().resolveTreeItem(nic.item, nic.node).tooltip;
