@@ -308,14 +308,28 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
       );
     case 'forwardedPort': {
       const vm = typeof args.domain === 'string' ? args.domain : '';
+      const passt = (model.domains.find((d) => d.name === vm)?.interfaces ?? []).flatMap((n) =>
+        n.portForwards.flatMap((pf) =>
+          pf.ranges
+            .filter((r) => !r.exclude)
+            .map((r) => ({
+              label: `${pf.proto} ${r.start}${r.end ? `-${r.end}` : ''}`,
+              description: `→ ${r.to ?? r.start} (passt, NIC ${n.mac})`,
+              value: `${r.start}/${pf.proto}`,
+            })),
+        ),
+      );
       return pick(
-        model.forwards
-          .filter((f) => f.vm === vm)
-          .map((f) => ({
-            label: `${f.proto} ${f.hostPort}`,
-            description: `→ ${f.guestIp}:${f.guestPort}${f.hostAddress ? ` (on ${f.hostAddress})` : ''}`,
-            value: `${f.hostPort}/${f.proto}`,
-          })),
+        [
+          ...model.forwards
+            .filter((f) => f.vm === vm)
+            .map((f) => ({
+              label: `${f.proto} ${f.hostPort}`,
+              description: `→ ${f.guestIp}:${f.guestPort}${f.hostAddress ? ` (on ${f.hostAddress})` : ''}`,
+              value: `${f.hostPort}/${f.proto}`,
+            })),
+          ...passt,
+        ],
         title,
         'Forwarded port',
         `${vm} has no port forwards`,

@@ -11,6 +11,9 @@
  *     bridge: the network hook re-applies and puts the tap back) and after the guest restarts;
  *   - `virtnet forward remove fwdg 19922`: `iptables-save` is what it was before the first
  *     forward (counters aside), and VirtNet's script, hooks and state are gone.
+ *   - a user-mode NIC on passt: `forward add` writes its <portForward> into the definition before
+ *     the guest starts; started, the guest is reached through the host's port; `forward remove`
+ *     takes the element away again.
  * The iptables backend only: on this machine's kernel libvirt's nftables backend cannot start an
  * IPv4 network (no tc csum action; test/lab/firewall.test.ts).
  */
@@ -61,7 +64,12 @@ async function reached(what: string): Promise<void> {
 async function bootGuest(): Promise<void> {
   guest = await guestUp(host, 'fwdg', [{ mac: MAC, network: 'fwdnat' }]);
   await guest.waitSerial(new RegExp(`bound ${GUEST_IP.replace(/\./g, '\\.')}/`), 'the lease of its static host');
-  const r = await guest.run(
+  await serveHello(guest);
+}
+
+/** The guest's port 22 answers "virtnet-hello" to every connection (busybox nc, in the background). */
+async function serveHello(g: Guest): Promise<void> {
+  const r = await g.run(
     "printf '#!/bin/sh\\necho virtnet-hello\\n' > /tmp/hello && chmod +x /tmp/hello && (nc -ll -p 22 -e /tmp/hello </dev/null >/dev/null 2>&1 &)",
   );
   assert.equal(r.code, 0, r.output);
@@ -144,4 +152,32 @@ test("forward remove: the firewall is what it was before the first forward, Virt
   for (const f of [FORWARDS_SYNC, FORWARD_HOOKS.qemu, FORWARD_HOOKS.network, FORWARDS_STATE])
     assert.equal((await host.exec(['test', '-e', f])).code, 1, `${f} is gone`);
   assert.doesNotMatch(await hello(host.address, 19922), /virtnet-hello/);
+});
+
+test("a passt NIC: the forward is libvirt's <portForward>, written before the guest starts; the guest is reached through it", opts, async () => {
+  const mac = '52:54:00:48:00:0b';
+  let passt: Guest | undefined;
+  try {
+    passt = await guestUp(host, 'fwdp', [{ mac, network: 'passt' }], {
+      beforeStart: async () => {
+        const r = await cli('forward', 'add', 'fwdp', '2222:22');
+        assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /not as planned|reads back differently/);
+        assert.match(await host.sh('virsh dumpxml --inactive fwdp'), /<portForward proto='tcp'>\s*<range start='2222' to='22'\/>\s*<\/portForward>/);
+      },
+    });
+    await passt.waitSerial(/virtnet-guest: eth0 bound /, 'a lease from passt');
+    await serveHello(passt);
+    let got = '';
+    for (let i = 0; i < 30 && !got.includes('virtnet-hello'); i++) {
+      got = (await host.exec(['sh', '-c', 'busybox nc -w 3 127.0.0.1 2222 </dev/null'])).stdout;
+      if (!got.includes('virtnet-hello')) await new Promise((res) => setTimeout(res, 1_000));
+    }
+    assert.match(got, /virtnet-hello/, `the lab host reaches fwdp's port 22 through passt's 2222\n${passt.tail(20)}`);
+    const rm = await cli('forward', 'remove', 'fwdp', '2222');
+    assert.equal(rm.code, 0, `${rm.stdout}\n${rm.stderr}`);
+    assert.doesNotMatch(await host.sh('virsh dumpxml --inactive fwdp'), /portForward/);
+  } finally {
+    await passt?.remove();
+  }
 });

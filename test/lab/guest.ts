@@ -22,7 +22,7 @@ const CACHE = process.env.VIRTNET_CACHE ?? path.join(REPO, '.cache');
 
 export interface GuestNic {
   mac: string;
-  /** A libvirt network of the host. */
+  /** A libvirt network of the host, or `passt`: a user-mode NIC on passt (DHCP from passt). */
   network: string;
   /** Default virtio. */
   model?: string;
@@ -52,8 +52,14 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function domainXml(name: string, nics: GuestNic[]): string {
   const interfaces = nics
-    .map(
-      (n) => `    <interface type='network'>
+    .map((n) =>
+      n.network === 'passt'
+        ? `    <interface type='user'>
+      <mac address='${n.mac}'/>
+      <backend type='passt'/>
+      <model type='${n.model ?? 'virtio'}'/>
+    </interface>`
+        : `    <interface type='network'>
       <mac address='${n.mac}'/>
       <source network='${n.network}'/>
       <model type='${n.model ?? 'virtio'}'/>
@@ -98,10 +104,10 @@ async function virsh(host: LabHost, ...args: string[]): Promise<string> {
 }
 
 /**
- * Defines domain `name` on `host` with these NICs and starts it (the image is built if needed and
+ * Defines domain `name` on `host` with these NICs (`beforeStart` runs between define and start) and starts it (the image is built if needed and
  * copied into the host's /var/lib/libvirt/boot/, as seed.sh does). On failure it removes what it made.
  */
-export async function guestUp(host: LabHost, name: string, nics: GuestNic[]): Promise<Guest> {
+export async function guestUp(host: LabHost, name: string, nics: GuestNic[], opts: { beforeStart?: () => Promise<void> } = {}): Promise<Guest> {
   const state = path.join(CACHE, 'lab', host.name, 'state');
   // A cache hit when run.sh built it already; it may download the kernel, so not in the host.
   const build = spawnSync('bash', [path.join(REPO, 'test/lab/guest-image.sh')], { encoding: 'utf8' });
@@ -137,6 +143,8 @@ export async function guestUp(host: LabHost, name: string, nics: GuestNic[]): Pr
 
   try {
     await virsh(host, 'define', xml);
+    // Changes to the definition that take effect only at a start (a passt NIC's forwards).
+    await opts.beforeStart?.();
     await virsh(host, 'start', '--paused', name);
     socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(sock);

@@ -63,6 +63,13 @@ function interfaceOf(i: Node): DomainInterface {
     bootOrder: num(obj(i.boot)['@order']),
     socket: socketOf(type, source),
     vhostUser: type === 'vhostuser' ? { type: str(source['@type']), path: str(source['@path']), mode: str(source['@mode']) } : null,
+    backend: str(obj(i.backend)['@type']),
+    portForwards: list(i.portForward).map((pf) => ({
+      proto: str(pf['@proto']) ?? 'tcp',
+      address: str(pf['@address']),
+      dev: str(pf['@dev']),
+      ranges: list(pf.range).map((r) => ({ start: num(r['@start']) ?? 0, end: num(r['@end']), to: num(r['@to']), exclude: yes(r['@exclude']) === true })),
+    })),
     guestAddress: guestAddressOf(i.address),
     managed: type === 'hostdev' ? yes(i['@managed']) : null,
     trustGuestRxFilters: yes(i['@trustGuestRxFilters']),

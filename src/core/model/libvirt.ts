@@ -248,6 +248,24 @@ export interface VhostUser {
   mode: string | null;
 }
 
+/** One `<range>` of a passt `<portForward>`: host ports start[-end] to guest port `to` (default: the same). */
+export interface PortForwardRange {
+  start: number;
+  end: number | null;
+  to: number | null;
+  /** These ports are left out of a wider forward. */
+  exclude: boolean;
+}
+
+/** A user-mode (passt) NIC's `<portForward>`: host ports of one protocol, on an address or device. */
+export interface NicPortForward {
+  proto: string;
+  address: string | null;
+  dev: string | null;
+  /** None: every port of that protocol and address. */
+  ranges: PortForwardRange[];
+}
+
 export interface DomainInterface {
   /** libvirt interface type: network, bridge, direct, hostdev, user, ethernet, vhostuser... */
   type: string;
@@ -275,6 +293,10 @@ export interface DomainInterface {
   bootOrder: number | null;
   socket: NicSocket | null;
   vhostUser: VhostUser | null;
+  /** `<backend type=>`: passt for user-mode NICs on passt; null (SLIRP for user NICs) when not written. */
+  backend: string | null;
+  /** passt's forwards of host ports into the guest (libvirt has none for SLIRP). */
+  portForwards: NicPortForward[];
   /** Where the NIC sits in the guest: a PCI address `0000:00:03.0`, or `type:...` for others. */
   guestAddress: string | null;
   /** hostdev interfaces: libvirt detaches the device from its host driver itself. */

@@ -3,7 +3,7 @@
  * that turns VLANs, bandwidth, DNS records, routes and sockets into short text, read by the
  * tree's network and VM nodes and the CLI's inventory alike.
  */
-import type { Bandwidth, DomainHostdev, DomainInterface, Network, Virtualport, Vlan } from './types';
+import type { Bandwidth, DomainHostdev, DomainInterface, Network, NicPortForward, Virtualport, Vlan } from './types';
 
 export type Row = [string, string | number | boolean | null | undefined];
 
@@ -125,6 +125,24 @@ export function networkRows(n: Network): Row[] {
 }
 
 /** A NIC's rows beyond type, source, model, MAC, tap and IP. */
+/** A user-mode NIC's backend as the guide means it: passt, or QEMU's built-in SLIRP. */
+export function userBackendText(i: Pick<DomainInterface, 'backend'>): string {
+  return i.backend === 'passt'
+    ? 'passt (forwards with <portForward>)'
+    : i.backend
+      ? i.backend
+      : "SLIRP, QEMU's built-in (libvirt has no forwards for it; passt has)";
+}
+
+/** `tcp 127.0.0.1: 2022→22, 5000-5010 excluded`. */
+export function portForwardText(pf: NicPortForward): string {
+  const where = pf.address ?? (pf.dev ? `dev ${pf.dev}` : '*');
+  const ranges = pf.ranges.length
+    ? pf.ranges.map((r) => `${r.start}${r.end ? `-${r.end}` : ''}${r.exclude ? ' excluded' : `→${r.to ?? r.start}`}`).join(', ')
+    : 'every port';
+  return `${pf.proto} ${where}: ${ranges}`;
+}
+
 export function nicRows(i: DomainInterface): Row[] {
   const s = i.socket;
   return [
@@ -142,6 +160,8 @@ export function nicRows(i: DomainInterface): Row[] {
       s ? `${s.address ?? ''}:${s.port ?? ''}${s.localAddress || s.localPort ? ` (local ${s.localAddress ?? ''}:${s.localPort ?? ''})` : ''}` : undefined,
     ],
     ['vhost-user', i.vhostUser ? `${i.vhostUser.type ?? ''} ${i.vhostUser.path ?? ''}${i.vhostUser.mode ? ` (${i.vhostUser.mode})` : ''}`.trim() : undefined],
+    ['user-mode backend', i.type === 'user' ? userBackendText(i) : i.backend],
+    ['port forwards (passt)', i.portForwards.map(portForwardText).join('; ') || undefined],
     ['guest address', i.guestAddress],
     ['managed by libvirt', yn(i.managed)],
     ['bandwidth', bandwidthText(i.bandwidth)],

@@ -2,12 +2,13 @@
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import { nicsOnNetwork, ownBridgeOf } from '../../core/model/queries';
-import type { Domain, DomainInterface, HostModel, Lease, Network } from '../../core/model/types';
+import type { Domain, DomainInterface, ForwardPort, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { networkRows, nicRows } from '../../core/model/libvirtText';
 import { modelClass, modelHint } from '../nicModels';
 import { HostChildNode, colors, factsTooltip, hostId, icon, makeItem, yesNo, type VirtNetNode } from './base';
 import type { GroupSpec } from './group';
+import { ForwardNode } from './vms';
 
 export function networksGroup(model: HostModel): GroupSpec {
   const active = model.networks.filter((n) => n.active).length;
@@ -77,7 +78,17 @@ export class NetworkNode extends HostChildNode {
     const n = this.network;
     return [
       ...n.leases.map((l) => new LeaseNode(this, this.session, this.model, l)),
-      ...nicsOnNetwork(this.model, n).map(({ domain, nic }, i) => new AttachedNicNode(this, this.session, domain, nic, i)),
+      ...nicsOnNetwork(this.model, n).map(
+        ({ domain, nic }, i) =>
+          new AttachedNicNode(
+            this,
+            this.session,
+            domain,
+            nic,
+            i,
+            this.model.forwards.filter((f) => f.vm === domain.name && f.mac === nic.mac),
+          ),
+      ),
     ];
   }
 
@@ -164,8 +175,13 @@ export class AttachedNicNode extends HostChildNode {
     readonly domain: Domain,
     readonly nic: DomainInterface,
     index: number,
+    private readonly forwards: readonly ForwardPort[],
   ) {
     super(parent, `${parent.id}/nic/${domain.name}/${nic.mac ?? index}`, session);
+  }
+
+  override children(): VirtNetNode[] {
+    return this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f));
   }
 
   treeItem(): vscode.TreeItem {
@@ -175,6 +191,7 @@ export class AttachedNicNode extends HostChildNode {
       icon: icon('vm', running ? colors.up : colors.muted),
       description: [n.model, n.mac, n.linkState === 'down' ? 'link down' : undefined, n.target, n.ips[0]].filter(Boolean).join(' · '),
       contextValue: tokenOf({ node: 'network-nic', model: modelClass(n.model), link: n.linkState === 'down' ? 'down' : 'up' }),
+      collapsible: this.forwards.length > 0,
     });
   }
 

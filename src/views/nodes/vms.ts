@@ -22,6 +22,9 @@ export function vmsGroup(model: HostModel): GroupSpec {
 }
 
 /** `running`, `shut-off`, `paused`...: virsh's words made token-safe. */
+/** A user-mode NIC on passt takes libvirt's own port forwards. */
+const onPasst = (n: DomainInterface) => n.type === 'user' && n.backend === 'passt';
+
 export function stateToken(state: string): string {
   return state.trim().toLowerCase().replace(/\s+/g, '-');
 }
@@ -62,7 +65,7 @@ export class VmNode extends HostChildNode {
     return makeItem(this, d.name, {
       icon: icon('vm', stateColor(d.state)),
       description: facts.join(' · '),
-      contextValue: tokenOf({ node: 'vm', state: stateToken(d.state), forwardable: forwardableNics(this.model, d).length > 0 }),
+      contextValue: tokenOf({ node: 'vm', state: stateToken(d.state), forwardable: forwardableNics(this.model, d).length > 0 || d.interfaces.some(onPasst) }),
       collapsible: nics + d.hostdevs.length > 0,
     });
   }
@@ -72,7 +75,10 @@ export class VmNode extends HostChildNode {
   }
 
   override children(): VirtNetNode[] {
-    const forwardable = new Set(forwardableNics(this.model, this.domain).map((f) => f.nic.mac));
+    const forwardable = new Set([
+      ...forwardableNics(this.model, this.domain).map((f) => f.nic.mac),
+      ...this.domain.interfaces.filter(onPasst).map((n) => n.mac),
+    ]);
     return [
       ...this.domain.interfaces.map(
         (nic, i) =>
@@ -142,6 +148,8 @@ export class VmNicNode extends HostChildNode {
     return makeItem(this, label, {
       icon: icon('plug', cls === 'emulated' ? colors.warn : n.target ? colors.up : colors.muted),
       description: [
+        n.type === 'user' ? (n.backend === 'passt' ? 'passt' : 'SLIRP') : undefined,
+        n.portForwards.length ? `${n.portForwards.length} port forward${n.portForwards.length === 1 ? '' : 's'}` : undefined,
         this.modelText(),
         n.pending.model ? `${n.pending.model} at next boot` : undefined,
         n.mac,
@@ -182,7 +190,8 @@ export class VmNicNode extends HostChildNode {
 /** A host port forwarded to this NIC (VirtNet's state file on the host). */
 export class ForwardNode extends HostChildNode {
   constructor(
-    parent: VmNicNode,
+    /** The NIC it goes to, under its VM or under its network. */
+    parent: HostChildNode,
     session: HostSession,
     private readonly vm: string,
     readonly forward: ForwardPort,

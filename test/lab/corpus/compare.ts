@@ -91,6 +91,8 @@ export function diffFacts(expected: unknown, actual: unknown, path: string, out:
 /** The model's type of a value, by the field that holds it (for coverage per type and field). */
 const TYPE_OF_FIELD: Record<string, string> = {
   ips: 'NetworkIp',
+  portForwards: 'NicPortForward',
+  ranges: 'PortForwardRange',
   dhcpRanges: 'DhcpRange',
   dhcpHosts: 'DhcpHost',
   lease: 'DhcpLeaseTime',

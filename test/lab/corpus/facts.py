@@ -413,6 +413,20 @@ def domain_interface(r, nic):
         "bootOrder": r.number(r.child(nic, "boot"), "order"),
         "socket": None,
         "vhostUser": None,
+        "backend": r.attr(r.child(nic, "backend"), "type"),
+        "portForwards": [
+            {
+                # formatdomain: proto is required; libvirt writes it back as given.
+                "proto": r.attr(pf, "proto") or "tcp",
+                "address": r.attr(pf, "address"),
+                "dev": r.attr(pf, "dev"),
+                "ranges": [
+                    {"start": r.number(rg, "start") or 0, "end": r.number(rg, "end"), "to": r.number(rg, "to"), "exclude": r.yes_no(rg, "exclude") is True}
+                    for rg in r.children(pf, "range")
+                ],
+            }
+            for pf in r.children(nic, "portForward")
+        ],
         "guestAddress": guest_address(r, r.child(nic, "address")),
         "managed": r.yes_no(nic, "managed") if kind == "hostdev" else None,
         "trustGuestRxFilters": r.yes_no(nic, "trustGuestRxFilters"),

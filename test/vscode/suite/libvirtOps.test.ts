@@ -205,6 +205,10 @@ suite('libvirt edits from the tree: lab host', function () {
     const fwd = (await tree2.children(nic.node)).find((k) => k.item.contextValue === 'forward');
     assert.ok(fwd, 'the forward shows under the NIC');
     assert.equal(label(fwd.item), 'tcp *:19922 → 22');
+    // And under the network, on c7's NIC there.
+    const net = await tree2.child((await tree2.child((await tree2.host(H)).node, `host:${H}/networks`)).node, `host:${H}/network/default`);
+    const onNet = (await tree2.children(net.node)).find((k) => String(k.item.contextValue).startsWith('network-nic:') && label(k.item) === 'c7');
+    assert.ok(onNet && (await tree2.children(onNet.node)).some((k) => k.item.contextValue === 'forward'), "the forward under default's c7 too");
     r = await run('virtnet.forward.remove', fwd.node);
     assert.equal(r?.kind, 'applied', r?.message);
     const left = await truth.run(['sh', '-c', 'ls /var/lib/libvirt/virtnet /etc/libvirt/hooks/qemu.d 2>/dev/null; iptables -S | grep -c VIRTNET || true'], {

@@ -13,7 +13,8 @@ import { checkIpv4, inSubnet, ipv4Number } from '../../validate';
 import { planDhcpHostAdd } from '../libvirt/networkLife';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { FORWARD_HOOKS, FORWARDS_SYNC, hookScript, SYNC_SCRIPT } from './script';
-import { FORWARDS_STATE, forwardLines, forwardPortProblems, parsePortSpec, stateText, type ForwardProto } from './state';
+import { planPasstForward } from './passt';
+import { FORWARDS_STATE, forwardLines, forwardPortProblems, parsePortSpec, stateText, type ForwardProto, type PortSpec } from './state';
 
 export interface ForwardAddIntent {
   vm: string;
@@ -82,6 +83,35 @@ function installStep(first: boolean): Step {
   });
 }
 
+/** Host ports something listens on, or in the ephemeral range without --force. */
+function hostPortProblems(model: HostModel, i: ForwardAddIntent, spec: PortSpec): string[] {
+  const out: string[] = [];
+  for (let p = spec.hostPort; p <= spec.hostPortEnd; p++) {
+    const listening = model.listening.find(
+      (l) => l.proto === i.proto && l.port === p && (i.hostAddress === undefined || isWildcard(l.address) || l.address === i.hostAddress),
+    );
+    if (listening) out.push(`${i.proto} port ${p} is in use on ${model.info.hostname} (something listens on ${listening.address}:${p})`);
+  }
+  const eph = model.ephemeralPorts;
+  if (eph && !i.force && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low)
+    out.push(
+      `port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it): choose another, or --force`,
+    );
+  return out;
+}
+
+/** Host ports a passt NIC of any VM forwards already (passt binds them when its VM runs). */
+function passtTaken(model: HostModel, proto: ForwardProto, spec: PortSpec): string[] {
+  const out: string[] = [];
+  for (const d of model.domains)
+    for (const n of d.interfaces)
+      for (const pf of n.portForwards)
+        for (const r of pf.ranges)
+          if (pf.proto === proto && !r.exclude && r.start <= spec.hostPortEnd && spec.hostPort <= (r.end ?? r.start))
+            out.push(`${proto} port ${r.start}${r.end ? `-${r.end}` : ''} is forwarded already by passt, to ${d.name} (NIC ${n.mac})`);
+  return out;
+}
+
 const HOOK_NOTE =
   'libvirt reads its hook folders when it starts: until libvirtd (virtqemud and virtnetworkd on a modular host) restarts, a guest or network restart drops this forward (restart the daemon when convenient; running guests keep running)';
 
@@ -94,6 +124,14 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   if (i.proto !== 'tcp' && i.proto !== 'udp') problems.push(`"${String(i.proto)}" is not tcp or udp`);
   const candidates = forwardableNics(model, domain);
   const mac = i.mac?.toLowerCase();
+  // A user-mode NIC: libvirt's own <portForward> on passt (SLIRP has none: refused, saying why).
+  const users = domain.interfaces.filter((n) => n.type === 'user' && n.mac);
+  const user = mac ? users.find((n) => n.mac === mac) : candidates.length === 0 && users.length === 1 ? users[0] : undefined;
+  if (user && typeof spec !== 'string') {
+    problems.push(...hostPortProblems(model, i, spec), ...passtTaken(model, i.proto, spec));
+    if (problems.length) throw new PlanInputError(problems);
+    return planPasstForward(model, domain, user, { add: { proto: i.proto, spec, hostAddress: i.hostAddress ?? null } });
+  }
   let chosen = mac ? candidates.find((c) => c.nic.mac === mac) : candidates.length === 1 ? candidates[0] : undefined;
   if (mac && !chosen) {
     const nic = domain.interfaces.find((n) => n.mac === mac);
@@ -116,21 +154,14 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   const addr = chosen ? guestAddress(chosen.net, chosen.nic.mac!) : undefined;
   if (typeof addr === 'string') problems.push(addr);
   if (typeof spec !== 'string') {
+    problems.push(...hostPortProblems(model, i, spec));
     for (let p = spec.hostPort; p <= spec.hostPortEnd; p++) {
-      const listening = model.listening.find(
-        (l) => l.proto === i.proto && l.port === p && (i.hostAddress === undefined || isWildcard(l.address) || l.address === i.hostAddress),
-      );
-      if (listening) problems.push(`${i.proto} port ${p} is in use on ${model.info.hostname} (something listens on ${listening.address}:${p})`);
       const taken = model.forwards.find(
         (f) => f.proto === i.proto && f.hostPort === p && (f.hostAddress === null || i.hostAddress === undefined || f.hostAddress === i.hostAddress),
       );
       if (taken) problems.push(`${i.proto} port ${p} is forwarded already, to ${taken.vm} (${taken.guestIp}:${taken.guestPort})`);
     }
-    const eph = model.ephemeralPorts;
-    if (eph && !i.force && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low)
-      problems.push(
-        `port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it): choose another, or --force`,
-      );
+    problems.push(...passtTaken(model, i.proto, spec));
   }
   if (problems.length || !chosen || typeof addr !== 'object' || typeof spec === 'string') throw new PlanInputError(problems);
 
@@ -185,6 +216,16 @@ export function planForwardRemove(model: HostModel, vm: string, ports: string, p
   const lo = Number(m[1]);
   const hi = m[2] === undefined ? lo : Number(m[2]);
   const gone = model.forwards.filter((f) => f.vm === vm && f.proto === proto && f.hostPort >= lo && f.hostPort <= hi);
+  const passt = model.domains
+    .find((d) => d.name === vm)
+    ?.interfaces.find((n) => n.portForwards.some((pf) => pf.proto === proto && pf.ranges.some((r) => !r.exclude && r.start <= lo && lo <= (r.end ?? r.start))));
+  if (!gone.length && passt)
+    return planPasstForward(
+      model,
+      model.domains.find((d) => d.name === vm)!,
+      passt,
+      { remove: { proto, port: lo } },
+    );
   if (!gone.length) {
     const of = model.forwards.filter((f) => f.vm === vm);
     throw new PlanInputError([

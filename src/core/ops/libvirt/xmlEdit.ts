@@ -225,6 +225,8 @@ export class XmlEdit {
     const indentOf = (el: XmlElement) => /^[ \t]*/.exec(this.xml.slice(lineStart(el.start), el.start))![0];
     const sibling = after ?? parent.children.at(-1);
     const indent = sibling ? indentOf(sibling) : `${indentOf(parent)}  `;
+    // A multi-line element keeps its own inner indentation, under its siblings'.
+    text = text.replace(/\n/g, `\n${indent}`);
     if (sibling) return this.splice(sibling.end, sibling.end, `\n${indent}${text}`);
     if (parent.selfClosing) {
       // `<devices/>` becomes `<devices>` + the child + `</devices>`.

@@ -15,9 +15,11 @@ const strip = <T extends { unread: string[] }>(f: T) => Object.fromEntries(Objec
 
 // The same corpus captured from libvirt 9.0 / QEMU 7.2 (Debian 12) and libvirt 11.3 / QEMU 10.0
 // (bookworm-backports, what the lab runs now): the parsers read both.
-for (const [version, dir] of [
-  ['libvirt 9.0', ''],
-  ['libvirt 11.3', 'libvirt-11.3/'],
+// Fields a version's corpus cannot hold: Debian 12's libvirt 9.0 refuses <backend type='passt'/>
+// (libvirt gitlab #462), so its user-mode NICs are all SLIRP, without forwards.
+for (const [version, dir, cannot] of [
+  ['libvirt 9.0', '', ['DomainInterface.backend', 'DomainInterface.portForwards']],
+  ['libvirt 11.3', 'libvirt-11.3/', []],
 ] as const) {
   const at = (p: string) => new URL(`../../../fixtures/corpus/${dir}${p}`, import.meta.url);
   const model = buildHostModel({ host: 'vnl-corpus-fix', output: readFileSync(at('corpus.out'), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
@@ -39,7 +41,11 @@ for (const [version, dir] of [
     }
     assert.deepEqual(problems, []);
     const cov = coverageOf(model.networks.map(networkXmlFields), model.domains.map(domainXmlFields));
-    assert.deepEqual(uncovered(cov), [], 'every typed field has a value somewhere in the corpus');
+    assert.deepEqual(
+      uncovered(cov).filter((f) => !(cannot as readonly string[]).includes(f)),
+      [],
+      'every typed field has a value somewhere in the corpus',
+    );
   });
 
   test(`${version}: each object keeps its XML and its definition as the host printed them`, () => {
