@@ -335,6 +335,22 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         `${vm} has no port forwards`,
       );
     }
+    case 'handForward': {
+      const vm = model.domains.find((d) => d.name === args.domain);
+      const ips = new Set(vm?.interfaces.flatMap((n) => n.ips) ?? []);
+      return pick(
+        model.handForwards
+          .filter((h) => ips.has(h.guestIp))
+          .map((h) => ({
+            label: `${h.proto} ${h.hostPort}`,
+            description: `→ ${h.guestIp}:${h.guestPort} (written by hand)`,
+            value: `${h.hostPort}/${h.proto}`,
+          })),
+        title,
+        'Hand-written forward',
+        `no hand-written DNAT rule forwards to ${String(args.domain)}`,
+      );
+    }
     case 'definition': {
       // The host's own definition in an editor; the user edits it there and says when.
       const net = model.networks.find((n) => n.name === args.network);

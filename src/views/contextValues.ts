@@ -25,6 +25,7 @@ export type NodeFacts =
   | { node: 'vm'; state: string; forwardable: boolean }
   | { node: 'vm-nic'; model: NicClass; link: 'up' | 'down'; forwardable: boolean }
   | { node: 'forward' }
+  | { node: 'hand-forward' }
   | { node: 'hostdev'; type: string }
   | { node: 'pci'; role: 'nic' | 'pf' | 'device'; netdev: NetdevUse }
   | { node: 'vf'; assigned: boolean }
@@ -62,6 +63,8 @@ export function tokenOf(f: NodeFacts): string {
       return `vm-nic:${f.model}:link-${f.link}:fwd-${yesNo(f.forwardable)}`;
     case 'forward':
       return 'forward';
+    case 'hand-forward':
+      return 'hand-forward';
     case 'hostdev':
       return `hostdev:${f.type}`;
     case 'pci':
@@ -108,6 +111,8 @@ export function offers(f: NodeFacts): TargetKind[] {
       return ['domain'];
     case 'forward':
       return ['forwardedPort'];
+    case 'hand-forward':
+      return ['handForward'];
     case 'pci':
       // A bridge port or a device without a netdev (vfio, no driver) cannot become an uplink.
       return f.role !== 'device' && f.netdev === 'free' ? ['uplinkNic'] : [];
@@ -139,7 +144,7 @@ export function allFacts(): NodeFacts[] {
     }
   out.push({ node: 'lease', static: false }, { node: 'lease', static: true }, { node: 'note' });
   for (const state of VM_STATES) for (const forwardable of BOOLS) out.push({ node: 'vm', state, forwardable });
-  out.push({ node: 'forward' });
+  out.push({ node: 'forward' }, { node: 'hand-forward' });
   for (const type of ['pci', 'usb', 'scsi', 'mdev']) out.push({ node: 'hostdev', type });
   for (const role of ['nic', 'pf', 'device'] as const) for (const netdev of ['free', 'bridged', 'none'] as const) out.push({ node: 'pci', role, netdev });
   for (const assigned of BOOLS) out.push({ node: 'vf', assigned });

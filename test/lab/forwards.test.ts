@@ -11,6 +11,10 @@
  *     bridge: the network hook re-applies and puts the tap back) and after the guest restarts;
  *   - `virtnet forward remove fwdg 19922`: `iptables-save` is what it was before the first
  *     forward (counters aside), and VirtNet's script, hooks and state are gone.
+ *   - the guide's hand-written rule (`iptables -t nat -A PREROUTING -p tcp --dport 19923 -j DNAT
+ *     --to-destination GUEST:22`) does not reach the guest (libvirt rejects it); the inventory reads
+ *     it, `forward add` on its port is refused, `forward adopt` makes it VirtNet's (reached now),
+ *     the rule is gone, and `forward remove` leaves the firewall as before the rule;
  *   - a user-mode NIC on passt: `forward add` writes its <portForward> into the definition before
  *     the guest starts; started, the guest is reached through the host's port; `forward remove`
  *     takes the element away again.
@@ -152,6 +156,34 @@ test("forward remove: the firewall is what it was before the first forward, Virt
   for (const f of [FORWARDS_SYNC, FORWARD_HOOKS.qemu, FORWARD_HOOKS.network, FORWARDS_STATE])
     assert.equal((await host.exec(['test', '-e', f])).code, 1, `${f} is gone`);
   assert.doesNotMatch(await hello(host.address, 19922), /virtnet-hello/);
+});
+
+test("the guide's hand-written DNAT: shown, refused as a clash, adopted (reached now, the rule gone), removed", opts, async () => {
+  await host.sh(`iptables -w -t nat -A PREROUTING -p tcp --dport 19923 -j DNAT --to-destination ${GUEST_IP}:22`);
+  assert.doesNotMatch(await hello(host.address, 19923), /virtnet-hello/, "libvirt's reject shadows the hand rule");
+  const inv = await onLab(host)('inventory', '--json');
+  const model = JSON.parse(inv.stdout) as { handForwards: { hostPort: number; guestIp: string; guestPort: number; rule: string }[] };
+  assert.deepEqual(
+    model.handForwards.map((h) => [h.hostPort, h.guestIp, h.guestPort]),
+    [[19923, GUEST_IP, 22]],
+    JSON.stringify(model.handForwards),
+  );
+  const clash = await cli('forward', 'add', 'fwdg', '19923:22');
+  assert.equal(clash.code, 2, clash.stderr);
+  assert.match(clash.stderr, /has a DNAT rule written by hand .* adopt it/);
+  const r = await cli('forward', 'adopt', 'fwdg', '19923');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned/);
+  let got = '';
+  for (let i = 0; i < 20 && !got.includes('virtnet-hello'); i++) {
+    got = await hello(host.address, 19923);
+    if (!got.includes('virtnet-hello')) await new Promise((res) => setTimeout(res, 1_000));
+  }
+  assert.match(got, /virtnet-hello/, 'adopted, the forward reaches the guest');
+  assert.doesNotMatch(await host.sh('iptables -w -t nat -S PREROUTING'), /--dport 19923/, 'the hand rule is gone');
+  const rm = await cli('forward', 'remove', 'fwdg', '19923');
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(await rules(), pristine);
 });
 
 test("a passt NIC: the forward is libvirt's <portForward>, written before the guest starts; the guest is reached through it", opts, async () => {

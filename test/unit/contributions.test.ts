@@ -71,7 +71,7 @@ function asksForMore(command: OpCommand): boolean {
       kind !== 'flag' &&
       !command.targets.includes(kind) &&
       !(kind === 'bridge' && command.targets.includes('port')) &&
-      !(kind === 'domain' && (['nic', 'forwardedPort'] as const).some((t) => command.targets.includes(t))) &&
+      !(kind === 'domain' && (['nic', 'forwardedPort', 'handForward'] as const).some((t) => command.targets.includes(t))) &&
       !(kind === 'network' && (['dhcpHost', 'staticHost', 'networkRange'] as const).some((t) => command.targets.includes(t)))
     );
   });

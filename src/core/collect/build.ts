@@ -2,7 +2,7 @@
  * Builds the host model from the collector's output. A section that is missing or fails degrades
  * only its part of the model and becomes a check; nothing here throws for a broken host.
  */
-import type { Bridge, BridgePort, Check, Connection, Domain, HostInfo, HostModel, ListeningPort, Network, PciDevice } from '../model/types';
+import type { Bridge, BridgePort, Check, Connection, Domain, HandForward, HostInfo, HostModel, ListeningPort, Network, PciDevice } from '../model/types';
 import { iommuCheck, kvmCheck, libvirtCheck, nicModelCheck, rootCheck, sriovCheck, toolChecks, tunCheck, vfioCheck } from './checks';
 import { parseBridgeLink, parseLinks, parseNetWalk, parseRoutes, type ParsedLink } from './parse-ip';
 import { parseHostFacts, parseQemuNicModels, type HostFacts } from './parse-host';
@@ -159,9 +159,42 @@ export function buildHostModel(input: BuildInput): HostModel {
     checks,
     plans: parseJournal(text('journal')),
     forwards: parseState(text('forwards.state')),
+    handForwards: parseHandForwards(text('fw.prerouting')),
     listening: parseListening(text('ss.listen')),
     ephemeralPorts: parsePortRange(text('ports.ephemeral')),
   };
+}
+
+/**
+ * DNAT rules of `iptables -t nat -S PREROUTING` to one address and port (what users write by
+ * hand, after the guide): `-A PREROUTING [-d A/32] [-i IF] -p tcp [-m tcp] --dport N -j DNAT
+ * --to-destination IP:PORT`. Rules with anything else (quoted comments, port ranges, marks) are
+ * not read as forwards.
+ */
+export function parseHandForwards(text: string): HandForward[] {
+  const out: HandForward[] = [];
+  let position = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('-A PREROUTING ')) continue;
+    position++;
+    const rule = line.slice('-A PREROUTING '.length).trim();
+    const m =
+      /^(?:-d (\d+\.\d+\.\d+\.\d+)(?:\/32)? )?(?:-i ([\w.-]+) )?-p (tcp|udp) (?:-m (?:tcp|udp) )?--dport (\d+) -j DNAT --to-destination (\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(
+        rule,
+      );
+    if (!m) continue;
+    out.push({
+      proto: m[3] as 'tcp' | 'udp',
+      hostPort: Number(m[4]),
+      hostAddress: m[1] ?? null,
+      inInterface: m[2] ?? null,
+      guestIp: m[5]!,
+      guestPort: Number(m[6]),
+      rule,
+      position,
+    });
+  }
+  return out;
 }
 
 /** `ss -Hltnu` lines: `tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:*` (udp: UNCONN). */

@@ -258,6 +258,7 @@ collect_all() {
   sec qemu.nics qemu_nic_models
   sec journal journal_read
   sec forwards.state forwards_read
+  if have iptables; then sec fw.prerouting iptables -w -t nat -S PREROUTING; fi
   if have ss; then sec ss.listen ss -Hltnu; fi
   sec ports.ephemeral cat /proc/sys/net/ipv4/ip_local_port_range
   virsh_all

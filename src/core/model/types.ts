@@ -179,6 +179,22 @@ export interface ForwardPort {
   mac: string;
 }
 
+/** A DNAT rule someone wrote by hand in nat PREROUTING (the guide's way): shown, and adoptable. */
+export interface HandForward {
+  proto: 'tcp' | 'udp';
+  hostPort: number;
+  /** `-d` of the rule, without its /32; null: any address. */
+  hostAddress: string | null;
+  /** `-i` of the rule; null: any interface. */
+  inInterface: string | null;
+  guestIp: string;
+  guestPort: number;
+  /** The rule as `iptables -S` prints it, after `-A PREROUTING`. */
+  rule: string;
+  /** Its place in PREROUTING, from 1. */
+  position: number;
+}
+
 /** A socket listening on the host (`ss -Hltnu`). */
 export interface ListeningPort {
   proto: 'tcp' | 'udp';
@@ -209,6 +225,8 @@ export interface HostModel {
   plans: PlanRecord[];
   /** VirtNet's port forwards, as the host's state file holds them. */
   forwards: ForwardPort[];
+  /** DNAT rules in nat PREROUTING that are not VirtNet's (iptables; empty when unreadable). */
+  handForwards: HandForward[];
   /** Sockets listening on the host; empty when ss is missing. */
   listening: ListeningPort[];
   /** net.ipv4.ip_local_port_range: ports the kernel hands out to outgoing connections. */

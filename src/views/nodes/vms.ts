@@ -2,7 +2,7 @@
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
 import { forwardableNics } from '../../core/model/queries';
-import type { Domain, DomainHostdev, DomainInterface, ForwardPort, HostModel } from '../../core/model/types';
+import type { Domain, DomainHostdev, DomainInterface, ForwardPort, HandForward, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { hostdevRows, nicRows } from '../../core/model/libvirtText';
 import { modelClass, modelHint } from '../nicModels';
@@ -90,6 +90,7 @@ export class VmNode extends HostChildNode {
             i,
             forwardable.has(nic.mac),
             this.model.forwards.filter((f) => f.vm === this.domain.name && f.mac === nic.mac),
+            this.model.handForwards.filter((h) => nic.ips.includes(h.guestIp)),
           ),
       ),
       ...this.domain.hostdevs.map((h, i) => new HostdevNode(this, this.session, this.model, h, i)),
@@ -120,12 +121,16 @@ export class VmNicNode extends HostChildNode {
     /** On a NAT or routed network: a port forward can go to it. */
     private readonly forwardable: boolean,
     private readonly forwards: readonly ForwardPort[],
+    private readonly hand: readonly HandForward[] = [],
   ) {
     super(parent, `${parent.id}/nic/${nic.mac ?? index}`, session);
   }
 
   override children(): VirtNetNode[] {
-    return this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f));
+    return [
+      ...this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f)),
+      ...this.hand.map((h) => new HandForwardNode(this, this.session, this.domain.name, h)),
+    ];
   }
 
   /** The model as the tree says it: emulated ones carry the virtio hint. */
@@ -160,7 +165,7 @@ export class VmNicNode extends HostChildNode {
         .filter(Boolean)
         .join(' · '),
       contextValue: tokenOf({ node: 'vm-nic', model: cls, link: n.linkState === 'down' ? 'down' : 'up', forwardable: this.forwardable }),
-      collapsible: this.forwards.length > 0,
+      collapsible: this.forwards.length + this.hand.length > 0,
     });
   }
 
@@ -220,6 +225,43 @@ export class ForwardNode extends HostChildNode {
       ['way in', f.bridge],
       ['from the host itself', yesNo(f.fromHost)],
       ['kept', "in VirtNet's state file, re-applied by its libvirt hooks after guest, network and libvirtd restarts"],
+    ]);
+  }
+}
+
+/** A DNAT rule someone wrote by hand to this NIC's address: VirtNet's forward can adopt it. */
+export class HandForwardNode extends HostChildNode {
+  constructor(
+    parent: HostChildNode,
+    session: HostSession,
+    private readonly vm: string,
+    readonly hand: HandForward,
+  ) {
+    super(parent, `${parent.id}/hand/${hand.proto}-${hand.hostPort}`, session);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const h = this.hand;
+    return makeItem(this, `${h.proto} ${h.hostAddress ?? '*'}:${h.hostPort} → ${h.guestPort}`, {
+      icon: icon('warning', colors.warn),
+      description: 'written by hand: lost at restarts, shadowed by libvirt',
+      contextValue: tokenOf({ node: 'hand-forward' }),
+    });
+  }
+
+  override argValues() {
+    return { domain: this.vm, handForward: `${this.hand.hostPort}/${this.hand.proto}` };
+  }
+
+  override tooltip(): vscode.MarkdownString {
+    const h = this.hand;
+    return factsTooltip(`A DNAT rule written by hand, to ${this.vm}`, [
+      ['rule', `iptables -t nat -A PREROUTING ${h.rule}`],
+      [
+        'why it breaks',
+        "libvirt's own chains reject new connections to a NAT subnet ahead of rules added later, and rebuild at every libvirt start; a network restart runs no hook; the guest's lease may move",
+      ],
+      ['Adopt Port Forward', 'makes it a VirtNet forward (pinned address, rules ahead of libvirt, kept through restarts) and deletes this rule'],
     ]);
   }
 }

@@ -1,5 +1,5 @@
 /** The port-forward operations of the catalog: a host port to a guest's port on a NAT or routed network. */
-import { planForwardAdd, planForwardRemove } from '../forward/plan';
+import { planForwardAdd, planForwardAdopt, planForwardRemove } from '../forward/plan';
 import { parsePortSpec, type ForwardProto } from '../forward/state';
 import { arg, type Args, type Operation } from './types';
 
@@ -56,5 +56,17 @@ export const FORWARD_OPS: readonly Operation[] = [
       return { plan: planForwardRemove(model, arg.str(a, 'domain'), ports ?? '', (proto ?? 'tcp') as ForwardProto) };
     },
     commands: [{ id: 'virtnet.forward.remove', title: 'Remove Port Forward', icon: 'trash', ask: ['domain', 'port'], targets: ['forwardedPort'] }],
+  },
+  {
+    id: 'forward.adopt',
+    area: 'forward',
+    cli: 'adopt',
+    summary: 'Turn a DNAT rule written by hand (iptables -t nat PREROUTING) into a VirtNet forward that survives restarts, and delete the rule',
+    args: [
+      { name: 'domain', kind: 'domain', positional: true, placeholder: '<vm>', description: 'the VM the rule forwards to' },
+      { name: 'port', kind: 'handForward', positional: true, placeholder: '<hostport>[/udp]', description: "the rule's host port" },
+    ],
+    plan: (model, a) => ({ plan: planForwardAdopt(model, arg.str(a, 'domain'), arg.str(a, 'port')) }),
+    commands: [{ id: 'virtnet.forward.adopt', title: 'Adopt Port Forward', icon: 'pass', ask: ['domain', 'port'], targets: ['handForward'] }],
   },
 ];

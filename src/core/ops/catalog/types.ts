@@ -79,7 +79,9 @@ export type ArgKind =
   /** tcp or udp. */
   | 'proto'
   /** One of the VM's forwarded host ports, `PORT[-END][/udp]`. */
-  | 'forwardedPort';
+  | 'forwardedPort'
+  /** A hand-written DNAT rule's host port, `PORT[/udp]`. */
+  | 'handForward';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;

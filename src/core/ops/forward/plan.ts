@@ -8,7 +8,7 @@
  * one in the kernel's ephemeral range (without --force), a NIC on no NAT or routed network.
  */
 import { forwardableNics, ownBridgeOf } from '../../model/queries';
-import type { ForwardPort, HostModel, Network } from '../../model/types';
+import type { ForwardPort, HandForward, HostModel, Network } from '../../model/types';
 import { checkIpv4, inSubnet, ipv4Number } from '../../validate';
 import { planDhcpHostAdd } from '../libvirt/networkLife';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
@@ -28,6 +28,8 @@ export interface ForwardAddIntent {
   fromHost: boolean;
   /** Take a port in the ephemeral range anyway. */
   force: boolean;
+  /** The hand-written rule this forward replaces (adopt): not a conflict. */
+  adopting?: HandForward;
 }
 
 /** A wildcard ss address listens on every address of its family. */
@@ -162,6 +164,11 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
       if (taken) problems.push(`${i.proto} port ${p} is forwarded already, to ${taken.vm} (${taken.guestIp}:${taken.guestPort})`);
     }
     problems.push(...passtTaken(model, i.proto, spec));
+    for (const h of model.handForwards)
+      if (h !== i.adopting && h.proto === i.proto && spec.hostPort <= h.hostPort && h.hostPort <= spec.hostPortEnd)
+        problems.push(
+          `${i.proto} port ${h.hostPort} has a DNAT rule written by hand (iptables -t nat PREROUTING ${h.rule}): adopt it (virtnet forward adopt VM ${h.hostPort}${h.proto === 'udp' ? '/udp' : ''}) or delete it`,
+        );
   }
   if (problems.length || !chosen || typeof addr !== 'object' || typeof spec === 'string') throw new PlanInputError(problems);
 
@@ -245,5 +252,65 @@ export function planForwardRemove(model: HostModel, vm: string, ports: string, p
     warnings: [`${vm}'s static DHCP host stays (its address does not move); Remove Static DHCP Host takes it away`],
     before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],
     after: [{ fact: 'forwards', lines: forwardLines(next) }],
+  });
+}
+
+/** The VM and NIC that hold `ip` now: by a lease or a static DHCP host of their network. */
+function holderOf(model: HostModel, ip: string): { vm: string; mac: string } | undefined {
+  for (const d of model.domains)
+    for (const n of d.interfaces) {
+      if (!n.mac || n.type !== 'network') continue;
+      const net = model.networks.find((x) => x.name === n.source);
+      if (n.ips.includes(ip) || net?.ips.some((v) => v.dhcpHosts.some((h) => h.mac === n.mac && h.ip === ip))) return { vm: d.name, mac: n.mac };
+    }
+  return undefined;
+}
+
+/**
+ * Adopting a DNAT rule written by hand (`PORT[/udp]`): the same forward as VirtNet's (its rules,
+ * its pinned address, its hooks), then the hand rule deleted; undone, the rule goes back where it was.
+ */
+export function planForwardAdopt(model: HostModel, vm: string, port: string): Plan {
+  const [p, proto = 'tcp'] = port.split('/');
+  const hand = model.handForwards.find((h) => h.proto === proto && String(h.hostPort) === p);
+  if (!hand)
+    throw new PlanInputError([
+      `${model.info.hostname} has no hand-written ${proto} DNAT rule for port ${p} in nat PREROUTING${model.handForwards.length ? ` (it has ${model.handForwards.map((h) => `${h.proto} ${h.hostPort}`).join(', ')})` : ''}`,
+    ]);
+  const holder = holderOf(model, hand.guestIp);
+  if (!holder)
+    throw new PlanInputError([`no VM holds ${hand.guestIp} (the rule's target) by a lease or a static host: there is nothing to tie the forward to`]);
+  if (holder.vm !== vm) throw new PlanInputError([`the rule forwards to ${hand.guestIp}, which is ${holder.vm}'s, not ${vm}'s`]);
+  const added = planForwardAdd(model, {
+    vm,
+    ports: `${hand.hostPort}:${hand.guestPort}`,
+    proto: hand.proto,
+    mac: holder.mac,
+    ...(hand.hostAddress ? { hostAddress: hand.hostAddress } : {}),
+    fromHost: false,
+    force: true,
+    adopting: hand,
+  });
+  const words = hand.rule.split(' ');
+  const del = step(['iptables', '-w', '-t', 'nat', '-D', 'PREROUTING', ...words], `the hand-written rule goes (VirtNet's forward now carries the port)`, [
+    'iptables',
+    '-w',
+    '-t',
+    'nat',
+    '-I',
+    'PREROUTING',
+    String(hand.position),
+    ...words,
+  ]);
+  return plan(`Adopt the hand-written forward of ${hand.proto} ${hand.hostPort} to ${vm}`, [...added.steps, del], {
+    warnings: [
+      ...added.warnings,
+      ...(hand.inInterface
+        ? [`the rule matched only -i ${hand.inInterface}; VirtNet's forward takes connections to the host's addresses on any interface`]
+        : []),
+      'a FORWARD accept written by hand for it stays: delete it yourself if nothing else needs it',
+    ],
+    before: added.before,
+    after: added.after,
   });
 }

@@ -68,6 +68,16 @@ const c7Forward = {
   mac: '52:54:00:c7:00:01',
 };
 const c7Host = `<host mac='52:54:00:c7:00:01' name='c7' ip='${c7Lease}'/>`;
+const c7Hand = {
+  proto: 'tcp' as const,
+  hostPort: 19922,
+  hostAddress: null,
+  inInterface: null,
+  guestIp: c7Lease,
+  guestPort: 22,
+  rule: `-p tcp -m tcp --dport 19922 -j DNAT --to-destination ${c7Lease}:22`,
+  position: 1,
+};
 
 /** The seed host with default's range narrowed to .2-.100 (in its definition too). */
 const narrowRange: HostModel = {
@@ -214,6 +224,25 @@ const CASES: Record<string, Case[]> = {
       args: { domain: 'c7', ports: '19922:22' },
       argv: [installArgv(), netUpdate('add-last', 'ip-dhcp-host', c7Host), stateArgv(stateText([c7Forward]))],
       undo: [uninstallArgv(), netUpdate('delete', 'ip-dhcp-host', c7Host), stateArgv(stateText([]))],
+    },
+  ],
+  'forward.adopt': [
+    {
+      // The guide's hand-written DNAT to c7: VirtNet's forward in its place, then the rule deleted.
+      model: { ...seed, handForwards: [c7Hand] },
+      args: { domain: 'c7', port: '19922' },
+      argv: [
+        installArgv(),
+        netUpdate('add-last', 'ip-dhcp-host', c7Host),
+        stateArgv(stateText([c7Forward])),
+        ['iptables', '-w', '-t', 'nat', '-D', 'PREROUTING', ...c7Hand.rule.split(' ')],
+      ],
+      undo: [
+        uninstallArgv(),
+        netUpdate('delete', 'ip-dhcp-host', c7Host),
+        stateArgv(stateText([])),
+        ['iptables', '-w', '-t', 'nat', '-I', 'PREROUTING', '1', ...c7Hand.rule.split(' ')],
+      ],
     },
   ],
   'forward.remove': [
