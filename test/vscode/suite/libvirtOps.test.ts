@@ -7,7 +7,8 @@
  * real flow (modal answered by the WindowStub seam); the tree and its tooltips show the new
  * facts; the host's own virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
  * default's MTU and DNS domain (Edit Definition..., in an editor) are changed, and all are put back;
- * suiteiso is made and deleted; a port forward to c7 is added from its node and removed from its own.
+ * suiteiso is made and deleted; a port forward to c7 is added from its node and removed from its own,
+ * and a hand-written DNAT to c7 is adopted from its node and removed.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -217,6 +218,33 @@ suite('libvirt edits from the tree: lab host', function () {
     assert.doesNotMatch(left.stdout, /forwards|virtnet-forwards/);
     assert.match(left.stdout.trim(), /^0$/m);
     // c7's lease became its static host: put back as it was.
+    r = await run('virtnet.network.removeStaticHost', H, 'default', '52:54:00:c7:00:01');
+    assert.equal(r?.kind, 'applied', r?.message);
+  });
+
+  test("the guide's hand-written DNAT to c7 shows under its NIC; Adopt Port Forward makes it VirtNet's and deletes the rule", async () => {
+    const c7 = async () => {
+      const t = new TreeWalker(a);
+      const vm = await t.child((await t.child((await t.host(H)).node, `host:${H}/vms`)).node, `host:${H}/vm/c7`);
+      const nic = (await t.children(vm.node)).find((k) => /^vm-nic:.*:fwd-yes$/.test(String(k.item.contextValue)))!;
+      return { t, nic, ip: description(nic.item).match(/192\.168\.122\.\d+/)![0] };
+    };
+    const { ip } = await c7();
+    await truth.run(['iptables', '-w', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '19924', '-j', 'DNAT', '--to-destination', `${ip}:22`], {
+      root: true,
+    });
+    await a.refreshAll();
+    const { t, nic } = await c7();
+    const hand = (await t.children(nic.node)).find((k) => k.item.contextValue === 'hand-forward');
+    assert.ok(hand, "the hand rule shows under c7's NIC");
+    assert.match(description(hand.item), /written by hand/);
+    let r = await run('virtnet.forward.adopt', hand.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    const nat = (await truth.run(['iptables', '-w', '-t', 'nat', '-S'], { root: true })).stdout;
+    assert.match(nat, /-A VIRTNET_DNAT .*--dport 19924 .*-j DNAT --to-destination 192\.168\.122\.\d+:22/);
+    assert.doesNotMatch(nat, /-A PREROUTING -p tcp -m tcp --dport 19924/);
+    r = await run('virtnet.forward.remove', H, 'c7', '19924');
+    assert.equal(r?.kind, 'applied', r?.message);
     r = await run('virtnet.network.removeStaticHost', H, 'default', '52:54:00:c7:00:01');
     assert.equal(r?.kind, 'applied', r?.message);
   });
