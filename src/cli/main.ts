@@ -13,6 +13,7 @@ import { runApplyFile } from './applyFile';
 import { reportClaimed, runChange } from './change';
 import { stderrLog, UsageError } from './common';
 import { runJournal } from './journal';
+import { runForwardList } from './forwardList';
 import { changeOptionsUsage, changesUsage, operationHelp } from './options';
 import { askPasswordOnTty } from './password';
 import { renderInventory } from './render';
@@ -24,6 +25,8 @@ Reading:
                                         devices and readiness
   journal [--host <dest>] [--json]      The plans VirtNet ran on the host this week, and how
                                         each ended
+  forward list [--host <dest>] [--json] Every port forward: VirtNet's, passt's, and DNAT rules
+                                        written by hand
 
 Changes:
 ${changesUsage()}
@@ -113,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
       default: {
         if (!AREAS.includes(command as (typeof AREAS)[number])) throw new UsageError(`unknown command "${command}"`);
         const [word, ...args] = rest;
+        // The one read-only word of an area: every forward of the host, whoever made it.
+        if (command === 'forward' && word === 'list') return await runForwardList(args);
         const op = operationForCli(command, word ?? '');
         if (!op) throw new UsageError(`unknown command "${`${command} ${word ?? ''}`.trim()}"`);
         if (args.includes('--help') || args.includes('-h')) {

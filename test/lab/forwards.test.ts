@@ -128,6 +128,8 @@ test('forward add: the guest is reached from outside and from the host itself, i
     model.forwards.map((f) => [f.vm, f.hostPort, f.guestIp]),
     [['fwdg', 19922, GUEST_IP]],
   );
+  const list = await onLab(host)('forward', 'list');
+  assert.match(list.stdout, /^tcp +\*:19922 +-> fwdg +192\.168\.148\.10:22 +VirtNet$/m, list.stdout + list.stderr);
   const again = await cli('forward', 'add', 'fwdg', '19922:2222');
   assert.equal(again.code, 2, again.stderr);
   assert.match(again.stderr, /forwarded already, to fwdg/);
@@ -168,6 +170,7 @@ test("the guide's hand-written DNAT: shown, refused as a clash, adopted (reached
     [[19923, GUEST_IP, 22]],
     JSON.stringify(model.handForwards),
   );
+  assert.match((await onLab(host)('forward', 'list')).stdout, /^tcp +\*:19923 +-> fwdg +192\.168\.148\.10:22 +by hand \(adopt it\)$/m);
   const clash = await cli('forward', 'add', 'fwdg', '19923:22');
   assert.equal(clash.code, 2, clash.stderr);
   assert.match(clash.stderr, /has a DNAT rule written by hand .* adopt it/);
