@@ -4,28 +4,14 @@
  * the host's current model. Input is checked live with the core's own validators.
  */
 import * as vscode from 'vscode';
-import { bridgeFacts, freeInterfaces, linkFacts, networkUsers, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
+import { bridgeFacts, freeInterfaces, linkFacts, rawTaps, uplinkCandidates, vmOfTap } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue, Operation } from '../core/ops/catalog/types';
-import { parsePortSpec } from '../core/ops/forward/state';
-import { FORWARD_MODE_HELP, networkDevCandidates, type ForwardMode } from '../core/ops/libvirt/networkCreate';
 import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../core/validate';
 import { Cancelled } from './context';
-
-type Item<T> = vscode.QuickPickItem & { value: T };
-
-async function pick<T>(items: Item<T>[], title: string, placeHolder: string, empty: string): Promise<T> {
-  if (items.length === 0) throw new Error(empty);
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
-  if (!picked) throw new Cancelled();
-  return picked.value;
-}
-
-async function input(title: string, prompt: string, placeHolder: string, validate: (v: string) => string | null | undefined): Promise<string> {
-  const v = await vscode.window.showInputBox({ title, prompt, placeHolder, validateInput: (t) => validate(t.trim()) ?? undefined });
-  if (v === undefined) throw new Cancelled();
-  return v.trim();
-}
+import { askForwardArg } from './argsForward';
+import { askNetworkArg } from './argsNetwork';
+import { input, pick } from './pickers';
 
 /** Asks for `spec` (the other arguments so far in `args`); `title` names the command. */
 export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, args: Args, title: string): Promise<ArgValue | undefined> {
@@ -145,19 +131,6 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         spec.description,
         '',
       );
-    case 'network':
-      return pick(
-        model.networks.map((n) => ({
-          label: n.name,
-          description: [n.active ? 'active' : 'inactive', n.forwardMode, n.bridge, n.ips[0] ? `${n.ips[0].address}/${n.ips[0].prefix}` : undefined]
-            .filter(Boolean)
-            .join(' · '),
-          value: n.name,
-        })),
-        title,
-        'libvirt network',
-        `${host} has no libvirt networks`,
-      );
     case 'domain':
       return pick(
         model.domains.map((d) => ({ label: d.name, description: [d.state, `${d.interfaces.length} NICs`].join(' · '), value: d.name })),
@@ -220,169 +193,24 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
         spec.description,
         '',
       );
+    case 'network':
     case 'newNetworkName':
-      return input(
-        title,
-        'Network name (letters, digits, "-", "_", ".")',
-        'lab-nat',
-        (v) => checkNewName(v, 'network name', false) ?? (model.networks.some((n) => n.name === v) ? `a network named "${v}" already exists` : null),
-      );
-    case 'forwardMode': {
-      const modes = Object.entries(FORWARD_MODE_HELP);
-      return pick(
-        modes.map(([m, d]) => ({ label: m, description: d, value: m })),
-        title,
-        'Forward mode',
-        '',
-      );
-    }
-    case 'networkDev': {
-      const mode = typeof args.forward === 'string' ? args.forward : '';
-      if (mode === 'isolated' || mode === 'open') return undefined;
-      const none = '(any uplink)';
-      const items = [
-        ...(mode === 'nat' ? [{ label: none, description: 'NAT through whichever interface routes outward', value: '' }] : []),
-        ...networkDevCandidates(model, mode as ForwardMode).map((c) => ({ label: c.name, description: c.detail, value: c.name })),
-      ];
-      const v = await pick(
-        items,
-        title,
-        mode === 'bridge' ? 'Host bridge' : mode === 'nat' || mode === 'route' ? 'Uplink' : 'Host NIC',
-        `${host} has no ${mode === 'bridge' ? 'bridge' : 'interface'} for it`,
-      );
-      return v === '' ? undefined : v;
-    }
-    case 'dhcpRange': {
-      const net = model.networks.find((n) => n.name === args.network);
-      const v4 = net?.ips.find((ip) => ip.family === 'ipv4');
-      const address = typeof args.address === 'string' ? args.address : v4 ? `${v4.address}/${v4.prefix}` : '';
-      if (!address) return spec.multiple ? [] : undefined;
-      const base = address.split('/')[0]!.split('.').slice(0, 3).join('.');
-      const v = await input(title, 'DHCP range START-END inside the subnet (empty: no DHCP)', `${base}.100-${base}.200`, (t) =>
-        t === '' || /^[\d.]+-[\d.]+$/.test(t) ? null : 'write it START-END',
-      );
-      return v === '' ? (spec.multiple ? [] : undefined) : spec.multiple ? [v] : v;
-    }
+    case 'forwardMode':
+    case 'networkDev':
+    case 'dhcpRange':
     case 'dhcpHost':
-      return input(title, 'Static host MAC,IP[,NAME]', '52:54:00:12:34:56,192.168.122.50,vm1', (t) =>
-        /^[0-9a-fA-F:]{17},[\d.]+(,[A-Za-z0-9_.-]+)?$/.test(t) ? null : 'write it MAC,IP or MAC,IP,NAME',
-      );
-    case 'staticHost': {
-      const net = model.networks.find((n) => n.name === args.network);
-      return pick(
-        (net?.ips ?? []).flatMap((ip) =>
-          ip.dhcpHosts.filter((h) => h.mac).map((h) => ({ label: h.mac!, description: [h.ip, h.name].filter(Boolean).join(' · '), value: h.mac! })),
-        ),
-        title,
-        'Static host',
-        `${String(args.network)} has no static hosts`,
-      );
-    }
-    case 'networkRange': {
-      const net = model.networks.find((n) => n.name === args.network);
-      return pick(
-        (net?.ips ?? []).flatMap((ip) => ip.dhcpRanges.map((r) => ({ label: `${r.start}-${r.end}`, value: `${r.start}-${r.end}` }))),
-        title,
-        'DHCP range',
-        `${String(args.network)} has no DHCP ranges`,
-      );
-    }
+    case 'staticHost':
+    case 'networkRange':
+    case 'definition':
+    case 'restart':
+      return askNetworkArg(model, spec, args, title);
+    case 'portSpec':
+    case 'proto':
+    case 'forwardedPort':
+    case 'handForward':
+      return askForwardArg(model, spec, args, title);
     case 'flag':
       return undefined;
-    case 'portSpec': {
-      const v = await input(title, 'Host port (or FIRST-LAST) : guest port', '19922:22', (t) => {
-        const spec = parsePortSpec(t);
-        return typeof spec === 'string' ? spec : null;
-      });
-      return v;
-    }
-    case 'proto':
-      return pick(
-        [
-          { label: 'tcp', description: 'ssh, http...', value: 'tcp' },
-          { label: 'udp', description: 'dns, games, VPNs...', value: 'udp' },
-        ],
-        title,
-        'Protocol',
-        '',
-      );
-    case 'forwardedPort': {
-      const vm = typeof args.domain === 'string' ? args.domain : '';
-      const passt = (model.domains.find((d) => d.name === vm)?.interfaces ?? []).flatMap((n) =>
-        n.portForwards.flatMap((pf) =>
-          pf.ranges
-            .filter((r) => !r.exclude)
-            .map((r) => ({
-              label: `${pf.proto} ${r.start}${r.end ? `-${r.end}` : ''}`,
-              description: `→ ${r.to ?? r.start} (passt, NIC ${n.mac})`,
-              value: `${r.start}/${pf.proto}`,
-            })),
-        ),
-      );
-      return pick(
-        [
-          ...model.forwards
-            .filter((f) => f.vm === vm)
-            .map((f) => ({
-              label: `${f.proto} ${f.hostPort}`,
-              description: `→ ${f.guestIp}:${f.guestPort}${f.hostAddress ? ` (on ${f.hostAddress})` : ''}`,
-              value: `${f.hostPort}/${f.proto}`,
-            })),
-          ...passt,
-        ],
-        title,
-        'Forwarded port',
-        `${vm} has no port forwards`,
-      );
-    }
-    case 'handForward': {
-      const vm = model.domains.find((d) => d.name === args.domain);
-      const ips = new Set(vm?.interfaces.flatMap((n) => n.ips) ?? []);
-      return pick(
-        model.handForwards
-          .filter((h) => ips.has(h.guestIp))
-          .map((h) => ({
-            label: `${h.proto} ${h.hostPort}`,
-            description: `→ ${h.guestIp}:${h.guestPort} (written by hand)`,
-            value: `${h.hostPort}/${h.proto}`,
-          })),
-        title,
-        'Hand-written forward',
-        `no hand-written DNAT rule forwards to ${String(args.domain)}`,
-      );
-    }
-    case 'definition': {
-      // The host's own definition in an editor; the user edits it there and says when.
-      const net = model.networks.find((n) => n.name === args.network);
-      if (!net?.inactiveXml) return undefined; // the planner says why there is none
-      const doc = await vscode.workspace.openTextDocument({ language: 'xml', content: net.inactiveXml });
-      await vscode.window.showTextDocument(doc, { preview: false });
-      const apply = 'Apply Edited Definition';
-      const choice = await vscode.window.showInformationMessage(
-        `${title}: edit the definition of ${net.name} on ${host} in the editor, then choose "${apply}". The plan, with the diff, shows before anything runs.`,
-        apply,
-      );
-      if (choice !== apply) throw new Cancelled();
-      return doc.getText();
-    }
-    case 'restart': {
-      const net = model.networks.find((n) => n.name === args.network);
-      if (!net?.active) return undefined;
-      const users = networkUsers(model, net);
-      return pick(
-        [
-          {
-            label: 'Restart it now',
-            description: users.length ? `${users.join(', ')} lose their link for a moment` : 'no running VM uses it',
-            value: true,
-          },
-          { label: 'Later', description: 'libvirt keeps running the old definition until the network restarts', value: false },
-        ],
-        title,
-        `${net.name} is running: apply the new definition now?`,
-        '',
-      );
-    }
     case 'force': {
       const reasons = op.insist?.(model, args) ?? [];
       if (reasons.length === 0) return undefined;

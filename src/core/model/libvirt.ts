@@ -6,6 +6,7 @@
  * Absent values are null (an attribute not written), never a default guessed on libvirt's behalf,
  * except where libvirt itself applies one the host shows (an IPv4 address's classful prefix).
  */
+import type { NicPortForward } from './forwards';
 
 export interface DhcpLeaseTime {
   /** 0 means the lease never expires (libvirt's `expiry='0'`). */
@@ -246,24 +247,6 @@ export interface VhostUser {
   path: string | null;
   /** Who listens: `server` (QEMU) or `client`. */
   mode: string | null;
-}
-
-/** One `<range>` of a passt `<portForward>`: host ports start[-end] to guest port `to` (default: the same). */
-export interface PortForwardRange {
-  start: number;
-  end: number | null;
-  to: number | null;
-  /** These ports are left out of a wider forward. */
-  exclude: boolean;
-}
-
-/** A user-mode (passt) NIC's `<portForward>`: host ports of one protocol, on an address or device. */
-export interface NicPortForward {
-  proto: string;
-  address: string | null;
-  dev: string | null;
-  /** None: every port of that protocol and address. */
-  ranges: PortForwardRange[];
 }
 
 export interface DomainInterface {

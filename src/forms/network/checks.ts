@@ -6,7 +6,7 @@
  * No `vscode` import: bundled into the webview.
  */
 import { OWN_BRIDGE_MODES } from '../../core/model/queries';
-import { parseDhcpHost, rangeProblems } from '../../core/ops/libvirt/networkCreate';
+import { parseDhcpHost, rangeProblems } from '../../core/ops/libvirt/dhcpSpec';
 import { checkCidr, checkDnsDomain, checkIp, checkMac, checkMtu, checkNewName, inSubnet } from '../../core/validate';
 import type { Draft, NetworkFormData } from './draft';
 

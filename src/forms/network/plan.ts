@@ -9,7 +9,8 @@ import { planChange, type Change } from '../../core/ops/change';
 import { PlanInputError } from '../../core/ops/plan';
 import { fieldProblems, forwardersOf, ownBridge, wholeOf } from './checks';
 import type { Draft, NetworkFormData } from './draft';
-import { FORWARD_MODES, FORWARD_MODE_HELP, freeBridgeName, freeSubnet, networkDevCandidates } from '../../core/ops/libvirt/networkCreate';
+import { FORWARD_MODES, FORWARD_MODE_HELP } from '../../core/ops/libvirt/networkCreate';
+import { freeBridgeName, freeSubnet, networkDevCandidates } from '../../core/ops/libvirt/networkRoom';
 
 const lines = (list: string[]) => list.map((l) => l.trim()).filter((l) => l !== '');
 const text = (t: string) => (t.trim() === '' ? undefined : t.trim());

@@ -1,7 +1,8 @@
 /** The libvirt network operations of the catalog. */
 import { OWN_BRIDGE_MODES } from '../../model/queries';
 import { PlanInputError } from '../plan';
-import { FORWARD_MODES, parseDhcpHost, planNetworkCreate, type DhcpHostSpec, type ForwardMode } from '../libvirt/networkCreate';
+import { parseDhcpHost, type DhcpHostSpec } from '../libvirt/dhcpSpec';
+import { FORWARD_MODES, planNetworkCreate, type ForwardMode } from '../libvirt/networkCreate';
 import { planNetworkEdit } from '../libvirt/networkEdit';
 import { planNetworkRedefine } from '../libvirt/networkRedefine';
 import {

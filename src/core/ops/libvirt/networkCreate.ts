@@ -7,9 +7,11 @@
  * a range outside the subnet or holding the host's own address, static hosts outside it or
  * repeated, a bridge name in use, a macvtap source that carries the session.
  */
-import { OWN_BRIDGE_MODES, bridgeFacts, linkFacts, ownBridgeOf, uplinkCandidates } from '../../model/queries';
-import type { DhcpRange, HostModel, Network } from '../../model/types';
-import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkIpv4, checkIpv6, checkMac, checkMtu, checkNewName, inSubnet, ipOrder } from '../../validate';
+import { OWN_BRIDGE_MODES } from '../../model/queries';
+import type { DhcpRange, HostModel } from '../../model/types';
+import { checkCidr, checkDnsDomain, checkIfName, checkIp, checkMac, checkMtu, checkNewName, inSubnet } from '../../validate';
+import { rangeProblems, type DhcpHostSpec } from './dhcpSpec';
+import { freeBridgeName, libvirtOwner, subnetClash, subnetsInUse } from './networkRoom';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
 import { fitDisplay, virshArgv, virshWithXmlArgv } from './virsh';
 import { escapeAttr } from './xmlEdit';
@@ -29,12 +31,6 @@ export const FORWARD_MODE_HELP: Readonly<Record<ForwardMode, string>> = {
 };
 /** Modes on macvtap over a host NIC. */
 const MACVTAP: readonly ForwardMode[] = ['private', 'vepa', 'passthrough'];
-
-export interface DhcpHostSpec {
-  mac: string;
-  ip: string;
-  name?: string;
-}
 
 export interface NetworkCreateIntent {
   name: string;
@@ -63,85 +59,6 @@ export interface NetworkCreateIntent {
   /** Guests on the network cannot talk to each other, only to the host and beyond. */
   isolatePorts?: boolean;
   autostart?: boolean;
-}
-
-/** `mac,ip[,name]` as the CLI takes a static host. */
-export function parseDhcpHost(text: string): DhcpHostSpec | string {
-  const [mac, ip, name, ...rest] = text.split(',');
-  if (!mac || !ip || rest.length) return `"${text}" is not MAC,IP[,NAME]`;
-  return { mac: mac.toLowerCase(), ip, ...(name ? { name } : {}) };
-}
-
-/**
- * What is wrong with the DHCP range `START-END` in `subnet` (the host's address on the network
- * and its prefix, IPv4 or IPv6), with `taken` the network's other ranges: one checker for create
- * and add.
- */
-export function rangeProblems(range: string, subnet: string, taken: readonly DhcpRange[] = []): string[] {
-  const six = subnet.includes(':');
-  const [s, e, extra] = range.split('-');
-  const bad = (ip: string) => (six ? checkIpv6(ip) : checkIpv4(ip));
-  if (!s || !e || extra !== undefined || bad(s) || bad(e)) return [`"${range}" is not an ${six ? 'IPv6' : 'IPv4'} range START-END`];
-  const host = subnet.split('/')[0]!;
-  const n = ipOrder;
-  if (!inSubnet(s, subnet) || !inSubnet(e, subnet)) return [`the range ${range} is not inside ${subnet}`];
-  if (n(s) > n(e)) return [`the range ${range} ends before it starts`];
-  if (n(s) <= n(host) && n(host) <= n(e)) return [`the range ${range} holds the host's own address ${host}`];
-  return taken.filter((r) => n(s) <= n(r.end) && n(r.start) <= n(e)).map((r) => `the range ${range} overlaps the range ${r.start}-${r.end}`);
-}
-
-/** Two subnets overlap when either one holds the other's address (with its own prefix). */
-export function subnetsOverlap(a: string, b: string): boolean {
-  const [aa] = a.split('/');
-  const [ba] = b.split('/');
-  return !!aa && !!ba && (inSubnet(aa, b) || inSubnet(ba, a));
-}
-
-/**
- * What a network of `mode` can forward through, with each one's facts: a host bridge (bridge),
- * else a free interface that is not a tap (an uplink, or the NIC under macvtap).
- */
-export function networkDevCandidates(model: HostModel, mode: ForwardMode): { name: string; detail: string }[] {
-  if (mode === 'isolated' || mode === 'open') return [];
-  if (mode === 'bridge') return model.bridges.filter((b) => !libvirtOwner(model, b.name)).map((b) => ({ name: b.name, detail: bridgeFacts(b) }));
-  return uplinkCandidates(model).map((l) => ({ name: l.name, detail: linkFacts(l) }));
-}
-
-/** The libvirt network whose own bridge `bridge` is, if any. */
-function libvirtOwner(model: HostModel, bridge: string): string | undefined {
-  return model.networks.find((n) => ownBridgeOf(n) === bridge)?.name;
-}
-
-/** The first `virbrN` no interface and no libvirt network uses. */
-export function freeBridgeName(model: HostModel): string {
-  const used = new Set([...model.links.map((l) => l.name), ...model.networks.map((n) => n.bridge).filter((b): b is string => b !== null)]);
-  for (let i = 0; ; i++) if (!used.has(`virbr${i}`)) return `virbr${i}`;
-}
-
-/** The first 192.168.N.1/24 (N from 100) that nothing on the host uses: a suggestion, not a rule. */
-export function freeSubnet(model: HostModel): string {
-  const inUse = subnetsInUse(model);
-  for (let n = 100; n < 255; n++) {
-    const cidr = `192.168.${n}.1/24`;
-    if (!inUse.some((u) => !u.cidr.includes(':') && subnetsOverlap(cidr, u.cidr))) return cidr;
-  }
-  return '192.168.100.1/24';
-}
-
-/**
- * Every subnet the host or its networks hold, with who holds it (for the overlap message);
- * `except` leaves out one network and its own bridge (the one being redefined).
- */
-export function subnetsInUse(model: HostModel, except?: Network): { cidr: string; by: string }[] {
-  const out: { cidr: string; by: string }[] = [];
-  const own = except ? ownBridgeOf(except) : null;
-  for (const l of model.links) if (l.name !== own) for (const a of l.addresses) out.push({ cidr: a, by: `interface ${l.name}` });
-  for (const r of model.routes)
-    if (r.dst !== 'default' && r.dst.includes('/') && (own === null || r.dev !== own))
-      out.push({ cidr: r.dst, by: `a route via ${r.dev ?? r.gateway ?? '?'}` });
-  for (const n of model.networks)
-    if (n.name !== except?.name) for (const ip of n.ips) out.push({ cidr: `${ip.address}/${ip.prefix}`, by: `libvirt network ${n.name}` });
-  return out;
 }
 
 const a = (v: string) => escapeAttr(v);
@@ -261,8 +178,8 @@ export function planNetworkCreate(model: HostModel, i: NetworkCreateIntent): Pla
     const six = cidr.includes(':');
     if (cidr === i.address && six) problems.push(`--address takes IPv4 (${cidr} is IPv6: use --ipv6)`);
     if (cidr === i.ipv6 && !six) problems.push(`--ipv6 takes IPv6 (${cidr} is IPv4: use --address)`);
-    const clash = inUse.find((u) => u.cidr.includes(':') === six && subnetsOverlap(cidr, u.cidr));
-    if (clash) problems.push(`${cidr} overlaps ${clash.cidr} of ${clash.by}: libvirt would refuse to start it ("network is already in use")`);
+    const clash = subnetClash(inUse, cidr);
+    if (clash) problems.push(clash);
   }
   const subnet = i.address && !checkCidr(i.address) ? i.address : undefined;
   const hostIp = subnet?.split('/')[0];

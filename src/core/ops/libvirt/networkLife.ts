@@ -8,7 +8,7 @@ import { networkUsers, ownBridgeOf } from '../../model/queries';
 import type { HostModel, Network } from '../../model/types';
 import { checkIp, checkMac, checkNewName, inSubnet } from '../../validate';
 import { PlanInputError, plan, step, type Plan } from '../plan';
-import { rangeProblems, type DhcpHostSpec } from './networkCreate';
+import { rangeProblems, type DhcpHostSpec } from './dhcpSpec';
 import { fitDisplay, netUpdateArgv, networkNamed as find, virshArgv, virshWithXmlArgv } from './virsh';
 import { escapeAttr } from './xmlEdit';
 

@@ -11,7 +11,7 @@ import { networkUsers, ownBridgeOf } from '../../model/queries';
 import type { HostModel } from '../../model/types';
 import { unifiedDiff } from '../../lines';
 import { PlanInputError, plan, step, type Plan, type Step } from '../plan';
-import { subnetsInUse, subnetsOverlap } from './networkCreate';
+import { subnetClash, subnetsInUse } from './networkRoom';
 import { vmTapsOn } from './networkLife';
 import { netDefineStep, networkNamed, virshArgv } from './virsh';
 import { child, parseXmlTree, XmlSyntaxError } from './xmlEdit';
@@ -63,9 +63,8 @@ export function planNetworkRedefine(model: HostModel, i: NetworkRedefineIntent):
   const next = parseNetworkXml(i.xml, { uuid: net.uuid ?? '', active: false, autostart: net.autostart, persistent: true }, []);
   const inUse = subnetsInUse(model, net);
   for (const ip of next.ips) {
-    const cidr = `${ip.address}/${ip.prefix}`;
-    const clash = inUse.find((u) => u.cidr.includes(':') === cidr.includes(':') && subnetsOverlap(cidr, u.cidr));
-    if (clash) problems.push(`${cidr} overlaps ${clash.cidr} of ${clash.by}: libvirt would refuse to start it ("network is already in use")`);
+    const clash = subnetClash(inUse, `${ip.address}/${ip.prefix}`);
+    if (clash) problems.push(clash);
   }
   const bridge = ownBridgeOf(next);
   if (bridge !== null && bridge !== ownBridgeOf(net)) {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHandForwards } from '../../../../src/core/collect/build';
+import { parseHandForwards } from '../../../../src/core/collect/parse-forwards';
 
 const OUTPUT = `-P PREROUTING ACCEPT
 -A PREROUTING -m addrtype --dst-type LOCAL -j VIRTNET_DNAT

@@ -1,0 +1,59 @@
+/** The host model's port forwards: VirtNet's own, passt's in a NIC's definition, and hand-written DNAT rules. */
+
+/** One forwarded host port: to a guest NIC's fixed address and port (VirtNet's state file). */
+export interface ForwardPort {
+  proto: 'tcp' | 'udp';
+  hostPort: number;
+  guestIp: string;
+  guestPort: number;
+  /** libvirt's bridge of the NIC's network (the forward's way in). */
+  bridge: string;
+  /** Only connections to this host address; null: any of the host's addresses. */
+  hostAddress: string | null;
+  /** Also from the host itself (a DNAT in nat OUTPUT). */
+  fromHost: boolean;
+  vm: string;
+  mac: string;
+}
+
+/** A DNAT rule someone wrote by hand in nat PREROUTING (the guide's way): shown, and adoptable. */
+export interface HandForward {
+  proto: 'tcp' | 'udp';
+  hostPort: number;
+  /** `-d` of the rule, without its /32; null: any address. */
+  hostAddress: string | null;
+  /** `-i` of the rule; null: any interface. */
+  inInterface: string | null;
+  guestIp: string;
+  guestPort: number;
+  /** The rule as `iptables -S` prints it, after `-A PREROUTING`. */
+  rule: string;
+  /** Its place in PREROUTING, from 1. */
+  position: number;
+}
+
+/** A socket listening on the host (`ss -Hltnu`). */
+export interface ListeningPort {
+  proto: 'tcp' | 'udp';
+  /** As ss prints it: `0.0.0.0`, `[::]`, `*`, `127.0.0.53%lo`. */
+  address: string;
+  port: number;
+}
+
+/** One `<range>` of a passt `<portForward>`: host ports start[-end] to guest port `to` (default: the same). */
+export interface PortForwardRange {
+  start: number;
+  end: number | null;
+  to: number | null;
+  /** These ports are left out of a wider forward. */
+  exclude: boolean;
+}
+
+/** A user-mode (passt) NIC's `<portForward>`: host ports of one protocol, on an address or device. */
+export interface NicPortForward {
+  proto: string;
+  address: string | null;
+  dev: string | null;
+  /** None: every port of that protocol and address. */
+  ranges: PortForwardRange[];
+}
