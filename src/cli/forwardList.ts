@@ -4,6 +4,7 @@
  * rules written by hand (adoptable with `forward adopt`).
  */
 import { parseArgs } from 'node:util';
+import { nicHolding } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import { openExecutor, readHost } from './change';
 import { UsageError } from './common';
@@ -39,7 +40,7 @@ export function listForwards(model: HostModel): ListedForward[] {
             guest: `:${r.to ?? r.start}`,
           });
   for (const h of model.handForwards) {
-    const vm = model.domains.find((d) => d.interfaces.some((n) => n.ips.includes(h.guestIp)))?.name ?? null;
+    const vm = nicHolding(model, h.guestIp)?.vm ?? null;
     out.push({ kind: 'hand', vm, proto: h.proto, host: `${h.hostAddress ?? '*'}:${h.hostPort}`, guest: `${h.guestIp}:${h.guestPort}` });
   }
   return out;

@@ -1,4 +1,5 @@
 /** The pickers of the port-forward argument kinds. */
+import { nicHolding } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue } from '../core/ops/catalog/types';
 import { parsePortSpec } from '../core/ops/forward/state';
@@ -53,11 +54,9 @@ export async function askForwardArg(model: HostModel, spec: ArgSpec, args: Args,
       );
     }
     case 'handForward': {
-      const vm = model.domains.find((d) => d.name === args.domain);
-      const ips = new Set(vm?.interfaces.flatMap((n) => n.ips) ?? []);
       return pick(
         model.handForwards
-          .filter((h) => ips.has(h.guestIp))
+          .filter((h) => nicHolding(model, h.guestIp)?.vm === args.domain)
           .map((h) => ({
             label: `${h.proto} ${h.hostPort}`,
             description: `→ ${h.guestIp}:${h.guestPort} (written by hand)`,

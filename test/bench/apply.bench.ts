@@ -11,14 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectInventory } from '../../src/core/collect/collect';
-import { SshExecutor } from '../../src/core/exec/ssh';
-import type { CommandLog } from '../../src/core/exec/types';
 import { applyPlan } from '../../src/core/ops/apply';
 import { planCreateBridge } from '../../src/core/ops/bridge';
 import { applyGuarded } from '../../src/core/ops/guard';
 import { labSkipReason, labUp } from '../lab/lab';
 import { startDelayProxy } from './delay-proxy';
-import { median, proxiedConfig } from './proxied-config';
+import { commandCounter, median, proxiedExecutor, timedRuns } from './proxied-config';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 25);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -38,62 +36,52 @@ async function main(): Promise<void> {
       const r = await host.exec(['ip', 'tuntap', 'add', 'dev', t, 'mode', 'tap']);
       if (r.code !== 0) throw new Error(r.stderr);
     }
-    const { file, dest } = proxiedConfig(host, proxy.port, work);
-    let commands = 0;
-    const counter: CommandLog = { info: (m) => void (m.includes(' $ ') && commands++), debug() {}, error() {} };
-    const ex = new SshExecutor(dest, { configFile: file, controlDir: mkdtempSync(join(work, 'w')), log: counter });
+    const counter = commandCounter();
+    const ex = proxiedExecutor(host, proxy.port, work, counter);
     const model = await collectInventory(ex);
     const plan = planCreateBridge(model, { name: 'brbench', stp: false, ports: TAPS });
     if (plan.steps.length !== 6) throw new Error(`expected six steps, got ${plan.steps.length}`);
     const teardown = () => host.exec(['ip', 'link', 'del', 'dev', 'brbench']);
 
-    const plain: number[] = [];
-    let plainCommands = 0;
-    for (let i = 0; i < RUNS; i++) {
-      commands = 0;
-      const t = performance.now();
-      const r = await applyPlan(ex, plan);
-      plain.push(performance.now() - t);
-      plainCommands = commands;
-      if (!r.ok) throw new Error(r.stderr);
-      await teardown();
-    }
-
-    const guarded: number[] = [];
-    let guardedCommands = 0;
-    let guardedConnections = 0;
-    for (let i = 0; i < RUNS; i++) {
-      commands = 0;
-      const before = proxy.connections;
-      const t = performance.now();
-      const outcome = await applyGuarded(ex, plan, {
-        rollbackSeconds: 30,
-        freshExecutor: () => ex.freshConnection(),
-      });
-      guarded.push(performance.now() - t);
-      guardedCommands = commands;
-      guardedConnections = proxy.connections - before;
-      if (outcome.kind !== 'confirmed') throw new Error(JSON.stringify(outcome));
-      await teardown();
-    }
-
+    const plain = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        const r = await applyPlan(ex, plan);
+        if (!r.ok) throw new Error(r.stderr);
+      },
+      teardown,
+    );
+    const guarded = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 30, freshExecutor: () => ex.freshConnection() });
+        if (outcome.kind !== 'confirmed') throw new Error(JSON.stringify(outcome));
+      },
+      teardown,
+    );
     // Reference: the same six commands, one ssh call each, on the warm connection.
-    const reference: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      for (const s of plan.steps) await ex.run(s.argv);
-      reference.push(performance.now() - t);
-      await teardown();
-    }
+    const reference = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        for (const s of plan.steps) await ex.run(s.argv);
+      },
+      teardown,
+    );
     await ex.dispose();
 
     const result = {
       delayMsEachWay: DELAY_MS,
       runs: RUNS,
       steps: plan.steps.length,
-      plain: { commands: plainCommands, medianMs: median(plain) },
-      guarded: { commands: guardedCommands, newTcpConnections: guardedConnections, medianMs: median(guarded) },
-      reference: { commands: plan.steps.length, medianMs: median(reference) },
+      plain: { commands: plain.commands, medianMs: median(plain.ms) },
+      guarded: { commands: guarded.commands, newTcpConnections: guarded.newTcpConnections, medianMs: median(guarded.ms) },
+      reference: { commands: reference.commands, medianMs: median(reference.ms) },
     };
     mkdirSync('test-results', { recursive: true });
     writeFileSync('test-results/bench-apply.json', `${JSON.stringify(result, null, 2)}\n`);

@@ -15,15 +15,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectInventory } from '../../src/core/collect/collect';
-import { SshExecutor } from '../../src/core/exec/ssh';
-import type { CommandLog } from '../../src/core/exec/types';
 import { applyPlan } from '../../src/core/ops/apply';
 import { applyGuarded } from '../../src/core/ops/guard';
 import { networkXml, planNetworkCreate, type NetworkCreateIntent } from '../../src/core/ops/libvirt/networkCreate';
 import { virshArgv } from '../../src/core/ops/libvirt/virsh';
 import { labSkipReason, labUp } from '../lab/lab';
 import { startDelayProxy } from './delay-proxy';
-import { median, proxiedConfig } from './proxied-config';
+import { commandCounter, median, proxiedExecutor, timedRuns } from './proxied-config';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 25);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -54,10 +52,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'virtnet-bench-network-'));
   const proxy = await startDelayProxy(host.address, 22, DELAY_MS);
   try {
-    const { file, dest } = proxiedConfig(host, proxy.port, work);
-    let commands = 0;
-    const counter: CommandLog = { info: (m) => void (/^\[[^\]]*\] \$ /.test(m) && commands++), debug() {}, error() {} };
-    const ex = new SshExecutor(dest, { configFile: file, controlDir: mkdtempSync(join(work, 'w')), log: counter });
+    const counter = commandCounter();
+    const ex = proxiedExecutor(host, proxy.port, work, counter);
     const model = await collectInventory(ex);
     const plan = planNetworkCreate(model, intent);
     if (plan.steps.length !== 3) throw new Error(`expected three steps, got ${plan.steps.length}`);
@@ -79,40 +75,26 @@ async function main(): Promise<void> {
       await sh(['virsh', 'net-undefine', NET]);
     };
 
-    const plain: number[] = [];
-    let plainCommands = 0;
-    let plainConnections = 0;
-    for (let i = 0; i < RUNS; i++) {
-      commands = 0;
-      const before = proxy.connections;
-      const t = performance.now();
-      const r = await applyPlan(ex, plan);
-      plain.push(performance.now() - t);
-      plainCommands = commands;
-      plainConnections = proxy.connections - before;
-      if (!r.ok || r.notAsPlanned.length) throw new Error(`plain apply: ${JSON.stringify(r)}`);
-      await check('plain apply');
-      await teardown();
-    }
-
-    const guarded: number[] = [];
-    let guardedCommands = 0;
-    let guardedConnections = 0;
-    for (let i = 0; i < RUNS; i++) {
-      commands = 0;
-      const before = proxy.connections;
-      const t = performance.now();
-      const outcome = await applyGuarded(ex, plan, {
-        rollbackSeconds: 30,
-        freshExecutor: () => ex.freshConnection(),
-      });
-      guarded.push(performance.now() - t);
-      guardedCommands = commands;
-      guardedConnections = proxy.connections - before;
-      if (outcome.kind !== 'confirmed') throw new Error(`guarded apply: ${JSON.stringify(outcome)}`);
-      await check('guarded apply');
-      await teardown();
-    }
+    const plain = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        const r = await applyPlan(ex, plan);
+        if (!r.ok || r.notAsPlanned.length) throw new Error(`plain apply: ${JSON.stringify(r)}`);
+      },
+      () => check('plain apply').then(teardown),
+    );
+    const guarded = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        const outcome = await applyGuarded(ex, plan, { rollbackSeconds: 30, freshExecutor: () => ex.freshConnection() });
+        if (outcome.kind !== 'confirmed') throw new Error(`guarded apply: ${JSON.stringify(outcome)}`);
+      },
+      () => check('guarded apply').then(teardown),
+    );
 
     // Reference: the same XML in a file on the host (put there outside the measured time), and
     // the three virsh commands, one ssh call each, on the warm connection.
@@ -123,29 +105,19 @@ async function main(): Promise<void> {
       virshArgv(uri, 'net-start', '--network', NET),
       virshArgv(uri, 'net-autostart', '--network', NET),
     ];
-    const reference: number[] = [];
-    let referenceCommands = 0;
-    let referenceConnections = 0;
-    for (let i = 0; i < RUNS; i++) {
-      commands = 0;
-      const before = proxy.connections;
-      const t = performance.now();
-      for (const argv of refArgv) await ex.run(argv);
-      reference.push(performance.now() - t);
-      referenceCommands = commands;
-      referenceConnections = proxy.connections - before;
-      await check('reference');
-      await teardown();
-    }
+    const reference = await timedRuns(
+      RUNS,
+      proxy,
+      counter,
+      async () => {
+        for (const argv of refArgv) await ex.run(argv);
+      },
+      () => check('reference').then(teardown),
+    );
     await sh(['rm', '-f', XML_FILE]);
 
     // One empty command on the warm connection: the floor of any round trip.
-    const empty: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await ex.run(['true']);
-      empty.push(performance.now() - t);
-    }
+    const empty = await timedRuns(RUNS, proxy, counter, async () => void (await ex.run(['true'])));
     await ex.dispose();
 
     const result = {
@@ -160,10 +132,10 @@ async function main(): Promise<void> {
         autostart: true,
       },
       steps: plan.steps.length,
-      plain: { commands: plainCommands, newTcpConnections: plainConnections, medianMs: median(plain), ms: plain },
-      guarded: { commands: guardedCommands, newTcpConnections: guardedConnections, medianMs: median(guarded), ms: guarded },
-      reference: { commands: referenceCommands, newTcpConnections: referenceConnections, medianMs: median(reference), ms: reference },
-      emptyCommand: { medianMs: median(empty), ms: empty },
+      plain: { ...plain, medianMs: median(plain.ms) },
+      guarded: { ...guarded, medianMs: median(guarded.ms) },
+      reference: { ...reference, medianMs: median(reference.ms) },
+      emptyCommand: { medianMs: median(empty.ms), ms: empty.ms },
     };
     mkdirSync('test-results', { recursive: true });
     writeFileSync('test-results/bench-network.json', `${JSON.stringify(result, null, 2)}\n`);

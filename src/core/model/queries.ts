@@ -78,3 +78,14 @@ export function forwardableNics(model: HostModel, domain: Domain): { nic: Domain
     return net && nic.mac && (net.forwardMode === 'nat' || net.forwardMode === 'route') && ownBridgeOf(net) ? [{ nic, net }] : [];
   });
 }
+
+/** The VM and NIC that hold `ip` now: by a lease or a static DHCP host of their network. */
+export function nicHolding(model: HostModel, ip: string): { vm: string; mac: string } | undefined {
+  for (const d of model.domains)
+    for (const n of d.interfaces) {
+      if (!n.mac || n.type !== 'network') continue;
+      const net = model.networks.find((x) => x.name === n.source);
+      if (n.ips.includes(ip) || net?.ips.some((v) => v.dhcpHosts.some((h) => h.mac === n.mac && h.ip === ip))) return { vm: d.name, mac: n.mac };
+    }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 /** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
-import { forwardableNics } from '../../core/model/queries';
+import { forwardableNics, nicHolding } from '../../core/model/queries';
 import type { Domain, DomainHostdev, DomainInterface, ForwardPort, HandForward, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { hostdevRows, nicRows } from '../../core/model/libvirtText';
@@ -90,7 +90,7 @@ export class VmNode extends HostChildNode {
             i,
             forwardable.has(nic.mac),
             this.model.forwards.filter((f) => f.vm === this.domain.name && f.mac === nic.mac),
-            this.model.handForwards.filter((h) => nic.ips.includes(h.guestIp)),
+            this.model.handForwards.filter((h) => nic.mac !== null && nicHolding(this.model, h.guestIp)?.mac === nic.mac),
           ),
       ),
       ...this.domain.hostdevs.map((h, i) => new HostdevNode(this, this.session, this.model, h, i)),

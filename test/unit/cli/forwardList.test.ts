@@ -1,22 +1,18 @@
 /** `virtnet forward list`: VirtNet's forwards, passt's and hand-written ones, from the 11.3 corpus and a seed host. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { listForwards } from '../../../src/cli/forwardList';
-import { buildHostModel } from '../../../src/core/collect/build';
-
-const build = (file: string, host: string) =>
-  buildHostModel({ host, output: readFileSync(new URL(`../../fixtures/${file}`, import.meta.url), 'utf8'), nonce: 'f1x7u2e0n0ce', asRoot: null });
+import { corpus113Model, seedModel } from '../fixtures';
 
 test("passt's forwards of the corpus's d-user, excluded ranges left out", () => {
-  assert.deepEqual(listForwards(build('corpus/libvirt-11.3/corpus.out', 'vnl-corpus-fix')), [
+  assert.deepEqual(listForwards(corpus113Model()), [
     { kind: 'passt', vm: 'd-user', proto: 'tcp', host: '127.0.0.1:2022', guest: ':22' },
     { kind: 'passt', vm: 'd-user', proto: 'udp', host: 'dev enp3s1:5353', guest: ':53' },
   ]);
 });
 
 test("VirtNet's first, then a rule written by hand, tied to the VM holding its address", () => {
-  const seed = build('collector/seed.out', 'vnl-a');
+  const seed = seedModel();
   const ip = seed.domains.find((d) => d.name === 'c7')!.interfaces[0]!.ips[0]!;
   const model = {
     ...seed,

@@ -5,9 +5,8 @@
  * the XML in the preview. The host model is the seed lab host's collector fixture.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildHostModel } from '../../../src/core/collect/build';
+import { seedModel } from '../fixtures';
 import { operation } from '../../../src/core/ops/catalog/index';
 import { planChange } from '../../../src/core/ops/change';
 import { fieldProblems } from '../../../src/forms/network/checks';
@@ -15,12 +14,7 @@ import { emptyDraft, isDraft, isNetworkFormData, type Draft } from '../../../src
 import { formData, planDraft } from '../../../src/forms/network/plan';
 import { planResultOf } from '../../../src/forms/planView';
 
-const model = buildHostModel({
-  host: 'vnl-a',
-  output: readFileSync(new URL('../../fixtures/collector/seed.out', import.meta.url), 'utf8'),
-  nonce: 'f1x7u2e0n0ce',
-  asRoot: null,
-});
+const model = seedModel();
 const draft = (d: Partial<Draft>): Draft => ({ ...emptyDraft(), ...d });
 const data = formData(model);
 

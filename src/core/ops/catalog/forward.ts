@@ -1,14 +1,13 @@
 /** The port-forward operations of the catalog: a host port to a guest's port on a NAT or routed network. */
-import { planForwardAdd, planForwardAdopt, planForwardRemove } from '../forward/plan';
+import { ephemeralClash, planForwardAdd, planForwardAdopt, planForwardRemove } from '../forward/plan';
 import { parsePortSpec, type ForwardProto } from '../forward/state';
 import { arg, type Args, type Operation } from './types';
 
 /** Why taking these host ports needs insisting: the kernel's ephemeral range (VS Code asks). */
 function ephemeral(model: Parameters<Operation['plan']>[0], a: Args): string[] {
   const spec = parsePortSpec(arg.str(a, 'ports'));
-  const eph = model.ephemeralPorts;
-  if (typeof spec === 'string' || !eph || spec.hostPort > eph.high || spec.hostPortEnd < eph.low) return [];
-  return [`ports in the ephemeral range ${eph.low}-${eph.high}, which outgoing connections may take`];
+  const clash = typeof spec === 'string' ? null : ephemeralClash(model, spec);
+  return clash ? [`ports in ${clash}`] : [];
 }
 
 export const FORWARD_OPS: readonly Operation[] = [

@@ -7,7 +7,7 @@
  * Refused before anything runs: a host port something already listens on, one already forwarded,
  * one in the kernel's ephemeral range (without --force), a NIC on no NAT or routed network.
  */
-import { forwardableNics, ownBridgeOf } from '../../model/queries';
+import { forwardableNics, nicHolding, ownBridgeOf } from '../../model/queries';
 import type { ForwardPort, HandForward, HostModel, Network } from '../../model/types';
 import { checkIpv4, inSubnet, ipv4Number } from '../../validate';
 import { planDhcpHostAdd } from '../libvirt/networkLife';
@@ -94,12 +94,15 @@ function hostPortProblems(model: HostModel, i: ForwardAddIntent, spec: PortSpec)
     );
     if (listening) out.push(`${i.proto} port ${p} is in use on ${model.info.hostname} (something listens on ${listening.address}:${p})`);
   }
-  const eph = model.ephemeralPorts;
-  if (eph && !i.force && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low)
-    out.push(
-      `port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it): choose another, or --force`,
-    );
+  const eph = ephemeralClash(model, spec);
+  if (eph && !i.force) out.push(`port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in ${eph}: choose another, or --force`);
   return out;
+}
+
+/** The host's ephemeral range when `spec` falls in it (outgoing connections may take those ports). */
+export function ephemeralClash(model: HostModel, spec: PortSpec): string | null {
+  const eph = model.ephemeralPorts;
+  return eph && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low ? `the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it)` : null;
 }
 
 /** Host ports a passt NIC of any VM forwards already (passt binds them when its VM runs). */
@@ -255,17 +258,6 @@ export function planForwardRemove(model: HostModel, vm: string, ports: string, p
   });
 }
 
-/** The VM and NIC that hold `ip` now: by a lease or a static DHCP host of their network. */
-function holderOf(model: HostModel, ip: string): { vm: string; mac: string } | undefined {
-  for (const d of model.domains)
-    for (const n of d.interfaces) {
-      if (!n.mac || n.type !== 'network') continue;
-      const net = model.networks.find((x) => x.name === n.source);
-      if (n.ips.includes(ip) || net?.ips.some((v) => v.dhcpHosts.some((h) => h.mac === n.mac && h.ip === ip))) return { vm: d.name, mac: n.mac };
-    }
-  return undefined;
-}
-
 /**
  * Adopting a DNAT rule written by hand (`PORT[/udp]`): the same forward as VirtNet's (its rules,
  * its pinned address, its hooks), then the hand rule deleted; undone, the rule goes back where it was.
@@ -277,7 +269,7 @@ export function planForwardAdopt(model: HostModel, vm: string, port: string): Pl
     throw new PlanInputError([
       `${model.info.hostname} has no hand-written ${proto} DNAT rule for port ${p} in nat PREROUTING${model.handForwards.length ? ` (it has ${model.handForwards.map((h) => `${h.proto} ${h.hostPort}`).join(', ')})` : ''}`,
     ]);
-  const holder = holderOf(model, hand.guestIp);
+  const holder = nicHolding(model, hand.guestIp);
   if (!holder)
     throw new PlanInputError([`no VM holds ${hand.guestIp} (the rule's target) by a lease or a static host: there is nothing to tie the forward to`]);
   if (holder.vm !== vm) throw new PlanInputError([`the rule forwards to ${hand.guestIp}, which is ${holder.vm}'s, not ${vm}'s`]);

@@ -4,18 +4,12 @@
  * with one element more (or less), everything else byte for byte; SLIRP is refused, saying why.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildHostModel } from '../../../../../src/core/collect/build';
+import { corpus113Model } from '../../../fixtures';
 import { planForwardAdd, planForwardRemove } from '../../../../../src/core/ops/forward/plan';
 import { PlanInputError } from '../../../../../src/core/ops/plan';
 
-const model = buildHostModel({
-  host: 'vnl-corpus-fix',
-  output: readFileSync(new URL('../../../../fixtures/corpus/libvirt-11.3/corpus.out', import.meta.url), 'utf8'),
-  nonce: 'f1x7u2e0n0ce',
-  asRoot: null,
-});
+const model = corpus113Model();
 const PASST = '52:54:00:c0:04:05';
 const SLIRP = '52:54:00:c0:04:01';
 /** The XML update-device gets: the last argument but the virsh words after it. */

@@ -5,23 +5,15 @@
  * (test/lab/networks.test.ts) has the real libvirt define and start the same XML.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildHostModel } from '../../../../../src/core/collect/build';
+import { seedModel } from '../../../fixtures';
 import { parseNetworkXml } from '../../../../../src/core/collect/parse-network';
 import type { HostModel } from '../../../../../src/core/model/types';
 import { networkXml, planNetworkCreate, type NetworkCreateIntent } from '../../../../../src/core/ops/libvirt/networkCreate';
 import { PlanInputError } from '../../../../../src/core/ops/plan';
 
-const fixture = (name: string, host: string) =>
-  buildHostModel({
-    host,
-    output: readFileSync(new URL(`../../../../fixtures/collector/${name}`, import.meta.url), 'utf8'),
-    nonce: 'f1x7u2e0n0ce',
-    asRoot: null,
-  });
 /** The seed lab host: br9 (enp3s1, vnet0), virbr0 192.168.122.1/24 (vnet1 of VM c7). */
-const seed = fixture('seed.out', 'vnl-a');
+const seed = seedModel();
 
 const facts = { uuid: '00000000-0000-4000-8000-000000000001', active: false, autostart: false, persistent: true };
 /** What the plan defines, read back as the inventory would read libvirt's dump of it. */
