@@ -95,14 +95,17 @@ function hostPortProblems(model: HostModel, i: ForwardAddIntent, spec: PortSpec)
     if (listening) out.push(`${i.proto} port ${p} is in use on ${model.info.hostname} (something listens on ${listening.address}:${p})`);
   }
   const eph = ephemeralClash(model, spec);
-  if (eph && !i.force) out.push(`port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in ${eph}: choose another, or --force`);
+  if (eph && !i.force)
+    out.push(`port ${spec.hostPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.hostPortEnd}` : ''} is in ${eph}: choose another, or --force`);
   return out;
 }
 
 /** The host's ephemeral range when `spec` falls in it (outgoing connections may take those ports). */
 export function ephemeralClash(model: HostModel, spec: PortSpec): string | null {
   const eph = model.ephemeralPorts;
-  return eph && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low ? `the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it)` : null;
+  return eph && spec.hostPort <= eph.high && spec.hostPortEnd >= eph.low
+    ? `the host's ephemeral range ${eph.low}-${eph.high} (outgoing connections may take it)`
+    : null;
 }
 
 /** Host ports a passt NIC of any VM forwards already (passt binds them when its VM runs). */
