@@ -44,7 +44,10 @@ export function renderInventory(m: HostModel): string {
       const more = nicRows(i).filter(([, v]) => v !== undefined && v !== null && v !== '');
       if (more.length) put(4, more.map(([k, v]) => `${k} ${String(v)}`).join(', '));
       for (const f of m.forwards.filter((x) => x.vm === d.name && x.mac === i.mac))
-        put(4, `forward ${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} -> ${f.guestIp}:${f.guestPort}${f.fromHost ? '  (from the host too)' : ''}`);
+        put(
+          4,
+          `forward ${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} -> ${f.guestIp}:${f.guestPort}${f.fromHost ? '  (from the host too)' : ''}${f.hairpin ? '  (hairpin)' : ''}`,
+        );
     }
     for (const h of d.hostdevs) {
       const more = hostdevRows(h).filter(([k, v]) => k !== 'mode' && v !== undefined && v !== null && v !== '');

@@ -6,6 +6,8 @@
  *   - `virtnet forward add fwdg 19922:22 --from-host` installs VirtNet's script and hooks and the
  *     rules: a connection from the root namespace to the lab host's port 19922 reaches the guest's
  *     port 22 on a new NAT network, and one from the lab host itself;
+ *   - `--hairpin`: the guest itself reaches a forward through the host's address (and the network's
+ *     gateway) only with it; the masquerade goes with the forward;
  *   - it still does after libvirtd restarts (libvirt rebuilds its rules; the reconnect hook runs),
  *     after the network is destroyed and started (libvirt's rules anew, the guest's tap off the
  *     bridge: the network hook re-applies and puts the tap back) and after the guest restarts;
@@ -133,6 +135,25 @@ test('forward add: the guest is reached from outside and from the host itself, i
   const again = await cli('forward', 'add', 'fwdg', '19922:2222');
   assert.equal(again.code, 2, again.stderr);
   assert.match(again.stderr, /forwarded already, to fwdg/);
+});
+
+test("--hairpin: the guest reaches a forward through the host's address only with it (masqueraded, so it answers through the host)", opts, async () => {
+  const via = async (address: string, port: number) => (await guest!.run(`nc -w 3 ${address} ${port} </dev/null; true`)).output;
+  // Without hairpin the DNAT turns the guest's connection back to itself with its own source, which its kernel drops.
+  assert.doesNotMatch(await via(host.address, 19922), /virtnet-hello/, 'no hairpin on 19922');
+  const r = await cli('forward', 'add', 'fwdg', '19924:22', '--hairpin');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned/);
+  assert.match(r.stdout + r.stderr, /--hairpin: guests on fwdnat reach fwdg/);
+  assert.match(await host.sh('iptables -w -t nat -S VIRTNET_SNAT'), /-s 192\.168\.148\.0\/24 -d 192\.168\.148\.10\/32 -o virbr48 .*--dport 22 .*-j MASQUERADE/);
+  for (const address of [host.address, '192.168.148.1']) assert.match(await via(address, 19924), /virtnet-hello/, `the guest through ${address}:19924`);
+  // This machine's kernel has br_netfilter on, so the DNAT is bridged back: the tap must hairpin.
+  const mode = async () => (await host.sh(`ip -d link show master virbr48 | grep -o 'hairpin [a-z]*' || true`)).trim();
+  if ((await host.sh('cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || true')).trim() === '1') assert.equal(await mode(), 'hairpin on');
+  const rm = await cli('forward', 'remove', 'fwdg', '19924');
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.doesNotMatch(await host.sh('iptables -w -t nat -S VIRTNET_SNAT'), /MASQUERADE/, 'the masquerade went with it');
+  assert.equal(await mode(), 'hairpin off', 'and the hairpin mode VirtNet set');
 });
 
 test('after libvirtd restarts, after the network restarts (its tap put back), after the guest restarts', opts, async () => {

@@ -12,6 +12,12 @@ export interface ForwardPort {
   hostAddress: string | null;
   /** Also from the host itself (a DNAT in nat OUTPUT). */
   fromHost: boolean;
+  /**
+   * Hairpin: also from other guests on the same network through the host's address; connections
+   * from this subnet (the network's, as CIDR) are masqueraded towards the guest so its replies
+   * come back through the host. null: off.
+   */
+  hairpin: string | null;
   vm: string;
   mac: string;
 }

@@ -208,7 +208,9 @@ export class ForwardNode extends HostChildNode {
     const f = this.forward;
     return makeItem(this, `${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} → ${f.guestPort}`, {
       icon: icon('arrow-swap', colors.up),
-      description: [`to ${f.guestIp}:${f.guestPort}`, f.fromHost ? 'from the host too' : undefined].filter(Boolean).join(' · '),
+      description: [`to ${f.guestIp}:${f.guestPort}`, f.fromHost ? 'from the host too' : undefined, f.hairpin ? 'hairpin' : undefined]
+        .filter(Boolean)
+        .join(' · '),
       contextValue: tokenOf({ node: 'forward' }),
     });
   }
@@ -224,6 +226,7 @@ export class ForwardNode extends HostChildNode {
       ['guest', `${f.guestIp}:${f.guestPort} (NIC ${f.mac}, a static DHCP host)`],
       ['way in', f.bridge],
       ['from the host itself', yesNo(f.fromHost)],
+      ['from guests of its network (hairpin)', f.hairpin ? `yes (${f.hairpin} masqueraded towards it)` : 'no'],
       ['kept', "in VirtNet's state file, re-applied by its libvirt hooks after guest, network and libvirtd restarts"],
     ]);
   }

@@ -25,6 +25,7 @@ test("VirtNet's first, then a rule written by hand, tied to the VM holding its a
         bridge: 'virbr0',
         hostAddress: null,
         fromHost: false,
+        hairpin: null,
         vm: 'c7',
         mac: '52:54:00:c7:00:01',
       },

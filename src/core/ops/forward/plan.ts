@@ -26,6 +26,8 @@ export interface ForwardAddIntent {
   /** Only connections to this address of the host. */
   hostAddress?: string;
   fromHost: boolean;
+  /** Also from the other guests of the NIC's network, through the host's address (masqueraded). */
+  hairpin?: boolean;
   /** Take a port in the ephemeral range anyway. */
   force: boolean;
   /** The hand-written rule this forward replaces (adopt): not a conflict. */
@@ -34,6 +36,12 @@ export interface ForwardAddIntent {
 
 /** A wildcard ss address listens on every address of its family. */
 const isWildcard = (a: string) => a === '*' || a === '0.0.0.0' || a === '[::]' || a === '::';
+
+/** The network's IPv4 subnet as CIDR (its address with the host bits cleared). */
+function subnetOf(v4: { address: string; prefix: number }): string {
+  const v = (ipv4Number(v4.address) & (v4.prefix === 0 ? 0 : ~0 << (32 - v4.prefix))) >>> 0;
+  return `${[v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.')}/${v4.prefix}`;
+}
 
 /** The address a guest NIC keeps: its static host, else its lease (pinned), else a free one. */
 function guestAddress(net: Network, mac: string): { ip: string; pin: 'no' | 'lease' | 'free' } | string {
@@ -75,7 +83,7 @@ const FILES: [string, string][] = [
 ];
 /** VirtNet's sync script and its two hooks written (mode 755); and taken away with the state. */
 export const installArgv = () => ['sh', '-c', INSTALL, 'virtnet-install', ...FILES.flat()];
-export const uninstallArgv = () => ['rm', '-f', ...FILES.map(([, p]) => p), FORWARDS_STATE];
+export const uninstallArgv = () => ['rm', '-f', ...FILES.map(([, p]) => p), FORWARDS_STATE, `${FORWARDS_STATE}.hairpin`];
 
 function installStep(first: boolean): Step {
   return step(installArgv(), `VirtNet's forward script and its libvirt hooks (qemu.d, network.d) on the host`, first ? uninstallArgv() : null, {
@@ -189,6 +197,7 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
       bridge,
       hostAddress: i.hostAddress ?? null,
       fromHost: i.fromHost,
+      hairpin: i.hairpin ? subnetOf(chosen.net.ips.find((ip) => ip.family === 'ipv4')!) : null,
       vm: i.vm,
       mac: chosen.nic.mac!,
     };
@@ -215,6 +224,10 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   steps.push(stateStep(model, next, `the firewall forwards ${i.proto} ${range} to ${target} (${i.vm})`, `forward ${i.proto} ${range} → ${i.vm} ${target}`));
   if (first) warnings.push(HOOK_NOTE);
   if (i.fromHost) warnings.push(`--from-host: connections from ${model.info.hostname} itself to its own addresses on port ${range} go to ${i.vm} too`);
+  if (i.hairpin)
+    warnings.push(
+      `--hairpin: guests on ${chosen.net.name} reach ${i.vm} through the host's address on port ${range} too; ${i.vm} sees those connections come from the host (${added[0]!.hairpin}, masqueraded), not from the guest; where br_netfilter is on (bridge-nf-call-iptables), ${i.vm}'s tap is put in hairpin mode so it can reach its own forward (it then also hears its own broadcasts)`,
+    );
   return plan(`Forward ${i.proto} ${range} to ${i.vm}`, steps, {
     warnings,
     before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],

@@ -7,7 +7,8 @@
  *
  * Where the rules go, so libvirt's reject of new inbound connections cannot shadow them:
  * - iptables: VirtNet's own chains, jumped to first (FORWARD position 1, ahead of libvirt's
- *   LIBVIRT_FWX/FWI/FWO jumps; nat PREROUTING and OUTPUT for local destinations);
+ *   LIBVIRT_FWX/FWI/FWO jumps; nat PREROUTING and OUTPUT for local destinations; nat POSTROUTING
+ *   for the hairpin's masquerade);
  * - nftables: the DNAT in VirtNet's own table (`ip virtnet`), the accept inside libvirt's own
  *   `ip libvirt_network` table, chain guest_input (an accept in another table cannot override
  *   libvirt's reject there), first in that chain.
@@ -37,7 +38,8 @@ tag=${RULE_TAG}
 status=0
 fail() { echo "virtnet forwards: $*" >&2; status=1; }
 
-# The forwards as words: proto host-port guest-ip guest-port bridge host-address from-host vm mac.
+# The forwards as words: proto host-port guest-ip guest-port bridge host-address from-host vm mac
+# hairpin-subnet (absent in lines written before hairpin existed: off).
 lines() { [ -f "$state" ] && grep -E '^(tcp|udp) ' "$state"; }
 
 backend=none
@@ -47,21 +49,47 @@ fi
 
 ipt() { iptables -w "$@"; }
 
+# A running guest's tap, by the guest's MAC (libvirt gives the tap the guest's with fe: first).
+tap_of() {
+  want=fe:$(echo "$1" | cut -d: -f2-)
+  for d in /sys/class/net/*; do [ "$(cat "$d/address" 2>/dev/null)" = "$want" ] && basename "$d"; done
+}
+
 # libvirt leaves a running guest's tap off the bridge it makes anew when its network restarts; a
-# forward needs it on: find the tap by its MAC (libvirt gives it the guest's with fe: first).
+# forward needs it on.
 reattach() {
-  want=fe:$(echo "$2" | cut -d: -f2-)
-  for d in /sys/class/net/*; do
-    [ "$(cat "$d/address" 2>/dev/null)" = "$want" ] || continue
-    [ -e "$d/master" ] || ip link set dev "$(basename "$d")" master "$1" || fail "cannot put $(basename "$d") back on $1"
+  for t in $(tap_of "$2"); do
+    [ -e "/sys/class/net/$t/master" ] || ip link set dev "$t" master "$1" || fail "cannot put $t back on $1"
   done
+}
+
+# With br_netfilter on (bridge-nf-call-iptables), a DNAT back onto the bridge a frame came from is
+# bridged, not routed: a guest's connection to its own forward must leave by the port it came in
+# on, which a bridge does only in hairpin mode. VirtNet remembers the taps it set, to unset only those.
+hairpins=$state.hairpin
+hairpin_now=
+hairpin_tap() {
+  [ -n "$1" ] && [ "$1" != - ] || return 0
+  [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] || return 0
+  for t in $(tap_of "$2"); do
+    ip link set dev "$t" type bridge_slave hairpin on || fail "cannot set hairpin mode on $t"
+    hairpin_now="$hairpin_now $t"
+  done
+}
+hairpin_settle() {
+  for t in $(cat "$hairpins" 2>/dev/null); do
+    case " $hairpin_now " in *" $t "*) continue ;; esac
+    [ -e "/sys/class/net/$t" ] && { ip link set dev "$t" type bridge_slave hairpin off || fail "cannot unset hairpin mode on $t"; }
+  done
+  if [ -n "$hairpin_now" ]; then echo "$hairpin_now" > "$hairpins"; else rm -f "$hairpins"; fi
 }
 
 iptables_clear() {
   while ipt -D FORWARD -j VIRTNET_FWD 2>/dev/null; do :; done
   while ipt -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j VIRTNET_DNAT 2>/dev/null; do :; done
   while ipt -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j VIRTNET_OUT 2>/dev/null; do :; done
-  for c in filter:VIRTNET_FWD nat:VIRTNET_DNAT nat:VIRTNET_OUT; do
+  while ipt -t nat -D POSTROUTING -j VIRTNET_SNAT 2>/dev/null; do :; done
+  for c in filter:VIRTNET_FWD nat:VIRTNET_DNAT nat:VIRTNET_OUT nat:VIRTNET_SNAT; do
     ipt -t "$${'{'}c%%:*}" -F "$${'{'}c#*:}" 2>/dev/null && ipt -t "$${'{'}c%%:*}" -X "$${'{'}c#*:}"
   done
   return 0
@@ -70,21 +98,27 @@ iptables_clear() {
 iptables_apply() {
   iptables_clear
   [ -n "$(lines)" ] || return 0
-  ipt -N VIRTNET_FWD && ipt -t nat -N VIRTNET_DNAT && ipt -t nat -N VIRTNET_OUT || { fail "cannot make VirtNet's chains"; return; }
+  ipt -N VIRTNET_FWD && ipt -t nat -N VIRTNET_DNAT && ipt -t nat -N VIRTNET_OUT && ipt -t nat -N VIRTNET_SNAT ||
+    { fail "cannot make VirtNet's chains"; return; }
   # A here-document, not a pipe: the loop runs in this shell, so fail() sets the status.
-  while read -r proto hp ip gp br addr fromhost vm mac; do
+  while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
     dst=; [ "$addr" = - ] || dst="-d $addr"
     c="$tag:$vm:$mac"
     ipt -t nat -A VIRTNET_DNAT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "DNAT $hp"
     [ "$fromhost" = 1 ] && { ipt -t nat -A VIRTNET_OUT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "OUTPUT DNAT $hp"; }
     ipt -A VIRTNET_FWD -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate NEW -m comment --comment "$c" -j ACCEPT || fail "accept $hp"
+    # Hairpin: a neighbour's connection, DNATed back onto its own bridge, leaves with the host's
+    # address as its source, so the guest answers through the host and not straight to it.
+    [ -n "$hairpin" ] && [ "$hairpin" != - ] && { ipt -t nat -A VIRTNET_SNAT -s "$hairpin" -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate DNAT -m comment --comment "$c" -j MASQUERADE || fail "hairpin $hp"; }
     reattach "$br" "$mac"
+    hairpin_tap "$hairpin" "$mac"
   done <<EOF
 $(lines)
 EOF
   # First, ahead of libvirt's own jumps (which it adds only where missing).
   ipt -I FORWARD 1 -j VIRTNET_FWD && ipt -t nat -I PREROUTING 1 -m addrtype --dst-type LOCAL -j VIRTNET_DNAT &&
-    ipt -t nat -I OUTPUT 1 -m addrtype --dst-type LOCAL -j VIRTNET_OUT || fail "cannot jump to VirtNet's chains"
+    ipt -t nat -I OUTPUT 1 -m addrtype --dst-type LOCAL -j VIRTNET_OUT && ipt -t nat -I POSTROUTING 1 -j VIRTNET_SNAT ||
+    fail "cannot jump to VirtNet's chains"
 }
 
 nft_clear() {
@@ -101,14 +135,17 @@ nft_apply() {
   [ -n "$(lines)" ] || return 0
   nft add table ip virtnet &&
     nft add chain ip virtnet prerouting '{ type nat hook prerouting priority dstnat; policy accept; }' &&
-    nft add chain ip virtnet output '{ type nat hook output priority -100; policy accept; }' || { fail "cannot make table ip virtnet"; return; }
-  while read -r proto hp ip gp br addr fromhost vm mac; do
+    nft add chain ip virtnet output '{ type nat hook output priority -100; policy accept; }' &&
+    nft add chain ip virtnet postrouting '{ type nat hook postrouting priority srcnat; policy accept; }' || { fail "cannot make table ip virtnet"; return; }
+  while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
     dst=; [ "$addr" = - ] || dst="ip daddr $addr"
     c="\"$tag:$vm:$mac\""
     nft add rule ip virtnet prerouting fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "DNAT $hp"
     [ "$fromhost" = 1 ] && { nft add rule ip virtnet output fib daddr type local $dst "$proto" dport "$hp" dnat to "$ip:$gp" comment "$c" || fail "OUTPUT DNAT $hp"; }
     nft insert rule ip libvirt_network guest_input oifname "$br" ip daddr "$ip" "$proto" dport "$gp" ct state new accept comment "$c" || fail "accept $hp"
+    [ -n "$hairpin" ] && [ "$hairpin" != - ] && { nft add rule ip virtnet postrouting ip saddr "$hairpin" oifname "$br" ip daddr "$ip" "$proto" dport "$gp" ct status dnat masquerade comment "$c" || fail "hairpin $hp"; }
     reattach "$br" "$mac"
+    hairpin_tap "$hairpin" "$mac"
   done <<EOF
 $(lines)
 EOF
@@ -120,6 +157,7 @@ case $backend in
   # No libvirt network runs: nothing to attach to; the network hook runs this when one starts.
   none) iptables_clear; nft delete table ip virtnet 2>/dev/null ;;
 esac
+hairpin_settle
 exit $status
 `;
 

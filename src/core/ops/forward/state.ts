@@ -5,7 +5,7 @@
  * value is checked here before it is written, so the shell never meets anything but safe words.
  */
 import type { ForwardPort } from '../../model/types';
-import { checkIpv4, checkMac, checkNewName } from '../../validate';
+import { checkCidr, checkIpv4, checkMac, checkNewName } from '../../validate';
 
 /** Where the host keeps the forwards: libvirt's own state directory (private per lab host too). */
 export const FORWARDS_STATE = '/var/lib/libvirt/virtnet/forwards';
@@ -54,6 +54,10 @@ export function forwardPortProblems(f: ForwardPort): string[] {
     const bad = checkIpv4(f.hostAddress);
     if (bad) out.push(`host address: ${bad}`);
   }
+  if (f.hairpin !== null) {
+    const bad = checkCidr(f.hairpin) ?? (f.hairpin.includes(':') ? 'an IPv4 subnet' : null);
+    if (bad) out.push(`hairpin subnet: ${bad}`);
+  }
   const br = checkNewName(f.bridge, 'bridge name');
   if (br) out.push(br);
   const vm = checkNewName(f.vm, 'VM name', false);
@@ -63,12 +67,14 @@ export function forwardPortProblems(f: ForwardPort): string[] {
   return out;
 }
 
-const HEADER = '# VirtNet port forwards: proto host-port guest-ip guest-port bridge host-address|- from-host vm mac\n';
+const HEADER = '# VirtNet port forwards: proto host-port guest-ip guest-port bridge host-address|- from-host vm mac hairpin-subnet|-\n';
 
 /** The forward lines alone, joined by newlines: what the `forwards` fact compares. */
 export function forwardLines(ports: readonly ForwardPort[]): string {
   return ports
-    .map((f) => [f.proto, f.hostPort, f.guestIp, f.guestPort, f.bridge, f.hostAddress ?? '-', f.fromHost ? 1 : 0, f.vm, f.mac.toLowerCase()].join(' '))
+    .map((f) =>
+      [f.proto, f.hostPort, f.guestIp, f.guestPort, f.bridge, f.hostAddress ?? '-', f.fromHost ? 1 : 0, f.vm, f.mac.toLowerCase(), f.hairpin ?? '-'].join(' '),
+    )
     .join('\n');
 }
 
@@ -82,8 +88,10 @@ export function parseState(text: string): ForwardPort[] {
   const out: ForwardPort[] = [];
   for (const line of text.split('\n')) {
     const w = line.trim().split(/\s+/);
-    if (w.length !== 9 || (w[0] !== 'tcp' && w[0] !== 'udp')) continue;
+    // Nine words: written before hairpin existed (off).
+    if ((w.length !== 9 && w.length !== 10) || (w[0] !== 'tcp' && w[0] !== 'udp')) continue;
     const [proto, hp, ip, gp, bridge, addr, from, vm, mac] = w as [ForwardProto, string, string, string, string, string, string, string, string];
+    const hairpin = w[9] ?? '-';
     const f: ForwardPort = {
       proto,
       hostPort: Number(hp),
@@ -92,6 +100,7 @@ export function parseState(text: string): ForwardPort[] {
       bridge,
       hostAddress: addr === '-' ? null : addr,
       fromHost: from === '1',
+      hairpin: hairpin === '-' ? null : hairpin,
       vm,
       mac,
     };

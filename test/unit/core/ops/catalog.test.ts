@@ -64,6 +64,7 @@ const c7Forward = {
   bridge: 'virbr0',
   hostAddress: null,
   fromHost: false,
+  hairpin: null,
   vm: 'c7',
   mac: '52:54:00:c7:00:01',
 };

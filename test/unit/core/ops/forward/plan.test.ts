@@ -29,7 +29,18 @@ test('refused all at once: a listening port, one forwarded already, the ephemera
     ...seed,
     listening: [{ proto: 'tcp', address: '0.0.0.0', port: 8001 }],
     forwards: [
-      { proto: 'tcp', hostPort: 8002, guestIp: lease, guestPort: 22, bridge: 'virbr0', hostAddress: null, fromHost: false, vm: 'c7', mac: '52:54:00:c7:00:01' },
+      {
+        proto: 'tcp',
+        hostPort: 8002,
+        guestIp: lease,
+        guestPort: 22,
+        bridge: 'virbr0',
+        hostAddress: null,
+        fromHost: false,
+        hairpin: null,
+        vm: 'c7',
+        mac: '52:54:00:c7:00:01',
+      },
     ],
     ephemeralPorts: { low: 8003, high: 60999 },
   };
@@ -99,10 +110,35 @@ test('remove: only what is there, saying what is', () => {
   const withOne: HostModel = {
     ...seed,
     forwards: [
-      { proto: 'udp', hostPort: 5353, guestIp: lease, guestPort: 53, bridge: 'virbr0', hostAddress: null, fromHost: false, vm: 'c7', mac: '52:54:00:c7:00:01' },
+      {
+        proto: 'udp',
+        hostPort: 5353,
+        guestIp: lease,
+        guestPort: 53,
+        bridge: 'virbr0',
+        hostAddress: null,
+        fromHost: false,
+        hairpin: null,
+        vm: 'c7',
+        mac: '52:54:00:c7:00:01',
+      },
     ],
   };
   const p = refused(() => planForwardRemove(withOne, 'c7', '5353', 'tcp'));
   assert.match(p[0]!, /c7 has no tcp forward on port 5353 \(it has udp 5353\)/);
   assert.equal(planForwardRemove(withOne, 'c7', '5353', 'udp').steps.length, 2, 'the last one: the state, then the files');
+});
+
+test("--hairpin: the network's subnet is masqueraded towards the guest (said, with what the guest sees); off by default", () => {
+  const on = add(seed, { hairpin: true });
+  const state = on.steps.find((s) => s.argv.includes('virtnet-forwards'))!.argv[4]!;
+  // default is 192.168.122.1/24: the subnet with its host bits cleared is the tenth word.
+  assert.match(state, /^tcp 19922 \S+ 22 virbr0 - 0 c7 52:54:00:c7:00:01 192\.168\.122\.0\/24$/m, state);
+  assert.ok(
+    on.warnings.some((w) => /--hairpin: guests on default reach c7 .* come from the host \(192\.168\.122\.0\/24, masqueraded\)/.test(w)),
+    on.warnings.join('\n'),
+  );
+  const off = add(seed, {});
+  assert.match(off.steps.find((s) => s.argv.includes('virtnet-forwards'))!.argv[4]!, /52:54:00:c7:00:01 -$/m);
+  assert.ok(!off.warnings.some((w) => /hairpin/.test(w)));
 });

@@ -62,6 +62,7 @@ const c7: ForwardPort = {
   bridge: 'virbr0',
   hostAddress: null,
   fromHost: true,
+  hairpin: null,
   vm: 'c7',
   mac: '52:54:00:C7:00:01',
 };
@@ -125,6 +126,34 @@ test("nftables: the DNAT in VirtNet's own table, the accept first in libvirt's g
   );
 });
 
+test("hairpin: a masquerade for the network's own sources towards the guest, jumped to first from POSTROUTING, on both backends; gone with the forward", () => {
+  const hair: ForwardPort = { ...c7, fromHost: false, hairpin: '192.168.122.0/24' };
+  const tag = 'virtnet-forward:c7:52:54:00:c7:00:01';
+  firewall('iptables');
+  writeFileSync(stateFile, stateText([hair, dns]));
+  assert.deepEqual(sync(), { code: 0, stderr: '' });
+  const f = fw().iptables;
+  assert.deepEqual(f.nat!.POSTROUTING, ['-j VIRTNET_SNAT', '-j LIBVIRT_PRT']);
+  // Only the forward asked for it, and only sources of its network: outside clients keep theirs.
+  assert.deepEqual(f.nat!.VIRTNET_SNAT, [
+    `-s 192.168.122.0/24 -o virbr0 -d 192.168.122.50 -p tcp --dport 22 -m conntrack --ctstate DNAT -m comment --comment ${tag} -j MASQUERADE`,
+  ]);
+  writeFileSync(stateFile, stateText([]));
+  assert.equal(sync().code, 0);
+  assert.deepEqual(fw().iptables, LIBVIRT.iptables);
+
+  firewall('nftables');
+  writeFileSync(stateFile, stateText([hair]));
+  assert.deepEqual(sync(), { code: 0, stderr: '' });
+  assert.deepEqual(
+    fw().nft['ip virtnet']!.postrouting!.map((r) => r.text),
+    [`ip saddr 192.168.122.0/24 oifname virbr0 ip daddr 192.168.122.50 tcp dport 22 ct status dnat masquerade comment "${tag}"`],
+  );
+  writeFileSync(stateFile, stateText([]));
+  assert.equal(sync().code, 0);
+  assert.equal(fw().nft['ip virtnet'], undefined, "VirtNet's table is gone");
+});
+
 test('a firewall that refuses a rule: the script says so and exits non-zero (a plan fails and undoes)', () => {
   firewall('iptables');
   // libvirt's chain is there, but FORWARD is not (a broken firewall): the jump cannot go in.
@@ -169,6 +198,12 @@ test('the state file round-trips, and port specs are checked', () => {
     { ...dns, mac: '52:54:00:c7:00:01' },
   ]);
   assert.deepEqual(parseState('# nothing\ntcp 1 2 3\nudp 99999 1.2.3.4 53 virbr0 - 0 vm 52:54:00:00:00:01\n'), []);
+  // A line written before hairpin existed (nine words) reads as hairpin off; a bad subnet is skipped.
+  assert.deepEqual(parseState('tcp 2222 192.168.122.50 22 virbr0 - 0 c7 52:54:00:c7:00:01\n'), [
+    { ...c7, hostPort: 2222, fromHost: false, mac: '52:54:00:c7:00:01' },
+  ]);
+  assert.deepEqual(parseState('tcp 2222 192.168.122.50 22 virbr0 - 0 c7 52:54:00:c7:00:01 $(reboot)\n'), []);
+  assert.deepEqual(parseState('tcp 2222 192.168.122.50 22 virbr0 - 0 c7 52:54:00:c7:00:01 fd00::/64\n'), []);
   assert.deepEqual(parsePortSpec('19922:22'), { hostPort: 19922, hostPortEnd: 19922, guestPort: 22 });
   assert.deepEqual(parsePortSpec('8000-8009:9000'), { hostPort: 8000, hostPortEnd: 8009, guestPort: 9000 });
   for (const bad of ['22', '0:22', '70000:22', '9-1:1', '1-100:1', '65535-65535:65535x', '1:65535;reboot'])
