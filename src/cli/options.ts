@@ -39,7 +39,7 @@ function valueHint(a: ArgSpec): string {
   return a.placeholder ?? `<${a.name}>`;
 }
 
-const isSwitch = (k: ArgKind) => k === 'flag' || k === 'force' || k === 'restart';
+const isSwitch = (k: ArgKind) => k === 'flag' || k === 'force' || k === 'restart' || k === 'restartLibvirt';
 
 /** `bridge create <name> [--stp on|off] [--forward-delay <seconds>] [--port <ifname>]...` */
 export function usageLine(op: Operation): string {

@@ -208,6 +208,7 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     case 'proto':
     case 'forwardedPort':
     case 'handForward':
+    case 'restartLibvirt':
       return askForwardArg(model, spec, args, title);
     case 'flag':
       return undefined;
@@ -239,6 +240,7 @@ export function coerceArg(model: HostModel, spec: ArgSpec, v: unknown, args: Arg
   }
   if (spec.kind === 'force') return v === true || v === 'force';
   if (spec.kind === 'restart') return v === true || v === 'restart';
+  if (spec.kind === 'restartLibvirt') return v === true || v === 'restart';
   if (spec.kind === 'onOff' || spec.kind === 'flag') return v === true || v === 'on';
   if (spec.kind === 'seconds') return typeof v === 'number' ? v : Number(v);
   if (spec.kind === 'mtu') return typeof v === 'number' ? v : v === 'default' ? 0 : Number(v);

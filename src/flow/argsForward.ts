@@ -2,6 +2,7 @@
 import { nicHolding } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { ArgSpec, Args, ArgValue } from '../core/ops/catalog/types';
+import { hooksUnseen } from '../core/ops/forward/plan';
 import { parsePortSpec } from '../core/ops/forward/state';
 import { input, pick } from './pickers';
 
@@ -65,6 +66,20 @@ export async function askForwardArg(model: HostModel, spec: ArgSpec, args: Args,
         title,
         'Hand-written forward',
         `no hand-written DNAT rule forwards to ${String(args.domain)}`,
+      );
+    }
+    case 'restartLibvirt': {
+      // Asked only where it matters: a daemon that has not seen a hook, under systemd.
+      const unseen = hooksUnseen(model);
+      if (!unseen.length || !model.libvirtHooks?.systemd) return undefined;
+      return pick(
+        [
+          { label: `Restart ${unseen.join(' and ')} now`, description: 'running guests keep running; virsh and VS Code reconnect', value: true },
+          { label: 'Later', description: 'until it restarts, a guest or network restart drops the forward', value: false },
+        ],
+        title,
+        `libvirt reads hook scripts only when it starts: ${unseen.join(' and ')} would not run VirtNet's yet`,
+        '',
       );
     }
     default:

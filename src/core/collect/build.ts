@@ -10,7 +10,7 @@ import { parseLspci, parsePciWalk } from './parse-sysfs';
 import { parseDomainXml, parseLeases, parseNetworkXml } from './parse-virsh';
 import { parseParts, parseSections, type Section } from './sections';
 import { parseState } from '../ops/forward/state';
-import { parseHandForwards, parseListening, parsePortRange } from './parse-forwards';
+import { parseHandForwards, parseListening, parseHooks, parsePortRange } from './parse-forwards';
 import { parseJournal } from '../ops/journal';
 
 /** The system instance of libvirt's QEMU driver: the one the guide's host uses. */
@@ -163,6 +163,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     handForwards: parseHandForwards(text('fw.prerouting')),
     listening: parseListening(text('ss.listen')),
     ephemeralPorts: parsePortRange(text('ports.ephemeral')),
+    libvirtHooks: parseHooks(text('libvirt.hooks')),
   };
 }
 

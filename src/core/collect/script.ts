@@ -165,6 +165,37 @@ forwards_read() {
   return 0
 }
 
+# What libvirt's running daemons saw of its hook scripts: libvirt looks for them only when a
+# daemon starts, so a script added later runs only after the next start. Lines: "systemd" (the
+# daemons are units), "daemon COMM PID START" per driver socket listened on (START in epoch
+# seconds, from /proc/PID/stat), "hook DRIVER CTIME" per executable hook of the qemu and network
+# drivers (the main script or one in DRIVER.d).
+hooks_read() {
+  local tck btime s pid start d f
+  [ -d /run/systemd/system ] && echo systemd
+  tck=$(getconf CLK_TCK 2>/dev/null) || tck=100
+  btime=$(sed -n 's/^btime //p' /proc/stat)
+  for s in libvirt virtqemud virtnetworkd; do
+    # The listener that is not systemd (socket activation holds the socket too).
+    pid=$(ss -Hxlp 2>/dev/null | awk -v p="/run/libvirt/$s-sock" '$5 == p {
+      rest = $0
+      while (match(rest, /"[^"]*",pid=[0-9]+/)) {
+        m = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
+        if (m !~ /^"systemd"/) { sub(/.*pid=/, "", m); print m; exit }
+      }
+    }')
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || continue
+    start=$(sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$tck" -v b="$btime" '{ print int(b + $20 / t) }')
+    printf 'daemon %s %s %s\n' "$(cat "/proc/$pid/comm")" "$pid" "$start"
+  done
+  for d in qemu network; do
+    for f in "/etc/libvirt/hooks/$d" "/etc/libvirt/hooks/$d.d"/*; do
+      [ -f "$f" ] && [ -x "$f" ] && printf 'hook %s %s\n' "$d" "$(stat -c %Z "$f")"
+    done
+  done
+  return 0
+}
+
 qemu_nic_models() {
   local q= c
   for c in /usr/libexec/qemu-kvm /usr/bin/qemu-kvm /usr/bin/qemu-system-x86_64; do
@@ -261,6 +292,7 @@ collect_all() {
   if have iptables; then sec fw.prerouting iptables -w -t nat -S PREROUTING; fi
   if have ss; then sec ss.listen ss -Hltnu; fi
   sec ports.ephemeral cat /proc/sys/net/ipv4/ip_local_port_range
+  sec libvirt.hooks hooks_read
   virsh_all
   T1=$(date +%s%N)
   printf '@@%s collect.ms\n%s\n@@%s-rc collect.ms 0\n' "$N" "$(( (T1 - T0) / 1000000 ))" "$N"

@@ -38,6 +38,23 @@ export interface HandForward {
   position: number;
 }
 
+/** One libvirt hook driver (qemu, network) as its running daemon found it when it started. */
+export interface HookDriver {
+  /** The daemon running the driver now (libvirtd, or virtqemud / virtnetworkd on a modular host); null: none runs (socket activation starts one on demand, which then reads the hooks). */
+  daemon: string | null;
+  pid: number | null;
+  /** An executable hook of this driver existed when that daemon started: it runs the hooks. */
+  seen: boolean;
+}
+
+/** What libvirt's daemons make of hook scripts: they look for them only when they start. */
+export interface LibvirtHooks {
+  /** systemd runs the host: the daemons restart as units. */
+  systemd: boolean;
+  qemu: HookDriver;
+  network: HookDriver;
+}
+
 /** A socket listening on the host (`ss -Hltnu`). */
 export interface ListeningPort {
   proto: 'tcp' | 'udp';

@@ -63,7 +63,7 @@ export interface Route {
 
 export type * from './libvirt';
 export type * from './forwards';
-import type { ForwardPort, HandForward, ListeningPort } from './forwards';
+import type { ForwardPort, HandForward, LibvirtHooks, ListeningPort } from './forwards';
 import type { Domain, Network } from './libvirt';
 
 export interface Sriov {
@@ -193,4 +193,6 @@ export interface HostModel {
   listening: ListeningPort[];
   /** net.ipv4.ip_local_port_range: ports the kernel hands out to outgoing connections. */
   ephemeralPorts: { low: number; high: number } | null;
+  /** Whether libvirt's daemons run hooks added now (they look only when they start); null: not read. */
+  libvirtHooks: LibvirtHooks | null;
 }

@@ -29,6 +29,11 @@ export const FORWARD_OPS: readonly Operation[] = [
         description: "also from the network's other guests through the host's address (masqueraded, so the VM answers through the host)",
       },
       { name: 'force', kind: 'force', description: 'take a port in the ephemeral range anyway' },
+      {
+        name: 'restartLibvirt',
+        kind: 'restartLibvirt',
+        description: "restart libvirt's daemon(s) now when they have not seen a hook since they started (running guests keep running)",
+      },
     ],
     insist: ephemeral,
     plan: (model, a) => ({
@@ -41,10 +46,11 @@ export const FORWARD_OPS: readonly Operation[] = [
         fromHost: arg.bool(a, 'fromHost'),
         hairpin: arg.bool(a, 'hairpin'),
         force: arg.bool(a, 'force'),
+        restartLibvirt: arg.bool(a, 'restartLibvirt'),
       }),
     }),
     commands: [
-      { id: 'virtnet.forward.add', title: 'Forward a Port...', icon: 'arrow-swap', ask: ['domain', 'ports', 'proto', 'force'], targets: ['domain', 'nic'] },
+      { id: 'virtnet.forward.add', title: 'Forward a Port...', icon: 'arrow-swap', ask: ['domain', 'ports', 'proto', 'force', 'restartLibvirt'], targets: ['domain', 'nic'] },
     ],
   },
   {

@@ -74,6 +74,8 @@ export type ArgKind =
   | 'definition'
   /** Restart a running network now so a new definition takes effect (--restart). */
   | 'restart'
+  /** Consent to restart libvirt's daemons so they run newly installed hooks (--restart-libvirt). */
+  | 'restartLibvirt'
   /** `HOSTPORT[-END]:GUESTPORT`. */
   | 'portSpec'
   /** tcp or udp. */

@@ -30,6 +30,8 @@ export interface ForwardAddIntent {
   hairpin?: boolean;
   /** Take a port in the ephemeral range anyway. */
   force: boolean;
+  /** Consent: restart libvirt's daemons that have not seen a hook since they started. */
+  restartLibvirt?: boolean;
   /** The hand-written rule this forward replaces (adopt): not a conflict. */
   adopting?: HandForward;
 }
@@ -75,7 +77,10 @@ function stateStep(model: HostModel, next: readonly ForwardPort[], why: string, 
   return step(stateArgv(stateText(next)), why, stateArgv(stateText(model.forwards)), { kind: 'firewall', display });
 }
 
-const INSTALL = 'umask 022; set -e; while [ $# -gt 1 ]; do mkdir -p "$(dirname "$2")"; printf %s "$1" > "$2"; chmod 755 "$2"; shift 2; done';
+// A file already as wanted is left alone: its ctime then still says the daemon saw it at start.
+const INSTALL =
+  'umask 022; set -e; while [ $# -gt 1 ]; do mkdir -p "$(dirname "$2")"; printf %s "$1" > "$2.new"; chmod 755 "$2.new"; ' +
+  'if cmp -s "$2.new" "$2" && [ -x "$2" ]; then rm -f "$2.new"; else mv "$2.new" "$2"; fi; shift 2; done';
 const FILES: [string, string][] = [
   [SYNC_SCRIPT, FORWARDS_SYNC],
   [hookScript('qemu'), FORWARD_HOOKS.qemu],
@@ -130,6 +135,47 @@ function passtTaken(model: HostModel, proto: ForwardProto, spec: PortSpec): stri
 
 const HOOK_NOTE =
   'libvirt reads its hook folders when it starts: until libvirtd (virtqemud and virtnetworkd on a modular host) restarts, a guest or network restart drops this forward (restart the daemon when convenient; running guests keep running)';
+
+/**
+ * The running daemons that found no hook of their driver when they started, so they would not
+ * run VirtNet's (libvirt looks for hooks only at start). None also when no daemon runs: socket
+ * activation starts one on demand, which reads the hooks then.
+ */
+export function hooksUnseen(model: HostModel): string[] {
+  const h = model.libvirtHooks;
+  if (!h) return [];
+  return [...new Set([h.qemu, h.network].filter((d) => d.daemon !== null && !d.seen).map((d) => d.daemon!))];
+}
+
+/** Either the daemons restart now (consent given, under systemd), or the plan says what is lost until they do. */
+function hookLiveness(model: HostModel, i: ForwardAddIntent, first: boolean, problems: string[]): { steps: Step[]; warnings: string[] } {
+  if (!model.libvirtHooks) return { steps: [], warnings: first ? [HOOK_NOTE] : [] };
+  const unseen = hooksUnseen(model);
+  if (!unseen.length) return { steps: [], warnings: [] };
+  const who = unseen.join(' and ');
+  if (!i.restartLibvirt)
+    return {
+      steps: [],
+      warnings: [
+        `libvirt reads hook scripts only when it starts, and ${who} found none when it did: until it restarts, a guest or network restart drops this forward (--restart-libvirt restarts it now; running guests keep running)`,
+      ],
+    };
+  if (!model.libvirtHooks.systemd) {
+    problems.push(`--restart-libvirt: ${model.info.hostname} does not run ${who} as a systemd service; restart it yourself (running guests keep running)`);
+    return { steps: [], warnings: [] };
+  }
+  const units = unseen.map((d) => `${d}.service`);
+  return {
+    steps: [
+      step(
+        ['systemctl', 'restart', ...units],
+        `${who} starts again and finds VirtNet's hooks (libvirt looks for them only at start); running guests keep running`,
+        null,
+      ),
+    ],
+    warnings: [`${who} restarts: running guests keep running; virsh clients and VS Code reconnect`],
+  };
+}
 
 export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   const problems: string[] = [];
@@ -211,6 +257,8 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   const target = `${addr.ip}:${spec.guestPort}${spec.hostPortEnd !== spec.hostPort ? `-${spec.guestPort + spec.hostPortEnd - spec.hostPort}` : ''}`;
   const steps: Step[] = [];
   const warnings: string[] = [];
+  const live = hookLiveness(model, i, first, problems);
+  if (problems.length) throw new PlanInputError(problems);
   if (addr.pin !== 'no') {
     const pinned = planDhcpHostAdd(model, chosen.net.name, { mac: chosen.nic.mac!, ip: addr.ip, name: i.vm });
     steps.push(...pinned.steps);
@@ -222,7 +270,8 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   }
   steps.unshift(installStep(first));
   steps.push(stateStep(model, next, `the firewall forwards ${i.proto} ${range} to ${target} (${i.vm})`, `forward ${i.proto} ${range} → ${i.vm} ${target}`));
-  if (first) warnings.push(HOOK_NOTE);
+  steps.push(...live.steps);
+  warnings.push(...live.warnings);
   if (i.fromHost) warnings.push(`--from-host: connections from ${model.info.hostname} itself to its own addresses on port ${range} go to ${i.vm} too`);
   if (i.hairpin)
     warnings.push(

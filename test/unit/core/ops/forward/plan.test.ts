@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seedModel } from '../../../fixtures';
+import { fixtureModel, seedModel } from '../../../fixtures';
 import type { HostModel } from '../../../../../src/core/model/types';
-import { planForwardAdd, planForwardRemove, type ForwardAddIntent } from '../../../../../src/core/ops/forward/plan';
+import { hooksUnseen, planForwardAdd, planForwardRemove, type ForwardAddIntent } from '../../../../../src/core/ops/forward/plan';
 import { PlanInputError } from '../../../../../src/core/ops/plan';
 
 const seed = seedModel();
@@ -141,4 +141,44 @@ test("--hairpin: the network's subnet is masqueraded towards the guest (said, wi
   const off = add(seed, {});
   assert.match(off.steps.find((s) => s.argv.includes('virtnet-forwards'))!.argv[4]!, /52:54:00:c7:00:01 -$/m);
   assert.ok(!off.warnings.some((w) => /hairpin/.test(w)));
+});
+
+test("libvirt's hooks: a daemon that saw none at start is said, restarted only with consent and under systemd; one that saw them needs nothing", () => {
+  // hooks.out: a lab host whose libvirtd restarted after a qemu.d hook was written (none for network).
+  const captured = fixtureModel('collector/hooks.out', 'vnl-hk');
+  assert.deepEqual(captured.libvirtHooks, {
+    systemd: false,
+    qemu: { daemon: 'libvirtd', pid: 31446, seen: true },
+    network: { daemon: 'libvirtd', pid: 31446, seen: false },
+  });
+  assert.deepEqual(hooksUnseen(captured), ['libvirtd']);
+  const unseen: HostModel = { ...seed, libvirtHooks: captured.libvirtHooks };
+  const said = add(unseen, {});
+  assert.ok(
+    said.warnings.some((w) => /libvirtd found none when it did: until it restarts, a guest or network restart drops this forward/.test(w)),
+    said.warnings.join('\n'),
+  );
+  assert.ok(!said.steps.some((s) => s.argv[0] === 'systemctl'), 'no restart without consent');
+  assert.ok(
+    refused(() => add(unseen, { restartLibvirt: true })).some((p) => /does not run libvirtd as a systemd service/.test(p)),
+    'no systemd: refused',
+  );
+  const systemd: HostModel = { ...unseen, libvirtHooks: { ...captured.libvirtHooks!, systemd: true } };
+  const restarted = add(systemd, { restartLibvirt: true });
+  const last = restarted.steps.at(-1)!;
+  assert.deepEqual(last.argv, ['systemctl', 'restart', 'libvirtd.service'], 'after the hooks and rules are in place');
+  assert.equal(last.undo, null);
+  // A modular host: each driver's own daemon; only the one that missed its hook restarts.
+  const modular: HostModel = {
+    ...seed,
+    libvirtHooks: {
+      systemd: true,
+      qemu: { daemon: 'virtqemud', pid: 10, seen: true },
+      network: { daemon: 'virtnetworkd', pid: 11, seen: false },
+    },
+  };
+  assert.deepEqual(add(modular, { restartLibvirt: true }).steps.at(-1)!.argv, ['systemctl', 'restart', 'virtnetworkd.service']);
+  const seen: HostModel = { ...modular, libvirtHooks: { ...modular.libvirtHooks!, network: { daemon: null, pid: null, seen: false } } };
+  const quiet = add(seen, { restartLibvirt: true });
+  assert.ok(!quiet.steps.some((s) => s.argv[0] === 'systemctl') && !quiet.warnings.some((w) => /hook/.test(w)), 'nothing to restart');
 });
