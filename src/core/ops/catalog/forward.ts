@@ -50,7 +50,13 @@ export const FORWARD_OPS: readonly Operation[] = [
       }),
     }),
     commands: [
-      { id: 'virtnet.forward.add', title: 'Forward a Port...', icon: 'arrow-swap', ask: ['domain', 'ports', 'proto', 'force', 'restartLibvirt'], targets: ['domain', 'nic'] },
+      {
+        id: 'virtnet.forward.add',
+        title: 'Forward a Port...',
+        icon: 'arrow-swap',
+        ask: ['domain', 'ports', 'proto', 'force', 'restartLibvirt'],
+        targets: ['domain', 'nic'],
+      },
     ],
   },
   {
