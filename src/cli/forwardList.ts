@@ -4,7 +4,7 @@
  * rules written by hand (adoptable with `forward adopt`).
  */
 import { parseArgs } from 'node:util';
-import { nicHolding } from '../core/model/queries';
+import { forwardAmiss, nicHolding } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import { openExecutor, readHost } from './change';
 import { UsageError } from './common';
@@ -17,6 +17,8 @@ export interface ListedForward {
   host: string;
   /** `IP:PORT` in the guest (passt: the guest port). */
   guest: string;
+  /** VirtNet's: what the firewall lacks of it now (empty: in force). */
+  amiss?: string[];
 }
 
 /** The host's forwards, VirtNet's first, in the order the host holds them. */
@@ -27,6 +29,7 @@ export function listForwards(model: HostModel): ListedForward[] {
     proto: f.proto,
     host: `${f.hostAddress ?? '*'}:${f.hostPort}`,
     guest: `${f.guestIp}:${f.guestPort}`,
+    amiss: forwardAmiss(model.forwardsAmiss, f),
   }));
   for (const d of model.domains)
     for (const n of d.interfaces)
@@ -64,7 +67,9 @@ export async function runForwardList(argv: string[]): Promise<number> {
     else if (!list.length) process.stdout.write(`${model.info.hostname}: no port forwards\n`);
     else
       for (const f of list)
-        process.stdout.write(`${f.proto.padEnd(4)} ${f.host.padEnd(22)} -> ${(f.vm ?? '?').padEnd(12)} ${f.guest.padEnd(22)} ${KIND_TEXT[f.kind]}\n`);
+        process.stdout.write(
+          `${f.proto.padEnd(4)} ${f.host.padEnd(22)} -> ${(f.vm ?? '?').padEnd(12)} ${f.guest.padEnd(22)} ${KIND_TEXT[f.kind]}${f.amiss?.length ? `, NOT IN FORCE: ${f.amiss.join('; ')} (virtnet forward reapply)` : ''}\n`,
+        );
     return 0;
   } finally {
     await executor.dispose();

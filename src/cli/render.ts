@@ -2,6 +2,7 @@
 import { prefixLines } from '../core/lines';
 import { shJoin } from '../core/exec/quote';
 import { hostdevRows, networkRows, nicRows } from '../core/model/libvirtText';
+import { forwardAmiss } from '../core/model/queries';
 import type { HostModel } from '../core/model/types';
 import type { PersistFile } from '../core/ops/persist/types';
 import type { Plan } from '../core/ops/plan';
@@ -43,11 +44,13 @@ export function renderInventory(m: HostModel): string {
       put(3, `nic ${i.mac ?? '?'}  ${i.type} ${i.source ?? '?'}  ${model}${i.target ? `  tap ${i.target}` : ''}${i.ips.length ? `  ${i.ips.join(', ')}` : ''}`);
       const more = nicRows(i).filter(([, v]) => v !== undefined && v !== null && v !== '');
       if (more.length) put(4, more.map(([k, v]) => `${k} ${String(v)}`).join(', '));
-      for (const f of m.forwards.filter((x) => x.vm === d.name && x.mac === i.mac))
+      for (const f of m.forwards.filter((x) => x.vm === d.name && x.mac === i.mac)) {
+        const amiss = forwardAmiss(m.forwardsAmiss, f);
         put(
           4,
-          `forward ${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} -> ${f.guestIp}:${f.guestPort}${f.fromHost ? '  (from the host too)' : ''}${f.hairpin ? '  (hairpin)' : ''}`,
+          `forward ${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} -> ${f.guestIp}:${f.guestPort}${f.fromHost ? '  (from the host too)' : ''}${f.hairpin ? '  (hairpin)' : ''}${amiss.length ? `  NOT IN FORCE: ${amiss.join('; ')} (virtnet forward reapply)` : ''}`,
         );
+      }
     }
     for (const h of d.hostdevs) {
       const more = hostdevRows(h).filter(([k, v]) => k !== 'mode' && v !== undefined && v !== null && v !== '');

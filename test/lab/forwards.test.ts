@@ -11,6 +11,9 @@
  *   - it still does after libvirtd restarts (libvirt rebuilds its rules; the reconnect hook runs),
  *     after the network is destroyed and started (libvirt's rules anew, the guest's tap off the
  *     bridge: the network hook re-applies and puts the tap back) and after the guest restarts;
+ *   - a firewall rebuilt without the hooks (VirtNet's jump and DNAT taken away by hand, as a
+ *     firewalld reload with its iptables backend does; firewalld itself does not run here):
+ *     `forward list` says what is not in force, `forward reapply` puts it back (reached again);
  *   - `virtnet forward remove fwdg 19922`: `iptables-save` is what it was before the first
  *     forward (counters aside), and VirtNet's script, hooks and state are gone.
  *   - the guide's hand-written rule (`iptables -t nat -A PREROUTING -p tcp --dport 19923 -j DNAT
@@ -180,6 +183,19 @@ test('after libvirtd restarts, after the network restarts (its tap put back), af
   guest = undefined;
   await bootGuest();
   await reached('after the guest was destroyed and started');
+});
+
+test('a firewall rebuilt without the hooks: the inventory says what is not in force, forward reapply puts it back', opts, async () => {
+  // What a firewalld reload (its iptables backend) leaves: VirtNet's jump and rules gone, libvirt's own back.
+  await host.sh('iptables -w -D FORWARD -j VIRTNET_FWD && iptables -w -t nat -F VIRTNET_DNAT');
+  assert.doesNotMatch(await hello(host.address, 19922), /virtnet-hello/, 'the forward is lost');
+  const list = await onLab(host)('forward', 'list');
+  assert.match(list.stdout, /^tcp +\*:19922 .* VirtNet, NOT IN FORCE: FORWARD does not jump to VIRTNET_FWD first; tcp 19922: no DNAT \(virtnet forward reapply\)$/m, list.stdout);
+  const r = await cli('forward', 'reapply');
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /not as planned/);
+  await reached('after forward reapply');
+  assert.doesNotMatch((await onLab(host)('forward', 'list')).stdout, /NOT IN FORCE/);
 });
 
 test("forward remove: the firewall is what it was before the first forward, VirtNet's files are gone, the port answers no more", opts, async () => {

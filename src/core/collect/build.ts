@@ -160,6 +160,10 @@ export function buildHostModel(input: BuildInput): HostModel {
     checks,
     plans: parseJournal(text('journal')),
     forwards: parseState(text('forwards.state')),
+    forwardsAmiss: text('forwards.check')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
     handForwards: parseHandForwards(text('fw.prerouting')),
     listening: parseListening(text('ss.listen')),
     ephemeralPorts: parsePortRange(text('ports.ephemeral')),

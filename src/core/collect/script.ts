@@ -13,6 +13,7 @@
  * Written without `${...}` so the TypeScript template literal never interpolates.
  */
 import { FORWARDS_STATE } from '../ops/forward/state';
+import { FORWARDS_SYNC } from '../ops/forward/script';
 import { JOURNAL_SCRIPT } from '../ops/journal';
 
 export const COLLECTOR_SCRIPT =
@@ -165,6 +166,12 @@ forwards_read() {
   return 0
 }
 
+# Which of them the firewall does not hold now: the sync script says, changing nothing.
+forwards_check() {
+  [ -x ${FORWARDS_SYNC} ] && ${FORWARDS_SYNC} --check
+  return 0
+}
+
 # What libvirt's running daemons saw of its hook scripts: libvirt looks for them only when a
 # daemon starts, so a script added later runs only after the next start. Lines: "systemd" (the
 # daemons are units), "daemon COMM PID START" per driver socket listened on (START in epoch
@@ -289,6 +296,7 @@ collect_all() {
   sec qemu.nics qemu_nic_models
   sec journal journal_read
   sec forwards.state forwards_read
+  sec forwards.check forwards_check
   if have iptables; then sec fw.prerouting iptables -w -t nat -S PREROUTING; fi
   if have ss; then sec ss.listen ss -Hltnu; fi
   sec ports.ephemeral cat /proc/sys/net/ipv4/ip_local_port_range

@@ -2,7 +2,12 @@
  * Questions asked of a host model in more than one place (pickers, forms, planners, persistence),
  * answered once here.
  */
-import type { Bridge, Domain, DomainInterface, HostModel, Link, Network } from './types';
+import type { Bridge, Domain, DomainInterface, ForwardPort, HostModel, Link, Network } from './types';
+
+/** What the firewall lacks of this forward now (the inventory's check): its own lines, and those that concern every forward. */
+export function forwardAmiss(amiss: readonly string[], f: ForwardPort): string[] {
+  return amiss.filter((l) => !/^(tcp|udp) \d+:/.test(l) || l.startsWith(`${f.proto} ${f.hostPort}:`));
+}
 
 /** Interfaces that may become a bridge port: not a bridge, not loopback, not already a port. */
 export function freeInterfaces(model: HostModel): Link[] {

@@ -187,6 +187,12 @@ export interface HostModel {
   plans: PlanRecord[];
   /** VirtNet's port forwards, as the host's state file holds them. */
   forwards: ForwardPort[];
+  /**
+   * What of those forwards the firewall does not hold now (a firewalld reload, a network daemon
+   * restarted alone, a flush by hand), one line each as the sync script's --check says it; empty:
+   * all in force (or none).
+   */
+  forwardsAmiss: string[];
   /** DNAT rules in nat PREROUTING that are not VirtNet's (iptables; empty when unreadable). */
   handForwards: HandForward[];
   /** Sockets listening on the host; empty when ss is missing. */

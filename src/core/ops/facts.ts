@@ -10,6 +10,7 @@
 import { shJoin } from '../exec/quote';
 import type { HostModel } from '../model/types';
 import { FORWARDS_STATE, forwardLines } from './forward/state';
+import { FORWARDS_SYNC } from './forward/script';
 
 export type Fact =
   /** The plan was made for this host (a saved plan must not run anywhere else). */
@@ -35,7 +36,9 @@ export type Fact =
   /** A network's definition holds (or not) this exact text, e.g. `<host mac='52:54:00:aa:00:01'`. */
   | { fact: 'netXml'; name: string; uri: string; text: string; present: boolean }
   /** VirtNet's port-forward state file holds exactly these forward lines (none: no file, or none in it). */
-  | { fact: 'forwards'; lines: string };
+  | { fact: 'forwards'; lines: string }
+  /** The firewall holds every forward of VirtNet's state file (its sync script's --check). */
+  | { fact: 'forwardsInForce' };
 
 export const isV6 = (a: string) => a.includes(':');
 
@@ -61,6 +64,8 @@ export function describeFact(f: Fact): string {
       return `the definition of network ${f.name} ${f.present ? 'has' : 'lacks'} ${f.text}`;
     case 'forwards':
       return `VirtNet's port forwards are ${f.lines === '' ? 'none' : f.lines.split('\n').length}, as read`;
+    case 'forwardsInForce':
+      return "the firewall holds every one of VirtNet's port forwards";
     case 'link': {
       const parts = [
         f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
@@ -133,6 +138,10 @@ f_forwards() {
   x=$(grep -E '^(tcp|udp) ' ${FORWARDS_STATE} 2>/dev/null)
   [ "$x" = "$1" ] || say "VirtNet's port forwards on the host changed since they were read"
 }
+f_forwards_in_force() {
+  [ -x ${FORWARDS_SYNC} ] || { say "VirtNet's forward script is not installed"; return; }
+  x=$(${FORWARDS_SYNC} --check 2>&1) || say "not every port forward is in force: $(echo "$x" | tr '\n' ';')"
+}
 f_route() {
   fam=-4; case "$2$3" in *:*) fam=-6 ;; esac
   if [ -n "$3" ]; then r=$(ip "$fam" route show exact "$2" via "$3" dev "$4" 2>/dev/null); else r=$(ip "$fam" route show exact "$2" dev "$4" 2>/dev/null); fi
@@ -157,6 +166,8 @@ function factLine(f: Fact): string[] {
       return ['f_net_xml', f.name, f.uri, f.text, f.present ? 'present' : 'absent'];
     case 'forwards':
       return ['f_forwards', f.lines];
+    case 'forwardsInForce':
+      return ['f_forwards_in_force'];
     case 'definition':
       // $(...) on the host drops trailing newlines; so does this side.
       return ['f_def', f.kind, f.uri, f.name, trimEnd(f.xml)];
@@ -218,6 +229,10 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
     }
     if (f.fact === 'forwards') {
       if (forwardLines(model.forwards) !== f.lines) out.push("VirtNet's port forwards on the host changed since they were read");
+      continue;
+    }
+    if (f.fact === 'forwardsInForce') {
+      if (model.forwardsAmiss?.length) out.push(`not every port forward is in force: ${model.forwardsAmiss.join('; ')}`);
       continue;
     }
     if (f.fact === 'nicLink') {

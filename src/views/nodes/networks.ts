@@ -1,7 +1,7 @@
 /** libvirt networks: state, forward mode, bridge, subnet, DHCP; their leases and the VM NICs on them. */
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
-import { nicsOnNetwork, ownBridgeOf } from '../../core/model/queries';
+import { forwardAmiss, nicsOnNetwork, ownBridgeOf } from '../../core/model/queries';
 import type { Domain, DomainInterface, ForwardPort, HostModel, Lease, Network } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { networkRows, nicRows } from '../../core/model/libvirtText';
@@ -87,6 +87,7 @@ export class NetworkNode extends HostChildNode {
             nic,
             i,
             this.model.forwards.filter((f) => f.vm === domain.name && f.mac === nic.mac),
+            this.model.forwardsAmiss,
           ),
       ),
     ];
@@ -176,12 +177,13 @@ export class AttachedNicNode extends HostChildNode {
     readonly nic: DomainInterface,
     index: number,
     private readonly forwards: readonly ForwardPort[],
+    private readonly amiss: readonly string[] = [],
   ) {
     super(parent, `${parent.id}/nic/${domain.name}/${nic.mac ?? index}`, session);
   }
 
   override children(): VirtNetNode[] {
-    return this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f));
+    return this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f, forwardAmiss(this.amiss, f)));
   }
 
   treeItem(): vscode.TreeItem {

@@ -1,7 +1,7 @@
 /** Virtual machines: state, each NIC (type, source, model, MAC, tap, IP), assigned PCI devices. */
 import type * as vscode from 'vscode';
 import { tokenOf } from '../contextValues';
-import { forwardableNics, nicHolding } from '../../core/model/queries';
+import { forwardableNics, forwardAmiss, nicHolding } from '../../core/model/queries';
 import type { Domain, DomainHostdev, DomainInterface, ForwardPort, HandForward, HostModel } from '../../core/model/types';
 import type { HostSession } from '../../hosts/session';
 import { hostdevRows, nicRows } from '../../core/model/libvirtText';
@@ -91,6 +91,7 @@ export class VmNode extends HostChildNode {
             forwardable.has(nic.mac),
             this.model.forwards.filter((f) => f.vm === this.domain.name && f.mac === nic.mac),
             this.model.handForwards.filter((h) => nic.mac !== null && nicHolding(this.model, h.guestIp)?.mac === nic.mac),
+            this.model.forwardsAmiss,
           ),
       ),
       ...this.domain.hostdevs.map((h, i) => new HostdevNode(this, this.session, this.model, h, i)),
@@ -122,13 +123,15 @@ export class VmNicNode extends HostChildNode {
     private readonly forwardable: boolean,
     private readonly forwards: readonly ForwardPort[],
     private readonly hand: readonly HandForward[] = [],
+    /** What the firewall lacks of the host's forwards now (the inventory's check). */
+    private readonly amiss: readonly string[] = [],
   ) {
     super(parent, `${parent.id}/nic/${nic.mac ?? index}`, session);
   }
 
   override children(): VirtNetNode[] {
     return [
-      ...this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f)),
+      ...this.forwards.map((f) => new ForwardNode(this, this.session, this.domain.name, f, forwardAmiss(this.amiss, f))),
       ...this.hand.map((h) => new HandForwardNode(this, this.session, this.domain.name, h)),
     ];
   }
@@ -200,15 +203,23 @@ export class ForwardNode extends HostChildNode {
     session: HostSession,
     private readonly vm: string,
     readonly forward: ForwardPort,
+    /** What the firewall lacks of it now: shown, with Re-apply Port Forwards at hand. */
+    private readonly amiss: readonly string[] = [],
   ) {
     super(parent, `${parent.id}/forward/${forward.proto}-${forward.hostPort}`, session);
   }
 
   treeItem(): vscode.TreeItem {
     const f = this.forward;
+    const amiss = this.amiss.length > 0;
     return makeItem(this, `${f.proto} ${f.hostAddress ?? '*'}:${f.hostPort} → ${f.guestPort}`, {
-      icon: icon('arrow-swap', colors.up),
-      description: [`to ${f.guestIp}:${f.guestPort}`, f.fromHost ? 'from the host too' : undefined, f.hairpin ? 'hairpin' : undefined]
+      icon: amiss ? icon('warning', colors.warn) : icon('arrow-swap', colors.up),
+      description: [
+        amiss ? 'not in force: Re-apply Port Forwards' : undefined,
+        `to ${f.guestIp}:${f.guestPort}`,
+        f.fromHost ? 'from the host too' : undefined,
+        f.hairpin ? 'hairpin' : undefined,
+      ]
         .filter(Boolean)
         .join(' · '),
       contextValue: tokenOf({ node: 'forward' }),
@@ -228,6 +239,12 @@ export class ForwardNode extends HostChildNode {
       ['from the host itself', yesNo(f.fromHost)],
       ['from guests of its network (hairpin)', f.hairpin ? `yes (${f.hairpin} masqueraded towards it)` : 'no'],
       ['kept', "in VirtNet's state file, re-applied by its libvirt hooks after guest, network and libvirtd restarts"],
+      [
+        'in force',
+        this.amiss.length
+          ? `no: ${this.amiss.join('; ')} (a firewalld reload or a network daemon restarted alone rebuilds the firewall without the hooks)`
+          : 'yes',
+      ],
     ]);
   }
 }

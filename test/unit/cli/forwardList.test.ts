@@ -33,7 +33,10 @@ test("VirtNet's first, then a rule written by hand, tied to the VM holding its a
     handForwards: [{ proto: 'udp' as const, hostPort: 5353, hostAddress: '10.231.1.2', inInterface: null, guestIp: ip, guestPort: 53, rule: '', position: 1 }],
   };
   assert.deepEqual(listForwards(model), [
-    { kind: 'virtnet', vm: 'c7', proto: 'tcp', host: '*:19922', guest: `${ip}:22` },
+    { kind: 'virtnet', vm: 'c7', proto: 'tcp', host: '*:19922', guest: `${ip}:22`, amiss: [] },
     { kind: 'hand', vm: 'c7', proto: 'udp', host: '10.231.1.2:5353', guest: `${ip}:53` },
   ]);
+  // The check's lines: a forward's own, and those of every forward (a missing jump).
+  const amiss = listForwards({ ...model, forwardsAmiss: ['FORWARD does not jump to VIRTNET_FWD first', 'tcp 19922: no DNAT', 'tcp 2222: no DNAT'] });
+  assert.deepEqual(amiss[0]!.amiss, ['FORWARD does not jump to VIRTNET_FWD first', 'tcp 19922: no DNAT']);
 });

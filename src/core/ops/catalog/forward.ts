@@ -1,5 +1,5 @@
 /** The port-forward operations of the catalog: a host port to a guest's port on a NAT or routed network. */
-import { ephemeralClash, planForwardAdd, planForwardAdopt, planForwardRemove } from '../forward/plan';
+import { ephemeralClash, planForwardAdd, planForwardAdopt, planForwardReapply, planForwardRemove } from '../forward/plan';
 import { parsePortSpec, type ForwardProto } from '../forward/state';
 import { arg, type Args, type Operation } from './types';
 
@@ -73,6 +73,16 @@ export const FORWARD_OPS: readonly Operation[] = [
       return { plan: planForwardRemove(model, arg.str(a, 'domain'), ports ?? '', (proto ?? 'tcp') as ForwardProto) };
     },
     commands: [{ id: 'virtnet.forward.remove', title: 'Remove Port Forward', icon: 'trash', ask: ['domain', 'port'], targets: ['forwardedPort'] }],
+  },
+  {
+    id: 'forward.reapply',
+    area: 'forward',
+    cli: 'reapply',
+    summary:
+      "Put every port forward back into the firewall after something rebuilt it without libvirt's hooks (a firewalld reload, a network daemon restarted alone)",
+    args: [],
+    plan: (model) => ({ plan: planForwardReapply(model) }),
+    commands: [{ id: 'virtnet.forward.reapply', title: 'Re-apply Port Forwards', icon: 'refresh', ask: [], targets: ['forwardedPort'] }],
   },
   {
     id: 'forward.adopt',

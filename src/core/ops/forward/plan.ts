@@ -280,8 +280,34 @@ export function planForwardAdd(model: HostModel, i: ForwardAddIntent): Plan {
   return plan(`Forward ${i.proto} ${range} to ${i.vm}`, steps, {
     warnings,
     before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],
-    after: [{ fact: 'forwards', lines: forwardLines(next) }],
+    // In force is only promised where libvirt's network runs (its rules are what ours go beside).
+    after: [{ fact: 'forwards', lines: forwardLines(next) }, ...(chosen.net.active ? [{ fact: 'forwardsInForce' as const }] : [])],
   });
+}
+
+/**
+ * Re-applies every forward: for whatever rebuilt the firewall without running libvirt's hooks (a
+ * firewalld reload, a network daemon restarted alone, a flush by hand); the inventory says what
+ * is amiss. Promises every forward in force afterwards.
+ */
+export function planForwardReapply(model: HostModel): Plan {
+  const host = model.info.hostname;
+  if (!model.forwards.length) throw new PlanInputError([`${host} has no VirtNet port forward to re-apply`]);
+  const amiss = model.forwardsAmiss;
+  return plan(
+    `Re-apply the port forwards of ${host}`,
+    [
+      step([FORWARDS_SYNC], `the firewall made to hold every forward again${amiss.length ? ` (${amiss.join('; ')})` : ''}`, null, {
+        kind: 'firewall',
+        display: `run ${FORWARDS_SYNC}`,
+      }),
+    ],
+    {
+      warnings: amiss.length ? [] : ['every forward is in force already: re-applying changes nothing'],
+      before: [{ fact: 'forwards', lines: forwardLines(model.forwards) }],
+      after: [{ fact: 'forwards', lines: forwardLines(model.forwards) }, { fact: 'forwardsInForce' }],
+    },
+  );
 }
 
 /** Removes the forwards of `vm` on host ports `ports` (`HOSTPORT[-END]`); the last one takes VirtNet's files away. */

@@ -31,12 +31,17 @@ export const RULE_TAG = 'virtnet-forward';
 // A template: ${'{'} writes the shell's own "${", which a template would take for its own.
 export const SYNC_SCRIPT = String.raw`#!/bin/sh
 # Written by VirtNet: makes the firewall hold exactly the forwards in the state file.
-# Usage: forwards-sync [STATE]   (exit 0 always when run as a hook; errors go to stderr)
+# Usage: forwards-sync [--check] [STATE]   (errors go to stderr; the hooks ignore the status)
+#   --check: change nothing; say (on stdout) what of the state is not in force, exit 1 if any.
+check=0
+# fd 3: where a refused rule's own error goes (nowhere while checking).
+exec 3>&2
+[ "$1" = --check ] && { check=1; exec 3>/dev/null; shift; }
 state=$1
 [ -n "$state" ] || state=${FORWARDS_STATE}
 tag=${RULE_TAG}
 status=0
-fail() { echo "virtnet forwards: $*" >&2; status=1; }
+fail() { if [ $check = 1 ]; then echo "$*"; else echo "virtnet forwards: $*" >&2; fi; status=1; }
 
 # The forwards as words: proto host-port guest-ip guest-port bridge host-address from-host vm mac
 # hairpin-subnet (absent in lines written before hairpin existed: off).
@@ -95,6 +100,22 @@ iptables_clear() {
   return 0
 }
 
+# One forward's rules; $1 is -A (add them) or -C (check that they are there), the rest its words.
+ipt_forward() {
+  a=$1 proto=$2 hp=$3 ip=$4 gp=$5 br=$6 addr=$7 fromhost=$8 vm=$9
+  shift 9
+  mac=$1 hairpin=$2
+  dst=; [ "$addr" = - ] || dst="-d $addr"
+  c="$tag:$vm:$mac"
+  ipt -t nat "$a" VIRTNET_DNAT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" 2>&3 || fail "$proto $hp: no DNAT"
+  [ "$fromhost" = 1 ] && { ipt -t nat "$a" VIRTNET_OUT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" 2>&3 || fail "$proto $hp: no OUTPUT DNAT"; }
+  ipt "$a" VIRTNET_FWD -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate NEW -m comment --comment "$c" -j ACCEPT 2>&3 || fail "$proto $hp: no accept"
+  # Hairpin: a neighbour's connection, DNATed back onto its own bridge, leaves with the host's
+  # address as its source, so the guest answers through the host and not straight to it.
+  [ -n "$hairpin" ] && [ "$hairpin" != - ] && { ipt -t nat "$a" VIRTNET_SNAT -s "$hairpin" -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate DNAT -m comment --comment "$c" -j MASQUERADE 2>&3 || fail "$proto $hp: no hairpin masquerade"; }
+  return 0
+}
+
 iptables_apply() {
   iptables_clear
   [ -n "$(lines)" ] || return 0
@@ -102,14 +123,7 @@ iptables_apply() {
     { fail "cannot make VirtNet's chains"; return; }
   # A here-document, not a pipe: the loop runs in this shell, so fail() sets the status.
   while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
-    dst=; [ "$addr" = - ] || dst="-d $addr"
-    c="$tag:$vm:$mac"
-    ipt -t nat -A VIRTNET_DNAT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "DNAT $hp"
-    [ "$fromhost" = 1 ] && { ipt -t nat -A VIRTNET_OUT -p "$proto" $dst --dport "$hp" -m comment --comment "$c" -j DNAT --to-destination "$ip:$gp" || fail "OUTPUT DNAT $hp"; }
-    ipt -A VIRTNET_FWD -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate NEW -m comment --comment "$c" -j ACCEPT || fail "accept $hp"
-    # Hairpin: a neighbour's connection, DNATed back onto its own bridge, leaves with the host's
-    # address as its source, so the guest answers through the host and not straight to it.
-    [ -n "$hairpin" ] && [ "$hairpin" != - ] && { ipt -t nat -A VIRTNET_SNAT -s "$hairpin" -o "$br" -d "$ip" -p "$proto" --dport "$gp" -m conntrack --ctstate DNAT -m comment --comment "$c" -j MASQUERADE || fail "hairpin $hp"; }
+    ipt_forward -A "$proto" "$hp" "$ip" "$gp" "$br" "$addr" "$fromhost" "$vm" "$mac" "$hairpin"
     reattach "$br" "$mac"
     hairpin_tap "$hairpin" "$mac"
   done <<EOF
@@ -120,6 +134,53 @@ EOF
     ipt -t nat -I OUTPUT 1 -m addrtype --dst-type LOCAL -j VIRTNET_OUT && ipt -t nat -I POSTROUTING 1 -j VIRTNET_SNAT ||
     fail "cannot jump to VirtNet's chains"
 }
+
+# What a firewall rebuilt since the last sync (a firewalld reload, a network daemon restarted on
+# its own, a flush by hand) took from the forwards: what the hooks would put back.
+iptables_check() {
+  [ "$(ipt -S FORWARD 2>/dev/null | grep "^-A" | head -n 1)" = "-A FORWARD -j VIRTNET_FWD" ] || fail "FORWARD does not jump to VIRTNET_FWD first"
+  ipt -t nat -C PREROUTING -m addrtype --dst-type LOCAL -j VIRTNET_DNAT 2>/dev/null || fail "nat PREROUTING does not jump to VIRTNET_DNAT"
+  ipt -t nat -C POSTROUTING -j VIRTNET_SNAT 2>/dev/null || fail "nat POSTROUTING does not jump to VIRTNET_SNAT"
+  while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
+    ipt_forward -C "$proto" "$hp" "$ip" "$gp" "$br" "$addr" "$fromhost" "$vm" "$mac" "$hairpin"
+  done <<EOF
+$(lines)
+EOF
+}
+
+nft_check() {
+  pre=$(nft list chain ip virtnet prerouting 2>/dev/null) || { fail "no table ip virtnet"; return; }
+  gi=$(nft list chain ip libvirt_network guest_input 2>/dev/null)
+  while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
+    c="$tag:$vm:$mac"
+    echo "$pre" | grep -F "$proto dport $hp dnat to $ip:$gp" | grep -qF "\"$c\"" || fail "$proto $hp: no DNAT"
+    # libvirt inserts its rules at the top when it rebuilds them: its reject may now come first.
+    first=$(echo "$gi" | grep -E "dport $gp ct state new accept comment \"$c\"|oif(name)? \"?$br\"? reject" | head -n 1)
+    case $first in *accept*) ;; *) fail "$proto $hp: no accept ahead of libvirt's reject in guest_input" ;; esac
+  done <<EOF
+$(lines)
+EOF
+}
+
+# A running guest's tap off its bridge (a network restarted without the hook) gets nothing.
+taps_check() {
+  while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
+    for t in $(tap_of "$mac"); do [ -e "/sys/class/net/$t/master" ] || fail "$proto $hp: $vm's tap $t is off $br"; done
+  done <<EOF
+$(lines)
+EOF
+}
+
+if [ $check = 1 ]; then
+  [ -n "$(lines)" ] || exit 0
+  case $backend in
+    iptables) iptables_check ;;
+    nftables) nft_check ;;
+    none) fail "no libvirt network runs: no forward is in force" ;;
+  esac
+  taps_check
+  exit $status
+fi
 
 nft_clear() {
   nft delete table ip virtnet 2>/dev/null

@@ -15,6 +15,7 @@ import { planChange } from '../../../../src/core/ops/change';
 import { factProblems } from '../../../../src/core/ops/facts';
 import { installArgv, stateArgv, uninstallArgv } from '../../../../src/core/ops/forward/plan';
 import { stateText } from '../../../../src/core/ops/forward/state';
+import { FORWARDS_SYNC } from '../../../../src/core/ops/forward/script';
 import { virshWithXmlArgv } from '../../../../src/core/ops/libvirt/virsh';
 import { DISPLAY_MAX, PlanInputError } from '../../../../src/core/ops/plan';
 
@@ -252,6 +253,15 @@ const CASES: Record<string, Case[]> = {
       args: { domain: 'c7', port: '19922' },
       argv: [stateArgv(stateText([])), uninstallArgv()],
       undo: [stateArgv(stateText([c7Forward])), installArgv()],
+    },
+  ],
+  'forward.reapply': [
+    {
+      // A firewalld reload took VirtNet's DNAT: the sync script runs once (nothing to undo).
+      model: { ...seed, forwards: [c7Forward], forwardsAmiss: ['tcp 19922: no DNAT'] },
+      args: {},
+      argv: [[FORWARDS_SYNC]],
+      undo: [null],
     },
   ],
   'network.redefine': [

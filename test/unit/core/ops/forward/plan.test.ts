@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixtureModel, seedModel } from '../../../fixtures';
 import type { HostModel } from '../../../../../src/core/model/types';
-import { hooksUnseen, planForwardAdd, planForwardRemove, type ForwardAddIntent } from '../../../../../src/core/ops/forward/plan';
+import { hooksUnseen, planForwardAdd, planForwardReapply, planForwardRemove, type ForwardAddIntent } from '../../../../../src/core/ops/forward/plan';
 import { PlanInputError } from '../../../../../src/core/ops/plan';
 
 const seed = seedModel();
@@ -181,4 +181,28 @@ test("libvirt's hooks: a daemon that saw none at start is said, restarted only w
   const seen: HostModel = { ...modular, libvirtHooks: { ...modular.libvirtHooks!, network: { daemon: null, pid: null, seen: false } } };
   const quiet = add(seen, { restartLibvirt: true });
   assert.ok(!quiet.steps.some((s) => s.argv[0] === 'systemctl') && !quiet.warnings.some((w) => /hook/.test(w)), 'nothing to restart');
+});
+
+test('reapply: refused with no forward; otherwise one run of the sync script, promising every forward in force', () => {
+  assert.ok(refused(() => planForwardReapply(seed)).some((p) => /has no VirtNet port forward to re-apply/.test(p)));
+  const f = {
+    proto: 'tcp' as const,
+    hostPort: 19922,
+    guestIp: lease,
+    guestPort: 22,
+    bridge: 'virbr0',
+    hostAddress: null,
+    fromHost: false,
+    hairpin: null,
+    vm: 'c7',
+    mac: '52:54:00:c7:00:01',
+  };
+  const p = planForwardReapply({ ...seed, forwards: [f], forwardsAmiss: ['tcp 19922: no DNAT'] });
+  assert.deepEqual(
+    p.steps.map((s) => s.argv),
+    [['/var/lib/libvirt/virtnet/forwards-sync']],
+  );
+  assert.match(p.steps[0]!.why, /tcp 19922: no DNAT/);
+  assert.ok(p.after.some((a) => a.fact === 'forwardsInForce'));
+  assert.ok(planForwardReapply({ ...seed, forwards: [f], forwardsAmiss: [] }).warnings.some((w) => /changes nothing/.test(w)));
 });

@@ -154,6 +154,49 @@ test("hairpin: a masquerade for the network's own sources towards the guest, jum
   assert.equal(fw().nft['ip virtnet'], undefined, "VirtNet's table is gone");
 });
 
+test('--check: silent while every forward is in force; after a rebuild of the firewall it says what is missing, and a sync puts it back', () => {
+  const check = () => {
+    const r = spawnSync('/bin/sh', [script, '--check', stateFile], { env, encoding: 'utf8' });
+    return { code: r.status ?? -1, stdout: r.stdout };
+  };
+  firewall('iptables');
+  writeFileSync(stateFile, stateText([c7, { ...dns, hairpin: '192.168.122.0/24' }]));
+  assert.deepEqual(check().code, 1, 'nothing applied yet');
+  assert.equal(sync().code, 0);
+  const before = JSON.stringify(fw());
+  assert.deepEqual(check(), { code: 0, stdout: '' });
+  assert.equal(JSON.stringify(fw()), before, 'a check changes nothing');
+  // What a firewalld reload does with its iptables backend: everything flushed, libvirt's own back.
+  firewall('iptables');
+  const lost = check();
+  assert.equal(lost.code, 1);
+  assert.deepEqual(lost.stdout.trim().split('\n'), [
+    'FORWARD does not jump to VIRTNET_FWD first',
+    'nat PREROUTING does not jump to VIRTNET_DNAT',
+    'nat POSTROUTING does not jump to VIRTNET_SNAT',
+    'tcp 19922: no DNAT',
+    'tcp 19922: no OUTPUT DNAT',
+    'tcp 19922: no accept',
+    'udp 5353: no DNAT',
+    'udp 5353: no accept',
+    'udp 5353: no hairpin masquerade',
+  ]);
+  assert.equal(sync().code, 0);
+  assert.deepEqual(check(), { code: 0, stdout: '' });
+
+  // nftables: libvirt rebuilt its table and inserted its reject at the top, above VirtNet's accept.
+  firewall('nftables');
+  writeFileSync(stateFile, stateText([c7]));
+  assert.equal(sync().code, 0);
+  assert.deepEqual(check(), { code: 0, stdout: '' });
+  const rebuilt = fw();
+  rebuilt.nft['ip libvirt_network']!.guest_input!.reverse();
+  writeFileSync(fwFile, JSON.stringify(rebuilt));
+  assert.deepEqual(check(), { code: 1, stdout: "tcp 19922: no accept ahead of libvirt's reject in guest_input\n" });
+  assert.equal(sync().code, 0);
+  assert.deepEqual(check(), { code: 0, stdout: '' });
+});
+
 test('a firewall that refuses a rule: the script says so and exits non-zero (a plan fails and undoes)', () => {
   firewall('iptables');
   // libvirt's chain is there, but FORWARD is not (a broken firewall): the jump cannot go in.
