@@ -190,7 +190,11 @@ test('a firewall rebuilt without the hooks: the inventory says what is not in fo
   await host.sh('iptables -w -D FORWARD -j VIRTNET_FWD && iptables -w -t nat -F VIRTNET_DNAT');
   assert.doesNotMatch(await hello(host.address, 19922), /virtnet-hello/, 'the forward is lost');
   const list = await onLab(host)('forward', 'list');
-  assert.match(list.stdout, /^tcp +\*:19922 .* VirtNet, NOT IN FORCE: FORWARD does not jump to VIRTNET_FWD first; tcp 19922: no DNAT \(virtnet forward reapply\)$/m, list.stdout);
+  assert.match(
+    list.stdout,
+    /^tcp +\*:19922 .* VirtNet, NOT IN FORCE: FORWARD does not jump to VIRTNET_FWD first; tcp 19922: no DNAT \(virtnet forward reapply\)$/m,
+    list.stdout,
+  );
   const r = await cli('forward', 'reapply');
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /not as planned/);
