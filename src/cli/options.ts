@@ -106,6 +106,21 @@ function valueOf(op: Operation, a: ArgSpec, raw: string): ArgValue {
     case 'proto':
       if (raw !== 'tcp' && raw !== 'udp') throw new UsageError(`--${optionName(a.name)} takes "tcp" or "udp", not "${raw}": virtnet ${usageLine(op)}`);
       return raw;
+    case 'queues':
+      if (!/^\d+$/.test(raw)) throw new UsageError(`--${optionName(a.name)} takes a whole number, not "${raw}"`);
+      return Number(raw);
+    case 'macvtapMode':
+    case 'nicVia':
+    case 'moveVia': {
+      const allowed =
+        a.kind === 'macvtapMode'
+          ? ['bridge', 'vepa', 'private', 'passthrough']
+          : a.kind === 'nicVia'
+            ? ['network', 'bridge', 'direct', 'user', 'passt']
+            : ['network', 'bridge'];
+      if (!allowed.includes(raw)) throw new UsageError(`--${optionName(a.name)} takes ${allowed.join(', ')}, not "${raw}": virtnet ${usageLine(op)}`);
+      return raw;
+    }
     case 'linkState':
       if (raw !== 'up' && raw !== 'down') throw new UsageError(`--${optionName(a.name)} takes "up" or "down", not "${raw}": virtnet ${usageLine(op)}`);
       return raw;

@@ -11,6 +11,7 @@ import { checkCidr, checkDnsDomain, checkIp, checkMtu, checkNewName } from '../c
 import { Cancelled } from './context';
 import { askForwardArg } from './argsForward';
 import { askNetworkArg } from './argsNetwork';
+import { askNicArg } from './argsNic';
 import { input, pick } from './pickers';
 
 /** Asks for `spec` (the other arguments so far in `args`); `title` names the command. */
@@ -165,7 +166,7 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
           value: m,
         })),
         title,
-        'NIC model (takes effect at the next cold boot)',
+        op.id === 'nic.attach' ? 'NIC model of the new NIC' : 'NIC model (takes effect at the next cold boot)',
         '',
       );
     }
@@ -210,6 +211,12 @@ export async function askArg(model: HostModel, op: Operation, spec: ArgSpec, arg
     case 'handForward':
     case 'restartLibvirt':
       return askForwardArg(model, spec, args, title);
+    case 'nicVia':
+    case 'moveVia':
+    case 'macvtapMode':
+    case 'newMac':
+    case 'queues':
+      return askNicArg(model, spec, args, title);
     case 'flag':
       return undefined;
     case 'force': {
@@ -242,7 +249,7 @@ export function coerceArg(model: HostModel, spec: ArgSpec, v: unknown, args: Arg
   if (spec.kind === 'restart') return v === true || v === 'restart';
   if (spec.kind === 'restartLibvirt') return v === true || v === 'restart';
   if (spec.kind === 'onOff' || spec.kind === 'flag') return v === true || v === 'on';
-  if (spec.kind === 'seconds') return typeof v === 'number' ? v : Number(v);
+  if (spec.kind === 'seconds' || spec.kind === 'queues') return typeof v === 'number' ? v : Number(v);
   if (spec.kind === 'mtu') return typeof v === 'number' ? v : v === 'default' ? 0 : Number(v);
   if (typeof v === 'string') return spec.multiple ? (v === '' ? [] : [v]) : v === '' && spec.kind === 'optionalBridge' ? undefined : v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];

@@ -37,6 +37,8 @@ export type Fact =
   | { fact: 'netXml'; name: string; uri: string; text: string; present: boolean }
   /** VirtNet's port-forward state file holds exactly these forward lines (none: no file, or none in it). */
   | { fact: 'forwards'; lines: string }
+  /** A VM has (or has not) a NIC with this MAC: running (`config` false) or in its definition. */
+  | { fact: 'nicPresent'; domain: string; mac: string; uri: string; config: boolean; present: boolean }
   /** The firewall holds every forward of VirtNet's state file (its sync script's --check). */
   | { fact: 'forwardsInForce' };
 
@@ -66,6 +68,8 @@ export function describeFact(f: Fact): string {
       return `VirtNet's port forwards are ${f.lines === '' ? 'none' : f.lines.split('\n').length}, as read`;
     case 'forwardsInForce':
       return "the firewall holds every one of VirtNet's port forwards";
+    case 'nicPresent':
+      return `${f.config ? `the definition of ${f.domain}` : `the running ${f.domain}`} ${f.present ? 'has' : 'has no'} NIC ${f.mac}`;
     case 'link': {
       const parts = [
         f.master !== undefined ? (f.master === null ? 'in no bridge' : `a port of ${f.master}`) : '',
@@ -138,6 +142,10 @@ f_forwards() {
   x=$(grep -E '^(tcp|udp) ' ${FORWARDS_STATE} 2>/dev/null)
   [ "$x" = "$1" ] || say "VirtNet's port forwards on the host changed since they were read"
 }
+f_nic_present() {
+  if virsh -q -c "$2" domiflist --domain "$1" $( [ "$4" = config ] && echo --inactive) 2>/dev/null | awk '{ print tolower($NF) }' | grep -qx "$3"; then h=present; else h=absent; fi
+  [ "$h" = "$5" ] || say "$( [ "$4" = config ] && echo "the definition of $1" || echo "the running $1") $( [ "$h" = present ] && echo has || echo "has no") NIC $3 (the plan expects it $5)"
+}
 f_forwards_in_force() {
   [ -x ${FORWARDS_SYNC} ] || { say "VirtNet's forward script is not installed"; return; }
   x=$(${FORWARDS_SYNC} --check 2>&1) || say "not every port forward is in force: $(echo "$x" | tr '\n' ';')"
@@ -168,6 +176,8 @@ function factLine(f: Fact): string[] {
       return ['f_forwards', f.lines];
     case 'forwardsInForce':
       return ['f_forwards_in_force'];
+    case 'nicPresent':
+      return ['f_nic_present', f.domain, f.uri, f.mac, f.config ? 'config' : 'live', f.present ? 'present' : 'absent'];
     case 'definition':
       // $(...) on the host drops trailing newlines; so does this side.
       return ['f_def', f.kind, f.uri, f.name, trimEnd(f.xml)];
@@ -229,6 +239,17 @@ export function factProblems(model: HostModel, facts: readonly Fact[]): string[]
     }
     if (f.fact === 'forwards') {
       if (forwardLines(model.forwards) !== f.lines) out.push("VirtNet's port forwards on the host changed since they were read");
+      continue;
+    }
+    if (f.fact === 'nicPresent') {
+      const d = model.domains.find((x) => x.name === f.domain);
+      const has = f.config
+        ? new RegExp(`<mac address='${f.mac}'`, 'i').test(d?.inactiveXml ?? '')
+        : !!d && (d.state === 'running' || d.state === 'paused') && d.interfaces.some((n) => n.mac?.toLowerCase() === f.mac);
+      if (has !== f.present)
+        out.push(
+          `${f.config ? `the definition of ${f.domain}` : `the running ${f.domain}`} ${has ? 'has' : 'has no'} NIC ${f.mac} (the plan expects it ${f.present ? 'present' : 'absent'})`,
+        );
       continue;
     }
     if (f.fact === 'forwardsInForce') {

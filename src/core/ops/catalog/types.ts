@@ -83,7 +83,17 @@ export type ArgKind =
   /** One of the VM's forwarded host ports, `PORT[-END][/udp]`. */
   | 'forwardedPort'
   /** A hand-written DNAT rule's host port, `PORT[/udp]`. */
-  | 'handForward';
+  | 'handForward'
+  /** What a new NIC connects to: network, bridge, direct (macvtap) or user (VS Code asks; the CLI infers it). */
+  | 'nicVia'
+  /** Where a NIC moves: network or bridge (VS Code asks; the CLI infers it). */
+  | 'moveVia'
+  /** A macvtap mode: bridge, vepa, private, passthrough. */
+  | 'macvtapMode'
+  /** A MAC for a new NIC (none: VirtNet makes a free one). */
+  | 'newMac'
+  /** virtio-net queues, a whole number. */
+  | 'queues';
 
 /** What a tree node can be the target of: the host itself, or an argument kind. */
 export type TargetKind = 'host' | ArgKind;

@@ -18,7 +18,26 @@ export interface NicSetIntent {
   mac: string;
   model?: string;
   link?: 'up' | 'down';
+  /** Move the NIC to another libvirt network or host bridge (live where it runs: its tap moves). */
+  source?: { type: 'network'; network: string } | { type: 'bridge'; bridge: string };
 }
+
+/** `text` (one `<interface>` element) on another network or bridge: its type and `<source>` only. */
+function moveInterface(text: string, to: NonNullable<NicSetIntent['source']>): string {
+  const e = new XmlEdit(text);
+  const el = parseXmlTree(text);
+  e.setAttr(el, 'type', to.type);
+  const src = to.type === 'network' ? `<source network='${escapeAttr(to.network)}'/>` : `<source bridge='${escapeAttr(to.bridge)}'/>`;
+  const old = child(el, 'source');
+  if (old) e.replace(old, src);
+  else e.append(el, src, child(el, 'mac'));
+  return e.result();
+}
+
+const sourceOf = (el: XmlElement) => {
+  const s = child(el, 'source');
+  return `${attr(el, 'type') ?? '?'} ${(s && (attr(s, 'network') ?? attr(s, 'bridge'))) ?? '?'}`;
+};
 
 const running = (d: Domain) => d.state === 'running' || d.state === 'paused';
 
@@ -72,7 +91,8 @@ export function planNicSet(model: HostModel, intent: NicSetIntent): Plan {
   const defined = dom.inactiveXml !== null ? interfaceElement(dom.inactiveXml, mac) : undefined;
   const live: DomainInterface | undefined = dom.interfaces.find((i) => i.mac === mac);
   if (!live && !defined) throw new PlanInputError([`VM ${dom.name} has no NIC with the MAC ${mac}`]);
-  if (intent.model === undefined && intent.link === undefined) problems.push('nothing to change: give a model or a link state');
+  if (intent.model === undefined && intent.link === undefined && intent.source === undefined)
+    problems.push('nothing to change: give a model, a link state, or a network or bridge to move to');
 
   const warnings: string[] = [];
   const steps: Step[] = [];
@@ -126,13 +146,43 @@ export function planNicSet(model: HostModel, intent: NicSetIntent): Plan {
       if (!configLink) changes.push(`link ${liveLink} → ${intent.link} (running guest)`);
     }
   }
+  let moved: { live: string | undefined; config: string | undefined } | undefined;
+  const liveEl = running(dom) && live ? interfaceElement(dom.xml, mac) : undefined;
+  if (intent.source) {
+    const to = intent.source;
+    const name = to.type === 'network' ? to.network : to.bridge;
+    if (to.type === 'network' && !model.networks.some((n) => n.name === to.network))
+      problems.push(`${model.info.hostname} has no libvirt network named "${to.network}"`);
+    else if (to.type === 'network' && liveEl && !model.networks.find((n) => n.name === to.network)!.active)
+      problems.push(`network ${to.network} is not running: the running guest's NIC can only move to a running network`);
+    if (to.type === 'bridge' && !model.bridges.some((b) => b.name === to.bridge)) problems.push(`${model.info.hostname} has no bridge "${to.bridge}"`);
+    const cur = (defined ?? liveEl)?.el;
+    if (cur && sourceOf(cur) === `${to.type} ${name}` && (!liveEl || sourceOf(liveEl.el) === `${to.type} ${name}`))
+      problems.push(`the NIC ${mac} of ${dom.name} is on ${to.type} ${name} already`);
+    const kind = cur ? attr(cur, 'type') : undefined;
+    if (kind && kind !== 'network' && kind !== 'bridge')
+      problems.push(`the NIC ${mac} is of type ${kind}: only network and bridge NICs move (detach it and attach a new one)`);
+    moved = { live: liveEl ? moveInterface(liveEl.text, to) : undefined, config: defined ? moveInterface(defined.text, to) : undefined };
+    changes.push(`to ${to.type} ${name}`);
+    if (liveEl) warnings.push(`${dom.name}'s tap moves to ${to.type} ${name} now: the guest keeps its NIC but may need a new DHCP lease there`);
+  }
   if (problems.length) throw new PlanInputError(problems);
 
   const before: Fact[] = [];
   const promised: Fact[] = [];
   if (liveLinkTo) promised.push({ fact: 'nicLink', domain: dom.name, mac, uri: model.libvirtUri, state: liveLinkTo });
-  if (defined && (intent.model !== undefined || configLink)) {
-    const after = editInterface(defined.text, intent.model, configLink ? intent.link : undefined, dropDriver);
+  if (moved?.live && liveEl) {
+    const update = (xml: string) => virshWithXmlArgv(model.libvirtUri, xml, 'update-device', '--domain', dom.name, '--live', '--file');
+    steps.push(
+      step(update(moved.live), `the running ${dom.name}'s NIC ${mac} ${changes.find((c) => c.startsWith('to '))} (its tap moves)`, update(liveEl.text), {
+        kind: 'libvirt',
+        display: fitDisplay(`virsh update-device ${dom.name} --live (NIC ${mac} ${changes.find((c) => c.startsWith('to '))})`),
+      }),
+    );
+  }
+  if (defined && (intent.model !== undefined || configLink || moved?.config)) {
+    const edited = editInterface(defined.text, intent.model, configLink ? intent.link : undefined, dropDriver);
+    const after = intent.source ? moveInterface(edited, intent.source) : edited;
     const update = (xml: string) => virshWithXmlArgv(model.libvirtUri, xml, 'update-device', '--domain', dom.name, '--config', '--file');
     steps.unshift(
       step(

@@ -17,6 +17,7 @@ import { installArgv, stateArgv, uninstallArgv } from '../../../../src/core/ops/
 import { stateText } from '../../../../src/core/ops/forward/state';
 import { FORWARDS_SYNC } from '../../../../src/core/ops/forward/script';
 import { virshWithXmlArgv } from '../../../../src/core/ops/libvirt/virsh';
+import { interfaceElement } from '../../../../src/core/ops/libvirt/nicSet';
 import { DISPLAY_MAX, PlanInputError } from '../../../../src/core/ops/plan';
 
 const fixture = (name: string, host: string) =>
@@ -51,6 +52,23 @@ const c7Xml = seed.domains.find((d) => d.name === 'c7')!.inactiveXml!;
 const c7Nic = c7Xml.slice(c7Xml.indexOf("<interface type='network'>"), c7Xml.indexOf('</interface>') + '</interface>'.length);
 /** default's definition on another subnet (its address and range). */
 const movedDefault = defaultXml.replaceAll('192.168.122.', '192.168.123.');
+/** c7's NIC as the running guest has it (its tap, alias, live source attributes). */
+const c7LiveNic = interfaceElement(seed.domains.find((d) => d.name === 'c7')!.xml, '52:54:00:c7:00:01')!.text;
+const zxdbNic = interfaceElement(seed.domains.find((d) => d.name === 'zxdb')!.inactiveXml!, '52:54:00:2d:b0:01')!.text;
+const newNic = [
+  "<interface type='network'>",
+  "  <mac address='52:54:00:aa:00:01'/>",
+  "  <source network='default'/>",
+  "  <model type='virtio'/>",
+  '</interface>',
+].join('\n');
+const zxdbDirect = [
+  "<interface type='direct'>",
+  "  <mac address='52:54:00:aa:00:02'/>",
+  "  <source dev='enp4s0' mode='vepa'/>",
+  "  <model type='e1000e'/>",
+  '</interface>',
+].join('\n');
 const withXml = (xml: string, ...args: string[]) => [...virshWithXmlArgv('qemu:///system', xml, ...args)];
 const virsh = (...args: string[]) => ['virsh', '-q', '-c', 'qemu:///system', ...args];
 /** `net-update` of the running, persistent default network: live and in its definition. */
@@ -405,6 +423,30 @@ const CASES: Record<string, Case[]> = {
       undo: [netUpdate('add-last', 'ip-dhcp-range', "<range start='192.168.122.2' end='192.168.122.254'/>")],
     },
   ],
+  'nic.attach': [
+    {
+      // c7 runs and is defined: the new NIC goes into both.
+      model: seed,
+      args: { domain: 'c7', network: 'default', mac: '52:54:00:aa:00:01' },
+      argv: [withXml(newNic, 'attach-device', '--domain', 'c7', '--live', '--config', '--file')],
+      undo: [withXml(newNic, 'detach-device', '--domain', 'c7', '--live', '--config', '--file')],
+    },
+    {
+      // zxdb is shut off: its definition only; an emulated model, macvtap over a NIC no bridge holds.
+      model: { ...seed, links: [...seed.links, { ...seed.links.find((l) => l.name === 'enp3s1')!, name: 'enp4s0', master: null }] },
+      args: { domain: 'zxdb', direct: 'enp4s0', mode: 'vepa', model: 'e1000e', mac: '52:54:00:aa:00:02' },
+      argv: [withXml(zxdbDirect, 'attach-device', '--domain', 'zxdb', '--config', '--file')],
+      undo: [withXml(zxdbDirect, 'detach-device', '--domain', 'zxdb', '--config', '--file')],
+    },
+  ],
+  'nic.detach': [
+    {
+      model: seed,
+      args: { domain: 'zxdb', mac: '52:54:00:2d:b0:01' },
+      argv: [withXml(zxdbNic, 'detach-device', '--domain', 'zxdb', '--config', '--file')],
+      undo: [withXml(zxdbNic, 'attach-device', '--domain', 'zxdb', '--config', '--file')],
+    },
+  ],
   'nic.set': [
     {
       // c7 runs: the definition gets the new model and link, the running guest its link.
@@ -424,6 +466,33 @@ const CASES: Record<string, Case[]> = {
       undo: [
         withXml(c7Nic, 'update-device', '--domain', 'c7', '--config', '--file'),
         ['virsh', '-q', '-c', 'qemu:///system', 'domif-setlink', '--domain', 'c7', '--interface', '52:54:00:c7:00:01', '--state', 'up'],
+      ],
+    },
+    {
+      // c7 moves to br9: its definition, then its running NIC (the tap moves); only type and source changed.
+      model: seed,
+      args: { domain: 'c7', mac: '52:54:00:c7:00:01', bridge: 'br9' },
+      argv: [
+        withXml(
+          c7Nic.replace("type='network'", "type='bridge'").replace(/<source [^>]*\/>/, "<source bridge='br9'/>"),
+          'update-device',
+          '--domain',
+          'c7',
+          '--config',
+          '--file',
+        ),
+        withXml(
+          c7LiveNic.replace("type='network'", "type='bridge'").replace(/<source [^>]*\/>/, "<source bridge='br9'/>"),
+          'update-device',
+          '--domain',
+          'c7',
+          '--live',
+          '--file',
+        ),
+      ],
+      undo: [
+        withXml(c7Nic, 'update-device', '--domain', 'c7', '--config', '--file'),
+        withXml(c7LiveNic, 'update-device', '--domain', 'c7', '--live', '--file'),
       ],
     },
   ],
@@ -484,6 +553,19 @@ test('bad input is refused by every planner with the reason, nothing planned', (
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'virtio' }, /already has the model virtio/);
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', model: 'ne2000x' }, /offers no NIC model "ne2000x"/);
   refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', link: 'up' }, /already up/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', network: 'default' }, /is on network default already/);
+  refuse('nic.set', seed, { domain: 'c7', mac: '52:54:00:c7:00:01', bridge: 'br7' }, /has no bridge "br7"/);
+  refuse('nic.attach', seed, { domain: 'c7', network: "n'/><x" }, /has no libvirt network named/);
+  refuse('nic.attach', seed, { domain: 'c7' }, /say what the NIC connects to/);
+  refuse('nic.attach', seed, { domain: 'c7', network: 'default', bridge: 'br9' }, /say what the NIC connects to/);
+  refuse('nic.attach', seed, { domain: 'c7', network: 'default', mac: '52:54:00:c7:00:01' }, /has the MAC 52:54:00:c7:00:01 already/);
+  refuse('nic.attach', seed, { domain: 'c7', network: 'default', mac: '53:54:00:00:00:01' }, /multicast/);
+  refuse('nic.attach', seed, { domain: 'c7', network: 'default', model: 'e1000e', queues: 4 }, /--queues is virtio-net's multiqueue/);
+  refuse('nic.attach', seed, { domain: 'c7', direct: 'enp3s1' }, /enp3s1 is a port of br9: macvtap needs a NIC no bridge holds/);
+  refuse('nic.attach', seed, { domain: 'c7', direct: 'br9' }, /br9 is a bridge/);
+  refuse('nic.attach', seed, { domain: 'zxdb', bridge: 'br9', live: true }, /zxdb is not running: --live needs it running/);
+  refuse('nic.detach', seed, { domain: 'c7', mac: '52:54:00:00:00:99' }, /has no NIC with the MAC/);
+  refuse('nic.detach', seed, { domain: 'zxdb', mac: '52:54:00:2d:b0:01', live: true }, /zxdb is not running/);
   refuse('network.create', seed, { name: 'n;x', forward: 'nat', address: '192.168.50.1/24' }, /may only contain letters/);
   refuse('network.create', seed, { name: 'default', forward: 'nat', address: '192.168.50.1/24' }, /already has a libvirt network named "default"/);
   refuse('network.create', seed, { name: 'n2', forward: 'nat', address: '192.168.122.7/24' }, /overlaps 192\.168\.122\.1\/24 of .*network is already in use/);
