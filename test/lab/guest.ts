@@ -50,7 +50,17 @@ export interface Guest {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function domainXml(name: string, nics: GuestNic[]): string {
+/**
+ * Root ports for q35: libvirt puts a device without an address on a free one, so there are as
+ * many as the NICs take plus the spare ones left for hotplug. None asked: libvirt's own layout.
+ */
+function rootPorts(nics: number, spare: number): string {
+  if (!spare) return '';
+  const ports = Array.from({ length: nics + spare }, (_, i) => `    <controller type='pci' index='${i + 1}' model='pcie-root-port'/>\n`);
+  return `    <controller type='pci' index='0' model='pcie-root'/>\n${ports.join('')}`;
+}
+
+function domainXml(name: string, nics: GuestNic[], spareRootPorts: number): string {
   const interfaces = nics
     .map((n) =>
       n.network === 'passt'
@@ -91,7 +101,7 @@ ${interfaces}
       <target port='0'/>
     </serial>
     <controller type='usb' model='none'/>
-    <memballoon model='none'/>
+${rootPorts(nics.length, spareRootPorts)}    <memballoon model='none'/>
   </devices>
 </domain>
 `;
@@ -104,10 +114,15 @@ async function virsh(host: LabHost, ...args: string[]): Promise<string> {
 }
 
 /**
- * Defines domain `name` on `host` with these NICs (`beforeStart` runs between define and start) and starts it (the image is built if needed and
+ * Defines domain `name` on `host` with these NICs (`beforeStart` runs between define and start; q35 has no free hotplug slot unless `spareRootPorts` adds empty pcie-root-ports) and starts it (the image is built if needed and
  * copied into the host's /var/lib/libvirt/boot/, as seed.sh does). On failure it removes what it made.
  */
-export async function guestUp(host: LabHost, name: string, nics: GuestNic[], opts: { beforeStart?: () => Promise<void> } = {}): Promise<Guest> {
+export async function guestUp(
+  host: LabHost,
+  name: string,
+  nics: GuestNic[],
+  opts: { beforeStart?: () => Promise<void>; spareRootPorts?: number } = {},
+): Promise<Guest> {
   const state = path.join(CACHE, 'lab', host.name, 'state');
   // A cache hit when run.sh built it already; it may download the kernel, so not in the host.
   const build = spawnSync('bash', [path.join(REPO, 'test/lab/guest-image.sh')], { encoding: 'utf8' });
@@ -115,7 +130,7 @@ export async function guestUp(host: LabHost, name: string, nics: GuestNic[], opt
   copyFileSync(path.join(CACHE, 'guest', 'vmlinuz'), path.join(state, 'lib', 'boot', 'virtnet-guest-vmlinuz'));
   copyFileSync(path.join(CACHE, 'guest', 'initrd.img'), path.join(state, 'lib', 'boot', 'virtnet-guest-initrd.img'));
   const xml = path.join(state, `${name}.xml`);
-  writeFileSync(xml, domainXml(name, nics));
+  writeFileSync(xml, domainXml(name, nics, opts.spareRootPorts ?? 0));
   // The host's /var/lib/libvirt and /var/log/libvirt are these directories (labhost.sh binds them).
   const sock = path.join(state, 'lib', 'qemu', `${name}-serial.sock`);
   const logFile = path.join(state, 'log', 'qemu', `${name}-serial.log`);
