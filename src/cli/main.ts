@@ -14,6 +14,7 @@ import { reportClaimed, runChange } from './change';
 import { stderrLog, UsageError } from './common';
 import { runJournal } from './journal';
 import { runForwardList } from './forwardList';
+import { runVmCmdline } from './vmCmdline';
 import { changeOptionsUsage, changesUsage, operationHelp } from './options';
 import { askPasswordOnTty } from './password';
 import { renderInventory } from './render';
@@ -27,6 +28,11 @@ Reading:
                                         each ended
   forward list [--host <dest>] [--json] Every port forward: VirtNet's, passt's, and DNAT rules
                                         written by hand
+  vm-cmdline (--network N | --bridge BR | --direct IF [--mode M] | --user [--passt]
+             [--forward [udp:]H:G]... | --pci ADDR | --vf ADDR | --none) [--model M] [--mac MAC]
+             [--name VM] [--memory MIB] [--tap NAME] [--format virt-install|qemu|xml|all]
+                                        A new VM's virt-install and QEMU lines and libvirt XML
+                                        for that NIC, checked against the host
 
 Changes:
 ${changesUsage()}
@@ -107,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runJournal(rest);
       case 'apply':
         return await runApplyFile(rest);
+      case 'vm-cmdline':
+        return await runVmCmdline(rest);
       case undefined:
       case '-h':
       case '--help':

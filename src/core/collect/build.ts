@@ -128,6 +128,7 @@ export function buildHostModel(input: BuildInput): HostModel {
     root: input.asRoot === true || facts.get('uid') === '0',
     tools: toolsOf(facts),
     nicModels,
+    vhostNet: facts.get('dev.vhost_net') === '1',
     networkManager: networkManagerOf(facts),
   };
 

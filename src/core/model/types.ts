@@ -113,6 +113,8 @@ export interface HostInfo {
   tools: Record<string, boolean>;
   /** NIC models the host's QEMU offers (`-device help`), empty when QEMU is absent. */
   nicModels: string[];
+  /** /dev/vhost-net exists: a tap may ask for vhost-net (QEMU's vhost=on fails without it). */
+  vhostNet: boolean;
   /** Which network manager owns the host's networking, if any is detected. */
   networkManager: 'networkmanager' | 'networkd' | 'ifupdown' | 'netplan' | 'none';
 }
