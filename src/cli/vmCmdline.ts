@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { shJoin } from '../core/exec/quote';
 import type { DirectMode } from '../core/ops/libvirt/nicAttach';
-import { CmdlineInputError, vmCmdlines, type CmdlineNic, type HostFwd } from '../core/vmCmdline';
+import { CmdlineInputError, cmdlinesText, vmCmdlines, type CmdlineNic, type HostFwd } from '../core/vmCmdline';
 import { openExecutor, readHost } from './change';
 import { UsageError } from './common';
 
@@ -89,11 +89,7 @@ export async function runVmCmdline(argv: string[]): Promise<number> {
       if (!lines.qemu) throw new UsageError(`no raw QEMU line for this NIC: ${lines.notes.join('; ')}`);
       out.push(...lines.qemuSetup.map(shJoin), shJoin(lines.qemu));
     } else if (format === 'xml') out.push(lines.xml);
-    else {
-      out.push('# virt-install', shJoin(lines.virtInstall), '');
-      if (lines.qemu) out.push('# QEMU (as root; the first lines make its tap)', ...lines.qemuSetup.map(shJoin), shJoin(lines.qemu), '');
-      if (lines.xml) out.push('# libvirt XML (virsh attach-device VM FILE --config)', lines.xml);
-    }
+    else out.push(cmdlinesText(lines));
     process.stdout.write(`${out.join('\n')}\n`);
     for (const n of lines.notes) process.stderr.write(`note: ${n}\n`);
     for (const p of lines.problems) process.stderr.write(`virtnet: on ${model.info.hostname} now: ${p}\n`);

@@ -9,6 +9,7 @@ import { copyInventory, showReadiness } from './inventory';
 import { openXml } from './openXml';
 import { refreshAll, refreshOne } from './refresh';
 import { VIEW_COMMANDS } from './viewCommands';
+import { newVmCmdline } from './vmCmdline';
 import type { CommandSpec } from './wrapper';
 
 const HANDLERS: Record<string, CommandSpec['run']> = {
@@ -22,6 +23,7 @@ const HANDLERS: Record<string, CommandSpec['run']> = {
   'virtnet.openXml': (ctx, arg) => openXml(ctx, arg),
   'virtnet.copyIp': (ctx, arg) => copyFromNode(ctx, arg, 'ip'),
   'virtnet.copyMac': (ctx, arg) => copyFromNode(ctx, arg, 'mac'),
+  'virtnet.newVmCmdline': (ctx, arg) => newVmCmdline(ctx, arg),
 };
 
 export function commandTable(): CommandSpec[] {

@@ -21,4 +21,5 @@ export const VIEW_COMMANDS: readonly ViewCommand[] = [
   { id: 'virtnet.openXml', title: 'Open libvirt XML' },
   { id: 'virtnet.copyIp', title: 'Copy IP Address', nodeOnly: true },
   { id: 'virtnet.copyMac', title: 'Copy MAC Address', nodeOnly: true },
+  { id: 'virtnet.newVmCmdline', title: 'New VM Command Line...' },
 ];

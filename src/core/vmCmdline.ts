@@ -9,6 +9,7 @@
 import { isVirtioModel } from './model/queries';
 import type { HostModel } from './model/types';
 import { DIRECT_MODES, freeMac, interfaceXml, type DirectMode } from './ops/libvirt/nicAttach';
+import { shJoin } from './exec/quote';
 import { checkIfName, checkMac, checkNewName, checkNicModelName } from './validate';
 
 export interface HostFwd {
@@ -253,4 +254,12 @@ export function vmCmdlines(model: HostModel, i: CmdlineIntent): Cmdlines {
       `${nicModel} is emulated hardware: virtio-net is faster and lighter on the host's CPU (the guest needs its driver: Linux since 2.6.25, Windows virtio-win)`,
     );
   return { virtInstall, qemuSetup, qemu, xml, problems, notes };
+}
+
+/** The three forms in one text, as the CLI's `--format all` and VS Code's editor show them. */
+export function cmdlinesText(c: Cmdlines): string {
+  const out = ['# virt-install', shJoin(c.virtInstall), ''];
+  if (c.qemu) out.push('# QEMU (as root; the first lines make its tap)', ...c.qemuSetup.map(shJoin), shJoin(c.qemu), '');
+  if (c.xml) out.push('# libvirt XML (virsh attach-device VM FILE --config)', c.xml);
+  return out.join('\n');
 }

@@ -8,7 +8,8 @@
  * facts; the host's own virsh says what happened. Only zxdb's NIC (a stopped VM: its definition), c7's reservation and
  * default's MTU and DNS domain (Edit Definition..., in an editor) are changed, and all are put back;
  * suiteiso is made and deleted; a port forward to c7 is added from its node and removed from its own,
- * and a hand-written DNAT to c7 is adopted from its node and removed.
+ * and a hand-written DNAT to c7 is adopted from its node and removed; a NIC is added to zxdb's
+ * definition and removed from its node; New VM Command Line... on default opens its lines.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,6 +78,33 @@ suite('libvirt edits from the tree: lab host', function () {
     r = await run('virtnet.nic.linkUp', down.node);
     assert.equal(r?.kind, 'applied', r?.message);
     assert.doesNotMatch(await virsh('dumpxml', '--inactive', 'zxdb'), downOnIt);
+  });
+
+  test('Add NIC... on zxdb (stopped: its definition) shows the NIC in the tree; Remove NIC on its node takes it away', async () => {
+    const mac = '52:54:00:5e:00:01';
+    let r = await run('virtnet.nic.attach', H, { domain: 'zxdb', network: 'default', mac, model: 'e1000e' });
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.match(await virsh('domiflist', '--domain', 'zxdb', '--inactive'), new RegExp(`default\\s+e1000e\\s+${mac}`));
+    const tree = new TreeWalker(a);
+    const vms = await tree.child((await tree.host(H)).node, `host:${H}/vms`);
+    const vm = await tree.child(vms.node, `host:${H}/vm/zxdb`);
+    const nic = (await tree.children(vm.node)).find((n) => label(n.item) === 'network default');
+    assert.ok(nic, 'the new NIC is in the tree');
+    r = await run('virtnet.nic.detach', nic.node);
+    assert.equal(r?.kind, 'applied', r?.message);
+    assert.doesNotMatch(await virsh('domiflist', '--domain', 'zxdb', '--inactive'), new RegExp(mac));
+  });
+
+  test('New VM Command Line... on the network node: the lines in an editor, the virt-install line first', async () => {
+    const tree = new TreeWalker(a);
+    const nets = await tree.child((await tree.host(H)).node, `host:${H}/networks`);
+    const net = await tree.child(nets.node, `host:${H}/network/default`);
+    const doc = (await vscode.commands.executeCommand('virtnet.newVmCmdline', net.node)) as vscode.TextDocument;
+    const text = doc.getText();
+    assert.match(text, /^# virt-install\nvirt-install --name newvm .* --network network=default,model\.type=virtio,mac\.address=52:54:00:[0-9a-f:]{8}\n/);
+    assert.match(text, /ip link set dev vn-newvm master virbr0 up/);
+    assert.match(text, /<source network='default'\/>/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   test("Make Lease Static on c7's lease: default reserves its address live and in its definition; Remove takes it back", async () => {

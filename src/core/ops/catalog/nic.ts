@@ -22,7 +22,10 @@ function sourceOf(a: Args): NicSource {
   return { type: 'user', passt: arg.bool(a, 'passt') || a.via === 'passt' };
 }
 
-const onlyVia = (kind: string) => (a: Args) => a.via === undefined || a.via === kind;
+/** Asked (VS Code) only once `via` chose it; a caller naming the source itself is not asked. */
+const onlyVia = (kind: string) => (a: Args) => a.via === kind;
+/** `via` is asked only when no source was named. */
+const noSource = (a: Args) => !a.network && !a.bridge && !a.direct && !a.user && !a.passt;
 
 export const NIC_OPS: readonly Operation[] = [
   {
@@ -37,6 +40,7 @@ export const NIC_OPS: readonly Operation[] = [
         kind: 'nicVia',
         placeholder: 'network|bridge|direct|user|passt',
         description: 'what it connects to (the CLI infers it from the option below)',
+        relevant: noSource,
       },
       { name: 'network', kind: 'network', placeholder: '<network>', description: 'a libvirt network', relevant: onlyVia('network') },
       { name: 'bridge', kind: 'bridge', placeholder: '<bridge>', description: 'a host bridge', relevant: onlyVia('bridge') },
@@ -108,7 +112,7 @@ export const NIC_OPS: readonly Operation[] = [
       { name: 'mac', kind: 'nic', positional: true, placeholder: '<mac>', description: "the NIC's MAC" },
       { name: 'model', kind: 'nicModel', placeholder: '<model>', description: 'virtio, e1000e, rtl8139...' },
       { name: 'link', kind: 'linkState', description: 'the link the guest sees' },
-      { name: 'via', kind: 'moveVia', placeholder: 'network|bridge', description: 'move it to a network or a bridge (the CLI infers it)' },
+      { name: 'via', kind: 'moveVia', placeholder: 'network|bridge', description: 'move it to a network or a bridge (the CLI infers it)', relevant: noSource },
       { name: 'network', kind: 'network', placeholder: '<network>', description: 'move it to this libvirt network', relevant: onlyVia('network') },
       { name: 'bridge', kind: 'bridge', placeholder: '<bridge>', description: 'move it to this host bridge', relevant: onlyVia('bridge') },
     ],
