@@ -16,7 +16,7 @@ export async function copyFromNode(_ctx: CommandContext, node: unknown, what: 'i
   if (value === undefined) {
     void vscode.window.showWarningMessage(
       node instanceof VmNicNode || node instanceof AttachedNicNode
-        ? `VirtNet: this NIC has no known ${name} (no DHCP lease of a libvirt network matches its MAC)`
+        ? `VirtNet: this NIC has no known ${name} (no DHCP lease of a libvirt network and no neighbour of the host has its MAC)`
         : `VirtNet: Copy ${name} works on a DHCP lease or a VM NIC in the VirtNet view`,
     );
     return undefined;

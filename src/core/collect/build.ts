@@ -11,6 +11,7 @@ import { parseDomainXml, parseLeases, parseNetworkXml } from './parse-virsh';
 import { parseParts, parseSections, type Section } from './sections';
 import { parseState } from '../ops/forward/state';
 import { parseHandForwards, parseListening, parseHooks, parsePortRange } from './parse-forwards';
+import { parseNeighbours } from './parse-neigh';
 import { parseJournal } from '../ops/journal';
 
 /** The system instance of libvirt's QEMU driver: the one the guide's host uses. */
@@ -111,9 +112,15 @@ export function buildHostModel(input: BuildInput): HostModel {
       leaseByMac.set(l.mac, [...(leaseByMac.get(l.mac) ?? []), l.ip]);
     }
   }
+  // Else from the host's neighbour table (a guest on a host bridge, or with a static address).
+  const neighByMac = new Map<string, string[]>();
+  for (const n of parseNeighbours(text('ip.neigh'))) neighByMac.set(n.mac, [...(neighByMac.get(n.mac) ?? []), n.ip]);
   for (const d of domains) {
     for (const i of d.interfaces) {
-      i.ips = i.mac ? (leaseByMac.get(i.mac) ?? []) : [];
+      const lease = i.mac ? leaseByMac.get(i.mac) : undefined;
+      const arp = i.mac ? neighByMac.get(i.mac) : undefined;
+      i.ips = lease ?? arp ?? [];
+      i.ipSource = lease ? 'lease' : arp ? 'arp' : null;
     }
   }
 

@@ -52,6 +52,7 @@ function interfaceOf(i: Node): DomainInterface {
     mac: str(obj(i.mac)['@address'])?.toLowerCase() ?? null,
     target: str(obj(i.target)['@dev']),
     ips: [],
+    ipSource: null,
     sourceMode: type === 'direct' ? (str(source['@mode']) ?? 'vepa') : null,
     linkState: link === 'up' || link === 'down' ? link : null,
     driverName: str(driver['@name']),

@@ -281,6 +281,8 @@ collect_all() {
   if have ip; then
     sec ip.link ip -j -d link show
     sec ip.addr ip -j addr show
+    # The host's neighbours: a bridged guest's address, which no lease of libvirt's knows.
+    sec ip.neigh ip -j neigh show
     sec ip.route ip -j route show
     sec ip.route6 ip -j -6 route show
     # Which interface and gateway carry the session: the kernel's own answer for the client.

@@ -258,8 +258,10 @@ export interface DomainInterface {
   mac: string | null;
   /** The host-side tap (`<target dev>`), present only while the domain runs. */
   target: string | null;
-  /** Guest addresses known from the network's DHCP leases (matched by MAC). */
+  /** Guest addresses: from the network's DHCP leases, else the host's neighbour table (matched by MAC). */
   ips: string[];
+  /** Where `ips` came from: a libvirt DHCP lease, or the host's ARP/neighbour table; null: none known. */
+  ipSource: 'lease' | 'arp' | null;
   /** For direct (macvtap): bridge, vepa, private, passthrough. */
   sourceMode: string | null;
   /** `<link state=>`; null when not written (up). */

@@ -187,7 +187,7 @@ export class VmNicNode extends HostChildNode {
         ['model', n.model ?? 'libvirt default'],
         ['MAC', n.mac],
         ['tap', n.target ?? (this.domain.state === 'running' ? undefined : 'none while the VM is off')],
-        ['IP (from DHCP leases)', n.ips.join(', ')],
+        [n.ipSource === 'arp' ? "IP (from the host's neighbour table)" : 'IP (from DHCP leases)', n.ips.join(', ')],
         ...nicRows(n),
       ],
       modelHint(n.model),

@@ -36,8 +36,8 @@ export interface FactsJson {
  */
 const NETWORK_NOT_XML = ['active', 'autostart', 'persistent', 'leases', 'pending', 'xml', 'inactiveXml'] as const;
 const DOMAIN_NOT_XML = ['state', 'persistent', 'autostart', 'xml', 'inactiveXml'] as const;
-/** A NIC's guest addresses come from the networks' DHCP leases, not from the domain XML. */
-const INTERFACE_NOT_XML = ['ips', 'pending'] as const;
+/** A NIC's guest addresses (and where from) come from DHCP leases or the neighbour table, not from the domain XML. */
+const INTERFACE_NOT_XML = ['ips', 'ipSource', 'pending'] as const;
 
 function without<T extends object>(o: T, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
