@@ -23,8 +23,9 @@
  *   - a user-mode NIC on passt: `forward add` writes its <portForward> into the definition before
  *     the guest starts; started, the guest is reached through the host's port; `forward remove`
  *     takes the element away again.
- * The iptables backend only: on this machine's kernel libvirt's nftables backend cannot start an
- * IPv4 network (no tc csum action; test/lab/firewall.test.ts).
+ * The iptables backend here: on this machine's kernel libvirt's nftables backend cannot start an
+ * IPv4 network (no tc csum action; test/lab/firewall.test.ts). The nftables backend's forwards are
+ * tested with real traffic in the nested KVM host, whose kernel has it (test/lab/sriov.test.ts).
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';

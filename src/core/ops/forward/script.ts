@@ -154,8 +154,9 @@ nft_check() {
   while read -r proto hp ip gp br addr fromhost vm mac hairpin; do
     c="$tag:$vm:$mac"
     echo "$pre" | grep -F "$proto dport $hp dnat to $ip:$gp" | grep -qF "\"$c\"" || fail "$proto $hp: no DNAT"
-    # libvirt inserts its rules at the top when it rebuilds them: its reject may now come first.
-    first=$(echo "$gi" | grep -E "dport $gp ct state new accept comment \"$c\"|oif(name)? \"?$br\"? reject" | head -n 1)
+    # libvirt inserts its rules at the top when it rebuilds them: its reject (with a counter
+    # between: oifname "virbr0" counter packets 0 bytes 0 reject) may now come first.
+    first=$(echo "$gi" | grep -E "dport $gp ct state new accept comment \"$c\"|oif(name)? \"?$br\"? .*reject" | head -n 1)
     case $first in *accept*) ;; *) fail "$proto $hp: no accept ahead of libvirt's reject in guest_input" ;; esac
   done <<EOF
 $(lines)

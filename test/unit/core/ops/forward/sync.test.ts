@@ -27,7 +27,7 @@ writeFileSync(script, SYNC_SCRIPT, { mode: 0o755 });
 const stateFile = join(dir, 'forwards');
 const fwFile = join(dir, 'fw.json');
 
-/** libvirt's own rules of a running NAT network on virbr0, as each backend lays them out. */
+/** libvirt's own rules of a running NAT network on virbr0, as each backend lays them out (nft's as libvirt 11.3 lists them). */
 const LIBVIRT = {
   iptables: {
     filter: {
@@ -38,7 +38,12 @@ const LIBVIRT = {
     },
     nat: { PREROUTING: [], OUTPUT: [], POSTROUTING: ['-j LIBVIRT_PRT'], LIBVIRT_PRT: ['-s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE'] },
   },
-  nft: { 'ip libvirt_network': { forward: [{ text: 'jump guest_input', handle: 2 }], guest_input: [{ text: 'oif "virbr0" reject', handle: 3 }] } },
+  nft: {
+    'ip libvirt_network': {
+      forward: [{ text: 'jump guest_input', handle: 2 }],
+      guest_input: [{ text: 'oif "virbr0" counter packets 0 bytes 0 reject', handle: 3 }],
+    },
+  },
 };
 
 function firewall(backend: 'iptables' | 'nftables'): void {
@@ -113,7 +118,10 @@ test("nftables: the DNAT in VirtNet's own table, the accept first in libvirt's g
   assert.equal(t['ip virtnet']!.output!.length, 1);
   assert.deepEqual(
     t['ip libvirt_network']!.guest_input!.map((r) => r.text),
-    ['oifname virbr0 ip daddr 192.168.122.50 tcp dport 22 ct state new accept comment "virtnet-forward:c7:52:54:00:c7:00:01"', 'oif "virbr0" reject'],
+    [
+      'oifname virbr0 ip daddr 192.168.122.50 tcp dport 22 ct state new accept comment "virtnet-forward:c7:52:54:00:c7:00:01"',
+      'oif "virbr0" counter packets 0 bytes 0 reject',
+    ],
   );
   // Again: the old accept is found by its comment and replaced, not doubled.
   assert.equal(sync().code, 0);
@@ -122,7 +130,7 @@ test("nftables: the DNAT in VirtNet's own table, the accept first in libvirt's g
   assert.equal(sync().code, 0);
   assert.deepEqual(
     Object.fromEntries(Object.entries(fw().nft).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([c, rs]) => [c, rs.map((r) => r.text)]))])),
-    { 'ip libvirt_network': { forward: ['jump guest_input'], guest_input: ['oif "virbr0" reject'] } },
+    { 'ip libvirt_network': { forward: ['jump guest_input'], guest_input: ['oif "virbr0" counter packets 0 bytes 0 reject'] } },
   );
 });
 
