@@ -262,7 +262,7 @@ test('a libvirt NAT network with DHCP starts under the nftables backend; its mas
  * is the LAN, connecting to the host's address on it.
  */
 test(
-  "nftables backend: a forward reaches the guest from the LAN; a network restart puts libvirt's reject first, forward list says so, reapply mends it; removal leaves nft as it was",
+  "nftables backend: a forward reaches the guest from the LAN; a network restart without hooks puts libvirt's reject first, forward list says so, reapply mends it; with libvirtd restarted the network hook does; removal leaves nft as it was",
   { skip: skip ?? false },
   async (t) => {
     const MAC = '52:54:00:60:00:0a';
@@ -317,6 +317,23 @@ test(
       assert.equal(re.code, 0, `${re.stdout}\n${re.stderr}`);
       assert.doesNotMatch(re.stderr, /not as planned/);
       assert.match(await hello(), /virtnet-nft-hello/, 'reapplied, the LAN reaches it again');
+      // libvirtd restarted (by its pid; no systemd here) finds VirtNet's hooks now: a network restart
+      // runs the network hook, which puts VirtNet's accept back above libvirt's reject by itself.
+      await host.sh(`
+        kill "$(cat /run/libvirtd.pid)"; for i in $(seq 1 100); do [ -e "/proc/$(cat /run/libvirtd.pid 2>/dev/null)" ] || break; sleep 0.2; done
+        env -i PATH="$PATH" LANG=C.UTF-8 libvirtd -d
+        for i in $(seq 1 150); do virsh -q version >/dev/null 2>&1 && break; sleep 0.2; done
+      `);
+      const seen = JSON.parse((await onLab(host)('inventory', '--json')).stdout) as HostModel;
+      assert.equal(seen.libvirtHooks?.network.seen, true, 'libvirtd saw the network hook at its start');
+      await host.sh('virsh -q net-destroy fwn && virsh -q net-start fwn && ip link set fwgh master virbr60');
+      let again = '';
+      for (let i = 0; i < 20 && !again.includes('virtnet-nft-hello'); i++) {
+        again = await hello();
+        if (!again.includes('virtnet-nft-hello')) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.match(again, /virtnet-nft-hello/, 'after a network restart with the hook live, the forward holds by itself');
+      assert.doesNotMatch((await onLab(host)('forward', 'list')).stdout, /NOT IN FORCE/);
       const rm = await cli('forward', 'remove', 'fwvm', '19922');
       assert.equal(rm.code, 0, rm.stderr);
       assert.equal(await ruleset(), pristine, 'nft as before the forward (counters and handles aside)');

@@ -11,6 +11,12 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
 say() { echo "kvmhost: [$(cut -d' ' -f1 /proc/uptime)] $*" >/dev/console; }
 say "stage 2 on $(uname -r)"
 
+# The boot's files (this conf, the modules, sshd's key) live in a checkout that may sit under a
+# directory made fresh below (/tmp, /root...): read them through a bind of the root as it is now.
+mkdir -p /.outer && mount --bind / /.outer && mount --make-private /.outer
+conf=/.outer$conf
+KVMHOST_MODULES=/.outer$KVMHOST_MODULES
+
 # Fresh state where this machine's own would otherwise show through the overlay: its pid files
 # and sockets, libvirt's domains, networks, leases and caches, its logs, root's home.
 mount -t tmpfs -o mode=0755 run /run
@@ -68,7 +74,9 @@ fi
 if [ -n "$KVMHOST_FIREWALL" ]; then
   printf '\n# kvmhost\nfirewall_backend = "%s"\n' "$KVMHOST_FIREWALL" >>/etc/libvirt/network.conf
 fi
-env -i PATH="$PATH" LANG=C.UTF-8 /usr/sbin/sshd -f "$conf/sshd_config" -E /var/log/sshd.log ||
+# Its key and authorized keys through the same bind.
+sed -e 's#^\(HostKey\|AuthorizedKeysFile\) #\1 /.outer#' "$conf/sshd_config" >/run/sshd_config
+env -i PATH="$PATH" LANG=C.UTF-8 /usr/sbin/sshd -f /run/sshd_config -E /var/log/sshd.log ||
   say "sshd failed: $(tail -n 3 /var/log/sshd.log)"
 env -i PATH="$PATH" LANG=C.UTF-8 virtlogd -d
 env -i PATH="$PATH" LANG=C.UTF-8 libvirtd -d
